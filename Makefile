@@ -1,0 +1,117 @@
+# GRC Petals: developer entry points. Every target sets up what it needs on a fresh
+# machine (Python 3.11 for .venv; Python 3.12+ for .venv-typecheck, see below).
+#
+#   make test       .venv + build + validate + typecheck + pytest (what .ci/run runs)
+#   make demo       .venv + build + tools/demo.py  -> out/contact_sheet.png, out/context_traces.png, out/demo.blend
+#   make dist       per-platform zips with torch CPU wheels bundled -> dist/grc-<ver>-<platform>.zip
+#   make dist-check install + enable the linux-x64 dist zip in headless Blender (bpy) and train once
+#   make build      dist/grc-<ver>.zip (no wheels) with Blender's own extension builder
+#   make validate   Blender's validator on the source folder and on the built zip
+#   make typecheck  mypy + fake-bpy-module on operators/ panels/ grc_blender/
+#   make bench      the benchmarks under bench/
+#   make clean      remove build outputs and caches (keeps the venvs); `make distclean` also the venvs
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3.11
+VENV := .venv
+VPY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.grc-requirements-dev
+
+# fake-bpy-module must never share a venv with the real bpy wheel (it writes stub files into
+# the bpy package), so type checking has its own venv. Its stubs use PEP 695 generics, which
+# mypy only parses when running on Python >= 3.12: TYPECHECK_PYTHON picks python3.12 (on PATH
+# or from pyenv), else python3.13. Override with `make typecheck TYPECHECK_PYTHON=/path/python3.12`.
+TVENV := .venv-typecheck
+TPY := $(TVENV)/bin/python
+TVENV_STAMP := $(TVENV)/.grc-requirements-typecheck
+TYPECHECK_PYTHON ?=
+
+PIP_QUIET_FILTER := grep -v -e "^WARNING: Location 'file:" || true
+
+.PHONY: help venv typecheck-venv build validate typecheck test pytest demo dist dist-check \
+        bench clean distclean
+
+help:
+	@sed -n '1,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
+
+# --- environments ------------------------------------------------------------------------
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements/dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (needed for .venv)"; exit 1; }
+	@if [ ! -x $(VPY) ]; then echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); fi
+	@echo "installing requirements/dev.txt into $(VENV) (torch==2.13.0 CPU, bpy==5.0.1, ...)"
+	$(VPY) -m pip install --disable-pip-version-check -q -r requirements/dev.txt 2>&1 | { $(PIP_QUIET_FILTER); }
+	@if $(VPY) -m pip show -q fake-bpy-module >/dev/null 2>&1; then \
+	  echo "error: fake-bpy-module is installed in $(VENV): it overwrites the real bpy package;"; \
+	  echo "       remove $(VENV) and run make venv again (stubs belong in $(TVENV))"; exit 1; fi
+	@touch $@
+
+typecheck-venv: $(TVENV_STAMP)
+
+$(TVENV_STAMP): requirements/typecheck.txt
+	@py="$(TYPECHECK_PYTHON)"; \
+	if [ -z "$$py" ]; then \
+	  for c in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
+	           python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13); do \
+	    if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then py="$$c"; break; fi; \
+	  done; \
+	fi; \
+	if [ -z "$$py" ]; then \
+	  echo "error: make typecheck needs Python >= 3.12 (fake-bpy-module stubs use PEP 695);"; \
+	  echo "       none found: set TYPECHECK_PYTHON=/path/to/python3.12"; exit 1; fi; \
+	if [ -x $(TPY) ] && ! $(TPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "$(TVENV) uses Python < 3.12: recreating it"; rm -rf $(TVENV); fi; \
+	if [ ! -x $(TPY) ]; then echo "creating $(TVENV) with $$py"; "$$py" -m venv $(TVENV); fi
+	@echo "installing requirements/typecheck.txt into $(TVENV) (fake-bpy-module, mypy, numpy)"
+	$(TPY) -m pip install --disable-pip-version-check -q -r requirements/typecheck.txt 2>&1 | { $(PIP_QUIET_FILTER); }
+	@touch $@
+
+# --- build, validate, type check, test --------------------------------------------------
+
+build: venv
+	$(VPY) tools/build_extension.py build
+
+validate: build
+	$(VPY) tools/build_extension.py validate . --built
+
+typecheck: typecheck-venv
+	$(TPY) tools/typecheck.py
+
+pytest: venv
+	$(VPY) -m pytest tests -q
+
+test: venv build validate typecheck
+	$(VPY) -m pytest tests -q
+
+# --- demo, dist, bench ------------------------------------------------------------------
+
+demo: venv build
+	$(VPY) tools/demo.py
+
+dist: venv
+	$(VPY) tools/dist.py
+
+dist-check: venv
+	$(VPY) tools/dist.py --check
+
+bench: venv
+	@if [ -f bench/__main__.py ]; then $(VPY) -m bench; \
+	else shopt -s nullglob; files=(bench/bench_*.py); \
+	  if [ $${#files[@]} -eq 0 ]; then echo "error: no benchmarks under bench/"; exit 1; fi; \
+	  for f in "$${files[@]}"; do echo "== $$f"; $(VPY) "$$f"; done; fi
+
+# --- housekeeping ----------------------------------------------------------------------
+
+clean:
+	rm -rf dist out build .cache .mypy_cache .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -path ./$(TVENV) -prune -o -name __pycache__ -type d -print0 \
+	  | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) $(TVENV)

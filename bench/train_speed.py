@@ -1,0 +1,55 @@
+"""Training speed: the seed-literal procedure beside the default trainer, one process.
+
+    .venv/bin/python bench/train_speed.py [--quick]
+
+Both train the same example petal set (2 templates, 7 times, 7x7 grid) with the same
+seed; the script prints each one's wall time, its reconstruction error (mean and worst
+vertex, % of the template's bounding-box diagonal) and the ratio of the times.
+--quick runs the literal loop for 1/10 of its epochs and scales its time up (a smoke
+check, marked as such in the output).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import replace
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from model_core import example_templates, train, train_config  # noqa: E402
+
+
+def run(name: str, cfg, ts) -> tuple[float, list[dict]]:
+    start = time.perf_counter()
+    model = train(ts, cfg, seed=0)
+    seconds = time.perf_counter() - start
+    worst_mean = max(e["mean_pct"] for e in model.errors)
+    worst_max = max(e["max_pct"] for e in model.errors)
+    print(f"{name:<9} {seconds:8.2f} s   steps {model.meta['steps_done']:>6}   "
+          f"mean error {worst_mean:.3f}%   worst vertex {worst_max:.3f}%", flush=True)
+    return seconds, model.errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    ts = example_templates()
+    literal = train_config(literal=True)
+    scale = 1.0
+    if args.quick:
+        literal = replace(literal, steps=literal.steps // 10, template_steps=literal.template_steps // 10)
+        scale = 10.0
+    print("procedure     time            steps       reconstruction (worst template)")
+    default_s, _ = run("default", train_config(), ts)
+    literal_s, _ = run("literal", literal, ts)
+    literal_s *= scale
+    note = " (literal scaled x10 from a --quick run)" if args.quick else ""
+    print(f"ratio literal / default: {literal_s / default_s:.1f}x{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

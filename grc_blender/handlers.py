@@ -1,0 +1,72 @@
+"""App handlers: playback/render regeneration, and cache hygiene around load and undo.
+
+Property update callbacks do not fire when animation sets a value, so keyframed
+Object.grc values reach the mesh through `frame_change_post` (playback, scrubbing,
+frame_set, F12 and `blender -b file -a` all run it). All handlers are @persistent so they
+survive file loads, and every one is removed in unregister().
+"""
+from __future__ import annotations
+
+import bpy
+from bpy.app.handlers import persistent
+
+from . import jobs, petals, store
+
+
+@persistent
+def on_frame_change_post(scene, depsgraph=None):
+    petals.regenerate(scene)
+
+
+@persistent
+def on_load_pre(*_args):
+    # The training thread holds numpy copies only; stop it before the file goes away.
+    jobs.stop(timeout=10.0)
+
+
+@persistent
+def on_load_post(*_args):
+    store.drop_caches()
+    petals.drop_caches()
+    # A file saved mid-training must not open as "training" forever.
+    for scene in bpy.data.scenes:
+        if scene.grc.is_training:
+            scene.grc.is_training = False
+            scene.grc.status = "Training was interrupted (the file was saved while training)"
+    # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
+    for scene in bpy.data.scenes:
+        if petals.scene_petals(scene):
+            petals.regenerate(scene)
+
+
+@persistent
+def on_undo_redo_post(*_args):
+    # Undo swaps ID data under us: forget decoded models and any bpy references.
+    store.drop_caches()
+    petals.drop_caches()
+    jobs.sync_training_flags()
+
+
+_HANDLERS = (
+    ("frame_change_post", on_frame_change_post),
+    ("load_pre", on_load_pre),
+    ("load_post", on_load_post),
+    ("undo_post", on_undo_redo_post),
+    ("redo_post", on_undo_redo_post),
+)
+
+
+def register() -> None:
+    for attr, fn in _HANDLERS:
+        lst = getattr(bpy.app.handlers, attr)
+        if fn not in lst:
+            lst.append(fn)
+
+
+def unregister() -> None:
+    for attr, fn in _HANDLERS:
+        lst = getattr(bpy.app.handlers, attr)
+        # Match by name too: a reloaded module leaves a different function object behind.
+        for h in [h for h in lst if h is fn or getattr(h, "__qualname__", None) == fn.__qualname__
+                  and getattr(h, "__module__", None) == fn.__module__]:
+            lst.remove(h)

@@ -1,0 +1,145 @@
+"""Background training: a worker thread that never touches bpy, polled from the main thread.
+
+The worker gets a model_core.TemplateSet (numpy copies) and a TrainConfig, calls
+model_core.train, and leaves the result on the job object. The main thread (the train
+operator's modal TIMER events) copies progress into Scene.grc and, when the thread ends,
+writes the model into the scene by name. A cancelled or failed training never touches the
+stored model.
+
+One training at a time (the machine has few cores and torch uses them). `stop()` cancels
+and joins it; it runs on load_pre, on unregister and at interpreter exit.
+"""
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+from typing import Any
+
+import bpy
+
+_job: "TrainingJob | None" = None
+
+
+class TrainingJob:
+    def __init__(self, scene_name: str, templates: Any, config: Any, seed: int):
+        self.scene_name = scene_name
+        self.templates = templates
+        self.config = config
+        self.seed = seed
+        self.cancel_event = threading.Event()
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+        self._step, self._total, self._losses = 0, 1, {}
+        self.model = None
+        self.error = ""
+        self.cancelled = False
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, name="GRC training", daemon=True)
+
+    # -- worker thread (no bpy in here) --
+    def _progress(self, step: int, total: int, losses: dict) -> None:
+        with self._lock:
+            self._step, self._total, self._losses = int(step), max(int(total), 1), dict(losses)
+
+    def _run(self) -> None:
+        from ..model_core import GRCError, TrainingCancelled, train
+        try:
+            self.model = train(self.templates, config=self.config, seed=self.seed,
+                               progress=self._progress, cancel=self.cancel_event)
+        except TrainingCancelled:
+            self.cancelled = True
+        except GRCError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # report, never crash Blender from a thread
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.finished.set()
+
+    # -- main thread --
+    def start(self) -> None:
+        self.thread.start()
+
+    def snapshot(self) -> tuple[int, int, dict]:
+        with self._lock:
+            return self._step, self._total, dict(self._losses)
+
+
+def current() -> TrainingJob | None:
+    return _job
+
+
+def is_running() -> bool:
+    return _job is not None and not _job.finished.is_set()
+
+
+def start(job: TrainingJob) -> TrainingJob:
+    """Make `job` the running training and start its thread."""
+    global _job
+    if is_running():
+        raise RuntimeError("a GRC training is already running")
+    _job = job
+    job.start()
+    return job
+
+
+def cancel() -> bool:
+    if is_running():
+        _job.cancel_event.set()
+        return True
+    return False
+
+
+def release(job: TrainingJob) -> None:
+    """Forget a finished job (its result has been applied or dropped)."""
+    global _job
+    if _job is job:
+        _job = None
+
+
+def stop(timeout: float = 10.0) -> None:
+    """Cancel and join the running training (load_pre, unregister, exit)."""
+    global _job
+    job = _job
+    if job is None:
+        return
+    job.cancel_event.set()
+    if job.thread.is_alive():
+        job.thread.join(timeout)
+    _job = None
+
+
+def format_losses(losses: dict) -> str:
+    return "  ".join(f"{k} {v:.3g}" for k, v in sorted(losses.items())
+                     if isinstance(v, (int, float)))
+
+
+def write_progress(scene, job: TrainingJob) -> None:
+    step, total, losses = job.snapshot()
+    g = scene.grc
+    g.is_training = True
+    g.progress = min(max(step / total, 0.0), 1.0)
+    g.loss_text = format_losses(losses)
+    g.status = f"Training: step {step} of {total}"
+
+
+def sync_training_flags() -> None:
+    """After undo/redo the restored is_training may be stale; the job is the truth."""
+    running = _job.scene_name if is_running() else None
+    for scene in bpy.data.scenes:
+        want = scene.name == running
+        if scene.grc.is_training != want:
+            scene.grc.is_training = want
+
+
+def tag_redraw() -> None:
+    wm = getattr(bpy.context, "window_manager", None)
+    if wm is None:
+        return
+    for window in wm.windows:
+        for area in window.screen.areas:
+            if area.type == 'VIEW_3D':
+                area.tag_redraw()
+
+
+atexit.register(stop, 5.0)

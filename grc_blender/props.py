@@ -1,0 +1,175 @@
+"""PropertyGroups: `Scene.grc` (templates, settings, training state, model) and `Object.grc`.
+
+One model per scene. Everything the add-on keeps lives in these properties, so it is saved
+in the .blend, restored by undo, and never held as Python objects across undo or load.
+
+Large payloads (captured templates, the model) are base64 strings of .npz files: they load
+with `allow_pickle=False` and are validated before use (see store.py). Never pickled,
+never evaluated.
+"""
+from __future__ import annotations
+
+import bpy
+from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty,
+                       IntProperty, PointerProperty, StringProperty)
+from bpy.types import PropertyGroup
+
+# Mirror of model_core.trainer.TrainConfig's defaults. TrainConfig lives next to torch
+# (trainer.py imports it at module level) and enabling the add-on must not import torch,
+# so the values are repeated here; tests/blender/test_props.py checks they still match.
+TRAIN_DEFAULTS = dict(steps=4000, template_steps=1500, lr_r=3e-3, lr_g=6e-3,
+                      context_filter=0.05, context_dims=1)
+
+# Hard limits keep generate() inputs inside model_core's accepted range (|x| <= 1e4), so a
+# slider dragged or typed far out extrapolates instead of raising on the frame path.
+CONTEXT_LIMIT = 1000.0
+MAX_ROWS = 256
+
+
+# ---- update callbacks (fire on UI and Python edits, not on animation playback) -------------
+
+def _scene_of(obj, context):
+    scene = getattr(context, "scene", None)
+    if scene is not None and obj.name in scene.objects:
+        return scene
+    return obj.users_scene[0] if obj.users_scene else scene
+
+
+def _regenerate_petal(self, context):
+    obj = self.id_data
+    if not self.is_petal:
+        return
+    from . import petals
+    scene = _scene_of(obj, context)
+    if scene is not None:
+        petals.regenerate(scene, [obj])
+
+
+def _update_subsurf(self, context):
+    from . import petals
+    petals.sync_subsurf(self.id_data)
+
+
+def _model_data_changed(self, context):
+    # Keep the cheap cache key in step with the payload (the frame path reads only the key).
+    from . import store
+    store.on_model_data_changed(self)
+
+
+# ---- scene level ------------------------------------------------------------------------------
+
+class GRCTemplateEntry(PropertyGroup):
+    """One captured template: display name + the object it came from (may be deleted)."""
+    # `name` is PropertyGroup's built-in StringProperty.
+    obj: PointerProperty(name="Object", type=bpy.types.Object,
+                         description="The template object this entry was captured from")
+
+
+class GRCFidelity(PropertyGroup):
+    """Reconstruction error of one template after training (model.errors)."""
+    mean: FloatProperty(name="Mean Error", precision=5)
+    max: FloatProperty(name="Max Error", precision=5)
+    mean_pct: FloatProperty(name="Mean %", precision=3)
+    max_pct: FloatProperty(name="Max %", precision=3)
+
+
+class GRCSceneSettings(PropertyGroup):
+    # Templates
+    templates: CollectionProperty(type=GRCTemplateEntry)
+    template_index: IntProperty(name="Active Template", default=0, min=0)
+    captured: StringProperty(
+        name="Captured Templates", options={'HIDDEN'},
+        description="Captured template arrays (.npz, base64); validated on load, never unpickled")
+    captured_info: StringProperty(name="Captured", default="")
+    captured_frames: StringProperty(name="Keyframes", default="")
+    captured_rows: IntProperty(name="Rows", default=0)
+
+    # Training settings (defaults: model_core.TrainConfig)
+    steps: IntProperty(name="Steps", default=TRAIN_DEFAULTS["steps"], min=1, soft_max=100_000,
+                       description="Relational/generative training steps (stops early once "
+                                   "the reconstruction target is met)")
+    template_steps: IntProperty(name="Template Steps", default=TRAIN_DEFAULTS["template_steps"],
+                                min=1, soft_max=20_000,
+                                description="Steps fitting the per-template models first")
+    lr_r: FloatProperty(name="Rate R", default=TRAIN_DEFAULTS["lr_r"], min=1e-7, max=0.999,
+                        precision=5, step=0.01,
+                        description="Learning rate of the relational model (lrR)")
+    lr_g: FloatProperty(name="Rate G", default=TRAIN_DEFAULTS["lr_g"], min=1e-7, max=0.999,
+                        precision=5, step=0.01,
+                        description="Learning rate of the generative model (lrG)")
+    context_filter: FloatProperty(
+        name="Context Filter", default=TRAIN_DEFAULTS["context_filter"], min=0.0, max=1.0,
+        precision=3, description="Weight of the context target in the relational loss "
+                                 "(the seed's rFilter, 0.05)")
+    seed: IntProperty(name="Seed", default=0, min=0)
+    context_dims: EnumProperty(
+        name="Context", default=str(TRAIN_DEFAULTS["context_dims"]),
+        items=[("1", "1-D", "One context value (a slider)"),
+               ("2", "2-D", "Two context values (Context and Context B)")])
+    literal: BoolProperty(
+        name="Seed Procedure", default=False,
+        description="Train with the seed article's literal procedure (100,000 single-sample "
+                    "steps; slow). Steps and rates above are then ignored")
+
+    # Training state (written by the main thread only)
+    is_training: BoolProperty(name="Training", default=False)
+    progress: FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype='FACTOR')
+    loss_text: StringProperty(name="Losses", default="")
+    status: StringProperty(name="Status", default="")
+
+    # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
+    model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,
+                               description="Trained model (.npz, base64); validated on load")
+    model_key: StringProperty(name="Model Key", options={'HIDDEN'})
+    model_summary: StringProperty(name="Model", default="")
+    model_context_dims: IntProperty(name="Model Context Dimensions", default=1, min=1, max=2)
+    fidelity: CollectionProperty(type=GRCFidelity)
+
+
+# ---- object level -------------------------------------------------------------------------------
+
+class GRCObjectSettings(PropertyGroup):
+    is_petal: BoolProperty(name="GRC Petal", default=False, update=_regenerate_petal,
+                           description="This object's mesh is generated by the scene's model")
+    context: FloatProperty(
+        name="Context", default=0.0, soft_min=-1.0, soft_max=2.0,
+        min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT, update=_regenerate_petal,
+        description="0 is the first template, 1 the second (K-1 the last); between "
+                    "interpolates, outside extrapolates")
+    context_b: FloatProperty(
+        name="Context B", default=0.5, soft_min=-1.0, soft_max=2.0,
+        min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT, update=_regenerate_petal,
+        description="Second context value (models trained with a 2-D context)")
+    time: FloatProperty(
+        name="Time", default=1.0, soft_min=0.0, soft_max=1.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT, update=_regenerate_petal,
+        description="0..1 over the captured keyframes (first to last)")
+    offset: FloatProperty(
+        name="Offset", default=0.0, soft_min=-1.0, soft_max=1.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT, update=_regenerate_petal,
+        description="Moves the context path along the traces' normal, outside the templates")
+    rows: IntProperty(name="Rows", default=25, min=2, max=MAX_ROWS, update=_regenerate_petal,
+                      description="Output rows from base to tip (the morphology is sampled "
+                                  "densely; more rows = smoother petal)")
+    cols: IntProperty(name="Columns", default=0, min=0, options={'HIDDEN'},
+                      description="Columns of the model the petal was made for")
+    subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
+                                update=_update_subsurf, options=set(),
+                                description="Levels of the petal's Subdivision Surface modifier")
+
+
+CLASSES = (GRCTemplateEntry, GRCFidelity, GRCSceneSettings, GRCObjectSettings)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+    bpy.types.Scene.grc = PointerProperty(type=GRCSceneSettings)
+    bpy.types.Object.grc = PointerProperty(type=GRCObjectSettings)
+
+
+def unregister() -> None:
+    del bpy.types.Object.grc
+    del bpy.types.Scene.grc
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

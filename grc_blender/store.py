@@ -1,0 +1,211 @@
+"""Captured templates and the trained model, kept inside the .blend as base64 .npz strings.
+
+Safety: a .blend may come from a stranger. Payloads are decoded with base64 + np.load
+(allow_pickle=False) and validated by model_core (TemplateSet, model_from_bytes); nothing
+is unpickled or evaluated. Every failure becomes a GRCError with a message for the panel.
+
+Caching: decoding a model on every frame would be wasteful, so decoded models live in a
+module dict keyed by `Scene.grc.model_key` (sha1 of the payload string, kept in step by the
+model_data update callback). The frame path reads only that short key. The cache holds
+model_core objects only (never bpy data) and is dropped on load_post and undo/redo.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import zipfile
+
+import numpy as np
+
+from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
+
+# Far larger than any model or template set this add-on makes (a 64-row, 64-column grid
+# with 256 times and 8 templates is ~200 MB as float64 only in absurd cases). Refuse
+# before decoding so a hostile file cannot make Blender allocate gigabytes.
+MAX_PAYLOAD_CHARS = 64 * 1024 * 1024
+MAX_TEMPLATE_ARRAY_BYTES = 48 * 1024 * 1024
+
+_models: dict[str, GRCModel] = {}
+_failures: dict[str, str] = {}
+
+
+def payload_key(payload: str) -> str:
+    return hashlib.sha1(payload.encode("ascii", "replace")).hexdigest() if payload else ""
+
+
+def drop_caches() -> None:
+    """Forget every decoded model (file load, undo, redo)."""
+    _models.clear()
+    _failures.clear()
+
+
+def _decode_b64(payload: str, what: str) -> bytes:
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise GRCError(f"the stored {what} is {len(payload):,} characters, far larger than any "
+                       f"{what} this add-on writes; refusing to decode it")
+    try:
+        return base64.b64decode(payload.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise GRCError(f"the stored {what} is damaged (not valid base64)") from None
+
+
+def encode_bytes(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# ---- model -------------------------------------------------------------------------------
+
+def on_model_data_changed(settings) -> None:
+    settings.model_key = payload_key(settings.model_data)
+
+
+def set_model(scene, model: GRCModel) -> None:
+    """Store `model` in scene.grc (payload, key, summary, fidelity)."""
+    g = scene.grc
+    payload = encode_bytes(model.to_bytes())
+    g.model_data = payload          # update callback sets model_key
+    if g.model_key != payload_key(payload):  # e.g. callbacks suppressed
+        g.model_key = payload_key(payload)
+    _models[g.model_key] = model
+    write_summary(scene, model)
+
+
+def write_summary(scene, model: GRCModel) -> None:
+    g = scene.grc
+    secs = model.meta.get("train_seconds")
+    secs_txt = f", trained in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
+    g.model_summary = (f"{model.n_templates} templates, {len(model.times)} times, "
+                       f"{model.n_rows} x {model.n_cols} grid, {model.context_dims}-D context"
+                       f"{secs_txt}")
+    g.model_context_dims = model.context_dims
+    g.fidelity.clear()
+    for err in model.errors:
+        item = g.fidelity.add()
+        item.name = str(err.get("name", ""))
+        for key in ("mean", "max", "mean_pct", "max_pct"):
+            try:
+                setattr(item, key, float(err.get(key, 0.0)))
+            except (TypeError, ValueError):
+                pass
+
+
+def clear_model(scene) -> None:
+    g = scene.grc
+    g.model_data = ""
+    g.model_key = ""
+    g.model_summary = ""
+    g.fidelity.clear()
+
+
+def get_model(scene) -> GRCModel | None:
+    """The scene's decoded model, None if there is none; GRCError if the payload is bad."""
+    g = scene.grc
+    key = g.model_key
+    if not key:
+        if not g.model_data:
+            return None
+        key = payload_key(g.model_data)  # key missing (e.g. written by an old version)
+    model = _models.get(key)
+    if model is not None:
+        return model
+    if key in _failures:
+        raise GRCError(_failures[key])
+    payload = g.model_data
+    try:
+        if payload_key(payload) != key:
+            raise GRCError("the stored model does not match its checksum (damaged file)")
+        model = model_from_bytes(_decode_b64(payload, "model"))
+    except GRCError as exc:
+        msg = f"Scene '{scene.name}': the stored GRC model was refused: {exc}. Retrain to fix."
+        _failures[key] = msg
+        raise GRCError(msg) from None
+    except Exception as exc:  # model_core should only raise GRCError; never crash the caller
+        msg = (f"Scene '{scene.name}': the stored GRC model was refused "
+               f"({type(exc).__name__}: {exc}). Retrain to fix.")
+        _failures[key] = msg
+        raise GRCError(msg) from None
+    _models[key] = model
+    return model
+
+
+def model_error(scene) -> str:
+    """The refusal message for the scene's model, or '' if it decodes (or there is none)."""
+    try:
+        get_model(scene)
+    except GRCError as exc:
+        return str(exc)
+    return ""
+
+
+# ---- captured templates ---------------------------------------------------------------------
+
+class Captured:
+    """Captured arrays as plain numpy: coords (K, T, R, C, 3), times (T,), frames (T,), names."""
+
+    def __init__(self, coords: np.ndarray, times: np.ndarray, frames: np.ndarray, names: list[str]):
+        self.coords, self.times, self.frames, self.names = coords, times, frames, names
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        k, t, r, c, _ = self.coords.shape
+        return k, t, r, c
+
+    def template_set(self, order: list[int] | None = None) -> TemplateSet:
+        """Validated model_core.TemplateSet (GRCError on anything wrong, e.g. K < 2)."""
+        idx = list(range(len(self.names))) if order is None else order
+        return TemplateSet(self.coords[idx], times=self.times,
+                           names=[self.names[i] for i in idx])
+
+    def permuted(self, order: list[int]) -> "Captured":
+        return Captured(self.coords[order], self.times, self.frames, [self.names[i] for i in order])
+
+
+def encode_captured(cap: Captured) -> str:
+    buf = io.BytesIO()
+    np.savez(buf, coords=np.asarray(cap.coords, dtype=np.float64),
+             times=np.asarray(cap.times, dtype=np.float64),
+             frames=np.asarray(cap.frames, dtype=np.float64),
+             names=np.array(cap.names, dtype=np.str_))
+    return encode_bytes(buf.getvalue())
+
+
+def decode_captured(payload: str) -> Captured:
+    """Decode and validate captured arrays (any K >= 1; training checks K >= 2)."""
+    data = _decode_b64(payload, "templates")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {}
+            for key in ("coords", "times", "frames", "names"):
+                if key not in npz.files:
+                    raise GRCError(f"the stored templates lack the '{key}' array")
+                info = npz.zip.getinfo(key + ".npy")
+                if info.file_size > MAX_TEMPLATE_ARRAY_BYTES:
+                    raise GRCError(f"the stored templates' '{key}' array is too large")
+                arrays[key] = npz[key]
+    except GRCError:
+        raise
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise GRCError(f"the stored templates are damaged ({type(exc).__name__}: {exc})") from None
+    coords, times, frames, names = (arrays[k] for k in ("coords", "times", "frames", "names"))
+    if coords.dtype.kind != "f" or coords.ndim != 5 or coords.shape[-1] != 3 or coords.shape[0] < 1:
+        raise GRCError(f"the stored templates have a bad shape {coords.shape} ({coords.dtype})")
+    k, t = coords.shape[:2]
+    if names.dtype.kind != "U" or names.shape != (k,):
+        raise GRCError("the stored template names are malformed")
+    for arr, what in ((times, "times"), (frames, "frames")):
+        if arr.dtype.kind != "f" or arr.shape != (t,) or not np.all(np.isfinite(arr)):
+            raise GRCError(f"the stored template {what} are malformed")
+    if not np.all(np.isfinite(coords)):
+        raise GRCError("the stored templates contain non-finite coordinates")
+    cap = Captured(coords.astype(np.float64), times.astype(np.float64),
+                   frames.astype(np.float64), [str(n) for n in names])
+    if k >= 2:
+        cap.template_set()  # full model_core validation (shapes, sizes, increasing times)
+    return cap
+
+
+def get_captured(scene) -> Captured | None:
+    payload = scene.grc.captured
+    return decode_captured(payload) if payload else None

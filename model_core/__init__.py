@@ -1,0 +1,39 @@
+"""GRC networks: template, relational and generative MLPs (no bpy; torch only to train).
+
+    from model_core import TemplateSet, train, load_model
+"""
+from __future__ import annotations
+
+from threading import Event
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import GRCError, TrainingCancelled
+from .example import example_templates
+from .infer import MAX_ROWS, GRCModel, context_targets
+from .nets import SEED_SIZES, NetSizes
+from .store import load_model, model_from_bytes
+from .templates import TemplateSet
+
+if TYPE_CHECKING:
+    from .trainer import TrainConfig
+
+
+def train(templates: TemplateSet, config: "TrainConfig | None" = None, seed: int = 0,
+          progress: Callable[[int, int, dict[str, float]], None] | None = None,
+          cancel: Event | None = None) -> GRCModel:
+    """Train a GRC model. Imports torch on first call (and only then)."""
+    from .trainer import train as _train
+    return _train(templates, config, seed, progress, cancel)
+
+
+def train_config(**overrides: Any) -> "TrainConfig":
+    """A TrainConfig (imports torch); `literal=True` gives the seed's procedure."""
+    from dataclasses import replace
+    from .trainer import TrainConfig
+    base = TrainConfig.literal() if overrides.pop("literal", False) else TrainConfig()
+    return replace(base, **overrides)
+
+
+__all__ = ["GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
+           "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
+           "SEED_SIZES", "MAX_ROWS"]

@@ -1,0 +1,112 @@
+"""TemplateSet: K template shapes sampled on a shared (time x morphology) relational map.
+
+coords[k, t, r, c] is the xyz of the vertex in row r (base 0 .. tip R-1) and column c of
+template k at time index t. The network sees one morphology row at a time in the seed's
+layout: C X-values, then C Y-values, then C Z-values (`rows_layout`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import GRCError
+
+MAX_TEMPLATES = 8
+MAX_GRID = 64  # rows or columns; the Blender side documents 3..32 as the supported range
+MAX_TIMES = 256
+
+
+def _index(values, n: int, what: str) -> np.ndarray:
+    if values is None:
+        return np.linspace(0.0, 1.0, n)
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.shape != (n,):
+        raise GRCError(f"{what} must have {n} values (one per {what[:-1]}), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise GRCError(f"{what} contain non-finite values")
+    if np.any(np.diff(arr) <= 0):
+        raise GRCError(f"{what} must be strictly increasing, got {arr.round(4).tolist()}")
+    return arr
+
+
+@dataclass(frozen=True)
+class TemplateSet:
+    coords: np.ndarray
+    times: np.ndarray | None = None
+    morphs: np.ndarray | None = None
+    names: list[str] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        try:
+            coords = np.array(self.coords, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise GRCError(f"template coordinates are not numeric: {exc}") from None
+        if coords.ndim != 5 or coords.shape[-1] != 3:
+            raise GRCError(
+                f"templates must be an array of shape (K, T, R, C, 3), got {coords.shape}")
+        k, t, r, c, _ = coords.shape
+        if k < 2:
+            raise GRCError(f"need at least 2 templates to learn a context, got {k}")
+        if k > MAX_TEMPLATES:
+            raise GRCError(f"at most {MAX_TEMPLATES} templates are supported, got {k}")
+        if t < 2:
+            raise GRCError(f"need at least 2 time indexes (keyframes) per template, got {t}")
+        if t > MAX_TIMES:
+            raise GRCError(f"at most {MAX_TIMES} time indexes are supported, got {t}")
+        if r < 2 or c < 2:
+            raise GRCError(f"the grid needs at least 2 rows and 2 columns, got {r} x {c}")
+        if r > MAX_GRID or c > MAX_GRID:
+            raise GRCError(f"the grid may have at most {MAX_GRID} rows and columns, got {r} x {c}")
+        if not np.all(np.isfinite(coords)):
+            bad = sorted({int(i) for i in np.argwhere(~np.isfinite(coords))[:, 0]})
+            raise GRCError(f"template(s) {bad} contain non-finite coordinates (NaN or inf)")
+        extent = coords.max(axis=(1, 2, 3)) - coords.min(axis=(1, 2, 3))  # (K, 3)
+        diag = np.linalg.norm(extent, axis=1)
+        for i, d in enumerate(diag):
+            if not d > 1e-9 * max(1.0, float(np.abs(coords).max())):
+                raise GRCError(f"template {i} has zero size (all vertices in one point)")
+        names = list(self.names) if self.names is not None else [f"template {i}" for i in range(k)]
+        if len(names) != k:
+            raise GRCError(f"got {len(names)} names for {k} templates")
+        object.__setattr__(self, "coords", coords)
+        object.__setattr__(self, "times", _index(self.times, t, "times"))
+        object.__setattr__(self, "morphs", _index(self.morphs, r, "morphs"))
+        object.__setattr__(self, "names", [str(n) for n in names])
+
+    @property
+    def shape(self) -> tuple[int, int, int, int]:
+        k, t, r, c, _ = self.coords.shape
+        return k, t, r, c
+
+    def diagonals(self) -> np.ndarray:
+        """Bounding-box diagonal of each template over all its times, (K,)."""
+        ext = self.coords.max(axis=(1, 2, 3)) - self.coords.min(axis=(1, 2, 3))
+        return np.linalg.norm(ext, axis=1)
+
+    def normalisation(self) -> tuple[np.ndarray, float]:
+        """Centre (3,) and scale so the networks see coordinates of order 1 whatever the units."""
+        lo = self.coords.min(axis=(0, 1, 2, 3))
+        hi = self.coords.max(axis=(0, 1, 2, 3))
+        centre = (lo + hi) / 2.0
+        scale = float(np.max(hi - lo) / 2.0)
+        return centre, scale
+
+    def identical_pairs(self, rtol: float = 1e-6) -> list[tuple[int, int]]:
+        """Template pairs with the same shape everywhere: their context cannot separate."""
+        k = self.coords.shape[0]
+        tol = rtol * float(self.diagonals().max())
+        return [(i, j) for i in range(k) for j in range(i + 1, k)
+                if float(np.abs(self.coords[i] - self.coords[j]).max()) <= tol]
+
+
+def rows_layout(grid: np.ndarray) -> np.ndarray:
+    """(..., R, C, 3) -> (..., R, 3C): per row C X-values, C Y-values, C Z-values."""
+    g = np.asarray(grid)
+    return np.swapaxes(g, -1, -2).reshape(*g.shape[:-2], 3 * g.shape[-2])
+
+
+def grid_layout(rows: np.ndarray, cols: int) -> np.ndarray:
+    """Inverse of rows_layout: (..., R, 3C) -> (..., R, C, 3)."""
+    r = np.asarray(rows)
+    return np.swapaxes(r.reshape(*r.shape[:-1], 3, cols), -1, -2)

@@ -1,0 +1,53 @@
+"""Templates panel: the captured list (reorderable), Capture, and the captured indexes."""
+from __future__ import annotations
+
+import bpy
+
+from .base import GRCPanel
+
+
+class GRC_UL_templates(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+        row = layout.row(align=True)
+        row.label(text=f"{index}: {item.name}", icon='MESH_GRID')
+        if item.obj is None:
+            row.label(text="", icon='ERROR')
+
+
+class GRC_PT_templates(GRCPanel, bpy.types.Panel):
+    bl_idname = "GRC_PT_templates"
+    bl_label = "Templates"
+
+    def draw(self, context):
+        layout = self.layout
+        g = context.scene.grc
+        row = layout.row()
+        row.template_list("GRC_UL_templates", "", g, "templates", g, "template_index", rows=3)
+        col = row.column(align=True)
+        col.operator("grc.move_template", icon='TRIA_UP', text="").direction = 'UP'
+        col.operator("grc.move_template", icon='TRIA_DOWN', text="").direction = 'DOWN'
+        col = layout.column(align=True)
+        col.operator("grc.capture_templates", icon='IMPORT')
+        col.operator("grc.add_example_templates", icon='OUTLINER_OB_SURFACE',
+                     text="Add Example Templates")
+        if g.captured_info:
+            layout.label(text=g.captured_info, icon='INFO')
+        else:
+            layout.label(text="Select animated grid meshes, then Capture", icon='INFO')
+
+
+class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
+    bl_idname = "GRC_PT_template_info"
+    bl_label = "Indexes"
+    bl_parent_id = "GRC_PT_templates"
+    bl_options = {'DEFAULT_CLOSED'}
+
+    def draw(self, context):
+        g = context.scene.grc
+        col = self.layout.column(align=True)
+        if not g.captured_frames:
+            col.label(text="Nothing captured yet")
+            return
+        col.label(text="Time 0..1 at frames:")
+        col.label(text=g.captured_frames)
+        col.label(text=f"Morphology: {g.captured_rows} rows, base 0 .. tip 1")

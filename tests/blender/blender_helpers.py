@@ -1,0 +1,102 @@
+"""Helpers shared by the Blender tests (imported by basename; pytest puts this folder on
+sys.path). Fixtures live in conftest.py."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "bl_ext.user_default.grc"
+
+
+def coords_of(obj) -> np.ndarray:
+    co = np.empty(len(obj.data.vertices) * 3, dtype=np.float32)
+    obj.data.vertices.foreach_get("co", co)
+    return co.reshape(-1, 3).astype(np.float64)
+
+
+def add_example_and_capture():
+    assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
+    assert bpy.ops.grc.capture_templates() == {'FINISHED'}
+
+
+def train_quick(steps: int = 60, template_steps: int = 60):
+    g = bpy.context.scene.grc
+    g.steps = steps
+    g.template_steps = template_steps
+    assert bpy.ops.grc.train() == {'FINISHED'}
+
+
+def run_fresh_python(code: str, timeout: float = 300.0) -> dict:
+    """Run `code` in a fresh Python with bpy against the same user folder; it must print
+    one JSON line starting with 'RESULT ' which is returned."""
+    env = dict(os.environ)  # BLENDER_USER_RESOURCES: set by conftest
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
+                          text=True, env=env, timeout=timeout, cwd=str(ROOT))
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, (
+        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def grid_coords(rows: int, cols: int, times: int = 3, bend: float = 0.3, seed: int = 0) -> np.ndarray:
+    """(T, R, C, 3) a simple bending petal: rows along +X from the origin, columns along Y."""
+    m = np.linspace(0.0, 1.0, rows)[:, None]
+    u = np.linspace(-0.5, 0.5, cols)[None, :]
+    out = np.empty((times, rows, cols, 3))
+    for t in range(times):
+        s = t / max(times - 1, 1)
+        out[t, ..., 0] = m + 0 * u
+        out[t, ..., 1] = u * (0.3 + 0.2 * m)
+        out[t, ..., 2] = bend * (1 + seed) * s * m ** 2 + 0.1 * u ** 2
+    return out
+
+
+def make_template(name: str, grids: np.ndarray, frames=None, collection=None):
+    """A grid mesh object animated with one shape key per time index (like the example)."""
+    import importlib
+    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.mesh_grid")
+    add_example = importlib.import_module(PACKAGE + ".operators.add_example")
+    mesh = bpy.data.meshes.new(name)
+    mesh_grid.build_grid_mesh(mesh, grids[0])
+    obj = bpy.data.objects.new(name, mesh)
+    (collection or bpy.context.scene.collection).objects.link(obj)
+    if frames is None:
+        frames = 1 + 8 * np.arange(len(grids))
+    if len(grids) > 1:
+        add_example.animate_with_shape_keys(obj, grids, np.asarray(frames, dtype=float))
+    else:
+        obj.keyframe_insert("location", frame=float(frames[0]))
+    return obj
+
+
+def select_only(*objs):
+    # Sync the view layer first: after bpy.data.objects.remove() its bases are stale and
+    # iterating view_layer.objects can crash Blender 5.0.
+    bpy.context.view_layer.update()
+    for o in bpy.context.scene.objects:
+        o.select_set(False)
+    for o in objs:
+        o.select_set(True)
+    if objs:
+        bpy.context.view_layer.objects.active = objs[0]
+
+
+def mesh_object(name: str, verts, faces, animate: bool = True):
+    """An object from raw vertices/faces, keyed at 2 frames (object animation) if asked."""
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata([tuple(v) for v in verts], [], [tuple(f) for f in faces])
+    mesh.update()
+    obj = bpy.data.objects.new(name, mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    if animate:
+        obj.keyframe_insert("location", frame=1)
+        obj.keyframe_insert("location", frame=9)
+    return obj

@@ -1,0 +1,29 @@
+"""Issue 4/6: enabling the extension is fast and imports no torch (fresh process)."""
+from __future__ import annotations
+
+from blender_helpers import PACKAGE, run_fresh_python
+
+ENABLE_LIMIT_S = 0.3
+
+
+def test_enable_is_fast_and_torch_free():
+    result = run_fresh_python(f"""
+import json, sys, time
+import bpy, addon_utils
+assert "torch" not in sys.modules
+t0 = time.perf_counter()
+mod = addon_utils.enable({PACKAGE!r}, default_set=True)
+seconds = time.perf_counter() - t0
+ok = mod is not None and {PACKAGE!r} in bpy.context.preferences.addons
+t1 = time.perf_counter()
+addon_utils.disable({PACKAGE!r}, default_set=True)
+off = time.perf_counter() - t1
+handlers = sum(1 for h in bpy.app.handlers.frame_change_post if "grc" in getattr(h, "__module__", ""))
+print("RESULT " + json.dumps(dict(seconds=seconds, ok=ok, torch="torch" in sys.modules,
+                                  disable_seconds=off, handlers_left=handlers,
+                                  scene_prop=hasattr(bpy.types.Scene, "grc"))))
+""")
+    assert result["ok"]
+    assert not result["torch"], "enabling the extension imported torch"
+    assert result["seconds"] < ENABLE_LIMIT_S, result
+    assert result["handlers_left"] == 0 and not result["scene_prop"], result

@@ -1,0 +1,24 @@
+"""Shared fixtures: one default training on the example set, reused by the quality tests."""
+from __future__ import annotations
+
+import pytest
+
+from model_core import example_templates, train
+
+
+@pytest.fixture(scope="session")
+def example_set():
+    return example_templates()
+
+
+@pytest.fixture(scope="session")
+def trained(example_set):
+    """The default trainer on the bundled example (the model an artist gets)."""
+    return train(example_set, seed=0)
+
+
+@pytest.fixture(scope="session")
+def quick_model(example_set):
+    """A short training: enough for shape, storage and determinism tests."""
+    from model_core import train_config
+    return train(example_set, train_config(template_steps=60, steps=60, check_every=0), seed=3)

@@ -1,0 +1,102 @@
+"""numpy inference: shapes, paths, numpy/torch agreement, no torch on import."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from model_core import MAX_ROWS, GRCError
+
+
+def test_importing_inference_does_not_import_torch():
+    code = ("import sys, model_core, model_core.infer, model_core.store; "
+            "m = model_core.example_templates(); "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=_root())
+
+
+def _root():
+    import pathlib
+    return str(pathlib.Path(__file__).resolve().parents[2])
+
+
+def test_generate_shapes(quick_model):
+    m = quick_model
+    assert m.generate(0.5, 0.5).shape == (7, 7, 3)
+    assert m.generate(0.5, 0.5, rows=25).shape == (25, 7, 3)
+    assert m.generate_many([0.0, 0.5, 1.0], [0, 0.5, 1], [0, 0, 0.2], rows=9).shape == (3, 9, 7, 3)
+    assert m.context_traces().shape == (2, 7, 7)
+    assert m.context_traces(times=[0.3], rows=11).shape == (2, 1, 11)
+    assert m.context_path(0.5, 0.25).shape == (7, 1)
+
+
+def test_generate_many_matches_generate(quick_model):
+    m = quick_model
+    many = m.generate_many([0.2, 0.9], [0.3, 1.4], [0.0, -0.1], rows=12)
+    np.testing.assert_allclose(many[0], m.generate(0.2, 0.3, 0.0, rows=12), atol=1e-12)
+    np.testing.assert_allclose(many[1], m.generate(0.9, 1.4, -0.1, rows=12), atol=1e-12)
+
+
+def test_path_blends_traces_row_by_row(quick_model):
+    m = quick_model
+    traces = m.context_traces(times=[0.7])[:, 0]           # (K, R)
+    for alpha in (0.0, 1.0, 0.25, -0.5, 1.5):
+        expected = traces[0] + alpha * (traces[1] - traces[0])
+        np.testing.assert_allclose(m.context_path(0.7, alpha)[:, 0], expected, atol=1e-12)
+
+
+def test_offset_moves_the_path_outward(quick_model):
+    m = quick_model
+    traces = m.context_traces(times=[0.9])[:, 0]
+    side = np.sign(np.mean(traces[1] - traces[0]))
+    base = m.context_path(0.9, 1.0)[:, 0]
+    moved = m.context_path(0.9, 1.0, offset=0.3)[:, 0]
+    assert np.all(side * (moved - base) > 0)
+    assert not np.allclose(m.generate(0.9, 1.0, 0.3), m.generate(0.9, 1.0))
+
+
+def test_dense_rows_follow_the_captured_rows(trained):
+    """Sampling the morphology axis densely passes through the captured rows."""
+    coarse = trained.generate(1.0, 0.0)
+    dense = trained.generate(1.0, 0.0, rows=13)               # rows 0, 2, 4 .. are captured ones
+    np.testing.assert_allclose(dense[::2], coarse, atol=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(time=0.5, alpha=0.5, rows=0), "rows must be between 2"),
+    (dict(time=0.5, alpha=0.5, rows=MAX_ROWS + 1), "rows must be between 2"),
+    (dict(time=0.5, alpha=0.5, rows=2.5), "rows must be an integer"),
+    (dict(time=float("nan"), alpha=0.5), "time must be finite"),
+    (dict(time=0.5, alpha=1e6), "alpha must be finite and within"),
+    (dict(time=0.5, alpha=0.5, offset=float("inf")), "offset must be finite"),
+])
+def test_out_of_range_requests_are_refused(quick_model, kwargs, message):
+    with pytest.raises(GRCError, match=message):
+        quick_model.generate(**kwargs)
+
+
+def test_far_but_allowed_requests_stay_finite(quick_model):
+    for args in [(50.0, 0.5), (0.5, 9000.0), (-3.0, -40.0, 100.0)]:
+        out = quick_model.generate(*args, rows=MAX_ROWS)
+        assert out.shape == (MAX_ROWS, 7, 3)
+        assert np.all(np.isfinite(out))
+
+
+def test_numpy_forward_matches_torch(example_set):
+    """The numpy nets reproduce the torch nets' outputs to 1e-5."""
+    import torch
+    from model_core.nets import forward
+    from model_core.trainer import MLP, BatchedMLP
+    torch.manual_seed(1)
+    rng = np.random.default_rng(0)
+    mlp = MLP([21, 48, 32, 3])
+    x = rng.normal(size=(64, 21)).astype(np.float32)
+    with torch.no_grad():
+        ref = mlp(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(forward(mlp.layers(), x.astype(np.float64)), ref, atol=1e-5)
+    batched = BatchedMLP(3, [2, 16, 16, 21])
+    xb = rng.random(size=(3, 10, 2)).astype(np.float32)
+    with torch.no_grad():
+        refb = batched(torch.from_numpy(xb)).numpy()
+    for k in range(3):
+        np.testing.assert_allclose(forward(batched.layers(k), xb[k].astype(np.float64)), refb[k], atol=1e-5)

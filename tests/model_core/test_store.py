@@ -1,0 +1,118 @@
+"""Storage: plain arrays + JSON, round trip, and refusal of anything else."""
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from model_core import GRCError, load_model, model_from_bytes
+from model_core.store import MAX_FILE_BYTES, model_to_arrays
+
+
+def _npz(arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_round_trip_through_file(quick_model, tmp_path):
+    path = tmp_path / "m.npz"
+    quick_model.save(str(path))
+    loaded = load_model(str(path))
+    for args in [(0.0, 0.0), (0.6, 0.4, 0.1, 15), (1.0, 1.3)]:
+        np.testing.assert_allclose(loaded.generate(*args), quick_model.generate(*args), atol=1e-5)
+    assert loaded.names == quick_model.names
+    assert loaded.meta["errors"] == quick_model.meta["errors"]
+    assert not (tmp_path / "m.npz.tmp").exists()
+
+
+def test_bytes_hold_only_plain_arrays(quick_model):
+    with np.load(io.BytesIO(quick_model.to_bytes()), allow_pickle=False) as npz:
+        for name in npz.files:
+            assert npz[name].dtype.kind in "fu", name   # float weights, uint8 JSON
+    json.loads(model_to_arrays(quick_model)["meta_json"].tobytes())
+
+
+def _tampered(model, **changes):
+    arrays = model_to_arrays(model)
+    header = json.loads(arrays["meta_json"].tobytes())
+    for key, value in changes.items():
+        if key.startswith("header."):
+            header[key[7:]] = value
+        elif value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    arrays["meta_json"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    return _npz(arrays)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"relational.w0": None}, "missing array 'relational.w0'"),
+    ({"relational.w0": np.zeros((5, 5), np.float32)}, "has shape"),
+    ({"generative.b1": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
+    ({"generative.b1": np.full(48, 1e30, np.float32)}, "weights beyond"),
+    ({"generative.b1": np.zeros(48, np.float64)}, "dtype"),
+    ({"extra": np.zeros(3, np.float32)}, "unexpected arrays"),
+    ({"header.format_version": 99}, "unknown model format version 99"),
+    ({"header.format": "something"}, "does not describe a GRC model"),
+    ({"header.n_cols": 9}, "shape"),
+    ({"header.n_templates": 1}, "n_templates"),
+    ({"header.scale": -1}, "scale"),
+    ({"header.hidden": {"template": [10**6]}}, "hidden sizes"),
+    ({"times": np.array([0.0, 0.0, 1.0])}, "strictly increasing"),
+])
+def test_tampered_models_are_refused(quick_model, changes, message):
+    with pytest.raises(GRCError, match=message):
+        model_from_bytes(_tampered(quick_model, **changes))
+
+
+def test_invalid_json_metadata_is_refused(quick_model):
+    arrays = model_to_arrays(quick_model)
+    arrays["meta_json"] = np.frombuffer(b"{not json", dtype=np.uint8)
+    with pytest.raises(GRCError, match="not valid JSON"):
+        model_from_bytes(_npz(arrays))
+
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04garbage", b"\x93NUMPY" + b"x" * 100,
+                                  b"x" * 1000])
+def test_garbage_is_refused(data):
+    with pytest.raises(GRCError):
+        model_from_bytes(data)
+
+
+def test_truncated_model_is_refused(quick_model):
+    data = quick_model.to_bytes()
+    for cut in (len(data) // 3, len(data) - 10):
+        with pytest.raises(GRCError):
+            model_from_bytes(data[:cut])
+
+
+def test_pickled_arrays_are_never_loaded(quick_model):
+    arrays = model_to_arrays(quick_model)
+    arrays["relational.w0"] = np.array([object()], dtype=object)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    with pytest.raises(GRCError, match="not a readable"):
+        model_from_bytes(buf.getvalue())
+
+
+def test_oversized_data_is_refused_before_parsing():
+    with pytest.raises(GRCError, match="far larger"):
+        model_from_bytes(b"\0" * (MAX_FILE_BYTES + 1))
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(GRCError, match="cannot read model file"):
+        load_model(str(tmp_path / "nope.npz"))
+
+
+def test_zip_bomb_like_array_count_is_refused(quick_model):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for i in range(400):
+            with zf.open(f"a{i}.npy", "w") as fh:
+                np.lib.format.write_array(fh, np.zeros(1, np.float32))
+    with pytest.raises(GRCError, match="far more arrays"):
+        model_from_bytes(buf.getvalue())

@@ -1,0 +1,100 @@
+"""Training: the quality targets, emergence, smoothness, determinism, cancel, progress."""
+import threading
+
+import numpy as np
+import pytest
+
+from model_core import GRCError, TemplateSet, TrainingCancelled, train, train_config
+
+
+def test_reconstruction_target(trained, example_set):
+    """Each template at each captured time: mean <= 0.5%, worst vertex <= 2% of its diagonal."""
+    diags = example_set.diagonals()
+    for k in range(2):
+        gen = trained.generate_many(example_set.times, [k] * 7, np.zeros(7))
+        err = np.linalg.norm(gen - example_set.coords[k], axis=-1)
+        assert err.mean() <= 0.005 * diags[k], (k, err.mean() / diags[k])
+        assert err.max() <= 0.02 * diags[k], (k, err.max() / diags[k])
+    assert [e["name"] for e in trained.errors] == example_set.names
+
+
+def test_traces_coincide_on_the_shared_bud_and_separate_when_open(trained):
+    traces = trained.context_traces()                    # (K, T, R)
+    gaps = np.abs(traces[0] - traces[1])                 # (T, R)
+    assert gaps[0].max() < 0.1 * gaps.max()              # time 0: the shared closed bloom
+    assert gaps[-1].mean() > 0.5 * gaps.max()            # fully open: clearly apart
+
+
+def test_interpolation_is_smooth(trained):
+    alphas = np.linspace(0, 1, 50)
+    for t in (0.5, 1.0):
+        petals = trained.generate_many(np.full(50, t), alphas, np.zeros(50))
+        steps = np.linalg.norm(np.diff(petals, axis=0), axis=-1)       # (49, R, C)
+        average = steps.mean(axis=0)
+        assert np.all(steps <= 3 * average + 1e-9)
+
+
+def test_midway_lies_between_the_templates(trained):
+    a, b, mid = (trained.generate(1.0, x) for x in (0.0, 1.0, 0.5))
+    assert np.linalg.norm(mid - (a + b) / 2, axis=-1).mean() < 0.25 * np.linalg.norm(a - b, axis=-1).mean()
+
+
+def test_same_seed_same_weights(example_set):
+    cfg = train_config(template_steps=40, steps=40, check_every=0)
+    a = train(example_set, cfg, seed=7).to_bytes()
+    b = train(example_set, cfg, seed=7).to_bytes()
+    c = train(example_set, cfg, seed=8).to_bytes()
+    assert _weights(a) == _weights(b)
+    assert _weights(a) != _weights(c)
+
+
+def _weights(data: bytes) -> bytes:
+    import io
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        return b"".join(npz[n].tobytes() for n in sorted(npz.files) if n != "meta_json")
+
+
+def test_progress_and_cancel(example_set):
+    cancel = threading.Event()
+    seen = []
+
+    def progress(step, total, losses):
+        seen.append((step, total, dict(losses)))
+        if step >= 30:
+            cancel.set()
+
+    with pytest.raises(TrainingCancelled):
+        train(example_set, train_config(template_steps=200, steps=200, check_every=0),
+              progress=progress, cancel=cancel)
+    assert seen and seen[0][1] == 400
+    assert all(np.isfinite(v) for _, _, losses in seen for v in losses.values())
+    assert [s for s, _, _ in seen] == sorted(s for s, _, _ in seen)
+
+
+def test_divergence_is_reported_not_returned(example_set):
+    huge = TemplateSet(example_set.coords, names=example_set.names)
+    with pytest.raises(GRCError, match="non-finite|diverged"):
+        train(huge, train_config(template_steps=30, steps=30, template_lr=0.999, lr_r=0.999,
+                                 lr_g=0.999, template_init_gain=1e4, check_every=0))
+
+
+def test_scale_does_not_matter(example_set):
+    """A petal 1000 units long trains like one 1 unit long (normalisation)."""
+    cfg = train_config(template_steps=150, steps=150, check_every=0)
+    small = train(example_set, cfg, seed=1)
+    big = train(TemplateSet(example_set.coords * 1000.0), cfg, seed=1)
+    for a, b in zip(small.errors, big.errors):
+        assert b["mean_pct"] == pytest.approx(a["mean_pct"], rel=1e-2)
+
+
+def test_identical_templates_train_and_are_flagged(example_set):
+    same = TemplateSet(np.stack([example_set.coords[0]] * 2))
+    model = train(same, train_config(template_steps=50, steps=50, check_every=0))
+    assert model.meta["identical_templates"] == [[0, 1]] or model.meta["identical_templates"] == [(0, 1)]
+
+
+def test_bad_config_is_refused(example_set):
+    with pytest.raises(GRCError, match="learning rate"):
+        train(example_set, train_config(lr_r=0.0))
+    with pytest.raises(GRCError, match="context_dims"):
+        train(example_set, train_config(context_dims=3))
