@@ -14,11 +14,24 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-# Mirror of model_core.trainer.TrainConfig's defaults. TrainConfig lives next to torch
-# (trainer.py imports it at module level) and enabling the add-on must not import torch,
-# so the values are repeated here; tests/blender/test_props.py checks they still match.
-TRAIN_DEFAULTS = dict(steps=4000, template_steps=1500, lr_r=3e-3, lr_g=6e-3,
-                      context_filter=0.05, context_dims=1)
+# Defaults of model_core's TrainConfig. TrainConfig lives in trainer.py, which imports torch
+# at module level, and enabling the add-on must not import torch: so the values are mirrored
+# here (tests/blender/test_props.py fails when they drift). If model_core ever provides a
+# torch-free `model_core.config.TrainConfig`, it is used instead.
+_MIRROR = dict(steps=3000, template_steps=1500, lr_r=2e-2, lr_g=2e-2, context_filter=0.05,
+               context_dims=1)
+
+
+def _train_defaults() -> dict:
+    try:
+        from ..model_core.config import TrainConfig  # torch-free, if model_core offers it
+    except ImportError:
+        return dict(_MIRROR)
+    cfg = TrainConfig()
+    return {k: getattr(cfg, k, v) for k, v in _MIRROR.items()}
+
+
+TRAIN_DEFAULTS = _train_defaults()
 
 # Hard limits keep generate() inputs inside model_core's accepted range (|x| <= 1e4), so a
 # slider dragged or typed far out extrapolates instead of raising on the frame path.

@@ -41,13 +41,13 @@ class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 48)))
     context_dims: int = 1
     # stage 1: template models
-    template_steps: int = 1000
+    template_steps: int = 1500
     template_lr: float = 3e-2
     template_init_gain: float = 3.0
     # stage 2: relational + generative models
-    steps: int = 2500
-    lr_r: float = 1e-2
-    lr_g: float = 1e-2
+    steps: int = 3000
+    lr_r: float = 2e-2
+    lr_g: float = 2e-2
     batch: int = 128
     context_filter: float = 0.05     # the seed's rFilter weight on the context output
     lr_decay: bool = True            # cosine decay to 1% of the rates
@@ -58,13 +58,14 @@ class TrainConfig:
     stop_max_pct: float = 1.0
     check_every: int = 250
     threads: int = 1
+    fused_adam: bool = True
 
     @staticmethod
     def literal() -> "TrainConfig":
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, pool=0, anchors=False, stop_mean_pct=0.0, stop_max_pct=0.0,
+                           lr_decay=False, pool=0, anchors=False, fused_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0,
                            check_every=0)
 
     def validate(self) -> None:
@@ -139,19 +140,25 @@ class BatchedMLP(torch.nn.Module):
 # ---- training ------------------------------------------------------------------------
 
 class _Reporter:
-    """Throttles progress callbacks and checks cancellation."""
+    """Throttles progress callbacks, checks cancellation and catches divergence.
+
+    Losses are read (a tensor -> float conversion) only on reporting steps, about 200
+    times a training, not every step."""
 
     def __init__(self, total: int, progress: Progress | None, cancel: Event | None):
         self.total, self.progress, self.cancel = total, progress, cancel
         self.every = max(1, total // 200)
 
-    def __call__(self, step: int, losses: dict[str, float], force: bool = False) -> None:
+    def due(self, step: int) -> bool:
+        return step % self.every == 0
+
+    def __call__(self, step: int, losses: dict[str, float]) -> None:
         if self.cancel is not None and self.cancel.is_set():
             raise TrainingCancelled("training was cancelled")
         if not all(math.isfinite(v) for v in losses.values()):
-            raise GRCError(f"training diverged at step {step} (loss became non-finite: {losses}); "
+            raise GRCError(f"training diverged at step {step} (loss became non-finite); "
                            "lower the learning rates and train again")
-        if self.progress is not None and (force or step % self.every == 0):
+        if self.progress is not None:
             self.progress(step, self.total, losses)
 
 
@@ -182,17 +189,54 @@ def _fit_templates(ts: TemplateSet, data: np.ndarray, rel_in: np.ndarray, cfg: T
         net.biases[0].mul_(cfg.template_init_gain)
     x = torch.tensor(np.broadcast_to(rel_in, (k, *rel_in.shape)), dtype=DTYPE)
     y = torch.tensor(data, dtype=DTYPE)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.template_lr)
+    opt = _adam([{"params": list(net.parameters()), "lr": cfg.template_lr}], cfg)
     steps = cfg.template_steps
     for step in range(steps):
-        for g in opt.param_groups:
-            g["lr"] = cfg.template_lr * _lr_factor(cfg, step, steps)
+        opt.param_groups[0]["lr"] = cfg.template_lr * _lr_factor(cfg, step, steps)
         opt.zero_grad(set_to_none=True)
         loss = _criterion(net(x), y)
         loss.backward()
         opt.step()
-        report(step, {"template": loss.item()})
+        if report.due(step):
+            report(step, {"template": loss.item()})
     return net
+
+
+def _adam(groups: list[dict[str, Any]], cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam keeps its state per parameter, so one optimiser with a parameter group per
+    network is the same update as the seed's separate optimisers; the fused kernel does
+    it in one call (measured 1.4 ms against 2.0 ms a step here)."""
+    return torch.optim.Adam(groups, fused=cfg.fused_adam)
+
+
+def _batches(templates: BatchedMLP, targets: torch.Tensor, rel_in: np.ndarray,
+             rng: np.random.Generator, cfg: TrainConfig) -> Callable[[int], tuple[torch.Tensor, torch.Tensor]]:
+    """Training batches drawn from the template models.
+
+    A pool of targets at random relational points is drawn from the template models once
+    (same distribution as drawing each step, far fewer template passes); every batch takes
+    `batch` random rows of it plus, with `anchors`, the template models' rows at the
+    captured points, where the artist's shapes are exact. All indexes are drawn up front:
+    one gather a step."""
+    k, dims = targets.shape
+    pts = [rng.uniform(-1, 1, (k, cfg.pool, 2))]
+    if cfg.anchors:
+        pts.append(np.broadcast_to(rel_in, (k, *rel_in.shape)))
+    pool_in = torch.tensor(np.concatenate(pts, axis=1), dtype=DTYPE)    # (K, P + A, 2)
+    n = pool_in.shape[1]
+    with torch.no_grad():
+        pool_x = templates(pool_in).reshape(k * n, -1)
+    pool_rel = torch.cat([pool_in, targets[:, None, :].expand(k, n, dims)], -1).reshape(k * n, 2 + dims)
+    # row index of sample j of template i is i * n + j
+    random_rows = rng.integers(0, k, (cfg.steps, cfg.batch)) * n + rng.integers(0, cfg.pool, (cfg.steps, cfg.batch))
+    if cfg.anchors:
+        anchors = (np.arange(k)[:, None] * n + np.arange(cfg.pool, n)[None, :]).ravel()
+        random_rows = np.hstack([random_rows, np.broadcast_to(anchors, (cfg.steps, anchors.size))])
+    rows = torch.from_numpy(random_rows)
+
+    def batch(step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return pool_x[rows[step]], pool_rel[rows[step]]
+    return batch
 
 
 def _build_model(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, centre: np.ndarray,
@@ -252,6 +296,7 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, progress: Progress | No
 
     total = cfg.template_steps + cfg.steps
     report = _Reporter(total, progress, cancel)
+    report(0, {})
     templates = _fit_templates(ts, norm_rows, rel_in, cfg, report)
     for p in templates.parameters():
         p.requires_grad_(False)
@@ -260,38 +305,18 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, progress: Progress | No
     targets = torch.tensor(context_targets(k, cfg.context_dims), dtype=DTYPE)
     rel = MLP(cfg.sizes.relational_sizes(c, cfg.context_dims))
     gen = MLP(cfg.sizes.generative_sizes(c, cfg.context_dims))
-    opt_r = torch.optim.Adam(rel.parameters(), lr=cfg.lr_r)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_g)
+    opt = _adam([{"params": list(rel.parameters()), "lr": cfg.lr_r},
+                 {"params": list(gen.parameters()), "lr": cfg.lr_g}], cfg)
     mask = torch.tensor([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, dtype=DTYPE)
+    batches = _batches(templates, targets, rel_in, rng, cfg) if cfg.pool else None
 
-    if cfg.pool:
-        # Draw a pool of targets from the template models once; each step takes a random
-        # batch of it. Same distribution as drawing per step, far fewer template passes.
-        pool_in = torch.tensor(rng.uniform(-1, 1, (k, cfg.pool, 2)), dtype=DTYPE)
-        with torch.no_grad():
-            pool_x = templates(pool_in)                           # (K, P, 3C)
-        pool_rel = torch.cat([pool_in, targets[:, None, :].expand(k, cfg.pool, cfg.context_dims)], -1)
-        pool_x, pool_rel = pool_x.reshape(-1, 3 * c), pool_rel.reshape(-1, 2 + cfg.context_dims)
-    if cfg.anchors:
-        # The template models' rows at the captured points, where the artist's shapes are
-        # exact: the reconstruction the artist sees at a keyframe is decided here.
-        anchor_in = torch.tensor(np.broadcast_to(rel_in, (k, *rel_in.shape)), dtype=DTYPE)
-        with torch.no_grad():
-            anchor_x = templates(anchor_in).reshape(-1, 3 * c)
-        anchor_rel = torch.cat([anchor_in, targets[:, None, :].expand(k, t * r, cfg.context_dims)], -1)
-        anchor_rel = anchor_rel.reshape(-1, 2 + cfg.context_dims)
-
-    errors: list[dict[str, Any]] = []
     steps_done = cfg.steps
     for step in range(cfg.steps):
         f = _lr_factor(cfg, step, cfg.steps)
-        opt_r.param_groups[0]["lr"] = cfg.lr_r * f
-        opt_g.param_groups[0]["lr"] = cfg.lr_g * f
-        if cfg.pool:
-            idx = torch.from_numpy(rng.integers(0, pool_x.shape[0], cfg.batch))
-            x, rel_target = pool_x[idx], pool_rel[idx]
-            if cfg.anchors:
-                x, rel_target = torch.cat([x, anchor_x]), torch.cat([rel_target, anchor_rel])
+        opt.param_groups[0]["lr"] = cfg.lr_r * f
+        opt.param_groups[1]["lr"] = cfg.lr_g * f
+        if batches is not None:
+            x, rel_target = batches(step)
         else:
             # The seed's way: fresh samples from randomly chosen template models each step.
             which = torch.from_numpy(rng.integers(0, k, cfg.batch))
@@ -299,22 +324,20 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, progress: Progress | No
             with torch.no_grad():
                 x = templates(pts[None].expand(k, -1, -1))[which, torch.arange(cfg.batch)]
             rel_target = torch.cat([pts, targets[which]], -1)
-        opt_r.zero_grad(set_to_none=True)
-        opt_g.zero_grad(set_to_none=True)
+        opt.zero_grad(set_to_none=True)
         rel_out = rel(x)
         loss_g = _criterion(gen(rel_out), x)
         loss_r = _criterion(rel_out * mask, rel_target * mask)
         (loss_g + loss_r).backward()   # loss_G's gradient reaches rel through gen
-        opt_r.step()
-        opt_g.step()
+        opt.step()
         done = step + 1
-        report(cfg.template_steps + done, {"gen": loss_g.item(), "rel": loss_r.item()},
-               force=done == cfg.steps)
+        if report.due(done) or done == cfg.steps:
+            report(cfg.template_steps + done, {"gen": loss_g.item(), "rel": loss_r.item()})
         if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps:
             errors = reconstruction_errors(_build_model(ts, templates, rel, gen, centre, scale, cfg), ts)
             if all(e["mean_pct"] <= cfg.stop_mean_pct and e["max_pct"] <= cfg.stop_max_pct for e in errors):
                 steps_done = done
-                report(total, {"gen": loss_g.item(), "rel": loss_r.item()}, force=True)
+                report(total, {"gen": loss_g.item(), "rel": loss_r.item()})
                 break
 
     model = _build_model(ts, templates, rel, gen, centre, scale, cfg)

@@ -18,18 +18,26 @@ import time
 import bpy
 
 from ..grc_blender import jobs, petals, store
+from ..grc_blender.props import TRAIN_DEFAULTS
 from ..model_core import GRCError
 
 TIMER_INTERVAL = 0.2  # s between progress updates in the panel
 
 
 def train_overrides(g) -> dict:
-    """TrainConfig overrides from the panel settings (model_core.train_config builds it)."""
+    """TrainConfig overrides from the panel settings (model_core.train_config builds it).
+
+    Settings still at their defaults are left out, so model_core's exact values apply
+    (Blender stores float properties as float32: 0.02 would come back as 0.0199999996)."""
     dims = int(g.context_dims)
     if g.literal:
         return dict(literal=True, context_dims=dims)
-    return dict(steps=g.steps, template_steps=g.template_steps, lr_r=g.lr_r, lr_g=g.lr_g,
-                context_filter=g.context_filter, context_dims=dims)
+    out = dict(context_dims=dims)
+    for name in ("steps", "template_steps", "lr_r", "lr_g", "context_filter"):
+        value, default = getattr(g, name), TRAIN_DEFAULTS[name]
+        if abs(value - default) > 1e-6 * abs(default):
+            out[name] = value
+    return out
 
 
 def prepare(scene):

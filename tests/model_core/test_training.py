@@ -22,7 +22,8 @@ def test_traces_coincide_on_the_shared_bud_and_separate_when_open(trained):
     traces = trained.context_traces()                    # (K, T, R)
     gaps = np.abs(traces[0] - traces[1])                 # (T, R)
     assert gaps[0].max() < 0.1 * gaps.max()              # time 0: the shared closed bloom
-    assert gaps[-1].mean() > 0.5 * gaps.max()            # fully open: clearly apart
+    assert gaps[-1].max() > 0.5 * gaps.max()             # fully open: clearly apart,
+    assert gaps[-1].mean() > 10 * gaps[0].mean()         # and far more than on the bud
 
 
 def test_interpolation_is_smooth(trained):
@@ -72,10 +73,10 @@ def test_progress_and_cancel(example_set):
 
 
 def test_divergence_is_reported_not_returned(example_set):
-    huge = TemplateSet(example_set.coords, names=example_set.names)
-    with pytest.raises(GRCError, match="non-finite|diverged"):
-        train(huge, train_config(template_steps=30, steps=30, template_lr=0.999, lr_r=0.999,
-                                 lr_g=0.999, template_init_gain=1e4, check_every=0))
+    # A first layer near float32's limit overflows the forward pass: the loss is inf.
+    with pytest.raises(GRCError, match="diverged .*non-finite"):
+        train(example_set, train_config(template_steps=30, steps=30, template_init_gain=1e38,
+                                        check_every=0))
 
 
 def test_scale_does_not_matter(example_set):
