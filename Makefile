@@ -8,7 +8,7 @@
 #   make build      dist/grc-<ver>.zip (no wheels) with Blender's own extension builder
 #   make validate   Blender's validator on the source folder and on the built zip
 #   make typecheck  mypy + fake-bpy-module on operators/ panels/ grc_blender/
-#   make bench      the benchmarks under bench/
+#   make bench      every bench/*.py in turn (BENCH_ARGS=... passed to each)
 #   make clean      remove build outputs and caches (keeps the venvs); `make distclean` also the venvs
 
 SHELL := /bin/bash
@@ -100,11 +100,11 @@ dist: venv
 dist-check: venv
 	$(VPY) tools/dist.py --check
 
-bench: venv
-	@if [ -f bench/__main__.py ]; then $(VPY) -m bench; \
-	else shopt -s nullglob; files=(bench/bench_*.py); \
+bench: venv build
+	@if [ -f bench/__main__.py ]; then $(VPY) -m bench $(BENCH_ARGS); \
+	else shopt -s nullglob; files=(); for f in bench/*.py; do [[ $$(basename $$f) == _* ]] || files+=("$$f"); done; \
 	  if [ $${#files[@]} -eq 0 ]; then echo "error: no benchmarks under bench/"; exit 1; fi; \
-	  for f in "$${files[@]}"; do echo "== $$f"; $(VPY) "$$f"; done; fi
+	  for f in "$${files[@]}"; do echo "== $$f $(BENCH_ARGS)"; $(VPY) "$$f" $(BENCH_ARGS); done; fi
 
 # --- housekeeping ----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from .errors import GRCError
 MAX_TEMPLATES = 8
 MAX_GRID = 64  # rows or columns; the Blender side documents 3..32 as the supported range
 MAX_TIMES = 256
+MAX_COORD = 1e9  # scene units; far beyond any petal, keeps every later product finite
 
 
 def _index(values, n: int, what: str) -> np.ndarray:
@@ -38,10 +39,10 @@ class TemplateSet:
     names: list[str] | None = field(default=None)
 
     def __post_init__(self) -> None:
-        try:
-            coords = np.array(self.coords, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise GRCError(f"template coordinates are not numeric: {exc}") from None
+        raw = np.asarray(self.coords)
+        if raw.dtype.kind not in "fiu":
+            raise GRCError(f"template coordinates must be real numbers, got dtype {raw.dtype}")
+        coords = raw.astype(np.float64)
         if coords.ndim != 5 or coords.shape[-1] != 3:
             raise GRCError(
                 f"templates must be an array of shape (K, T, R, C, 3), got {coords.shape}")
@@ -61,6 +62,8 @@ class TemplateSet:
         if not np.all(np.isfinite(coords)):
             bad = sorted({int(i) for i in np.argwhere(~np.isfinite(coords))[:, 0]})
             raise GRCError(f"template(s) {bad} contain non-finite coordinates (NaN or inf)")
+        if np.abs(coords).max() > MAX_COORD:
+            raise GRCError(f"template coordinates beyond +-{MAX_COORD:g} units are not supported")
         extent = coords.max(axis=(1, 2, 3)) - coords.min(axis=(1, 2, 3))  # (K, 3)
         diag = np.linalg.norm(extent, axis=1)
         for i, d in enumerate(diag):
