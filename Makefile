@@ -29,6 +29,7 @@ TVENV := .venv-typecheck
 TPY := $(TVENV)/bin/python
 TVENV_STAMP := $(TVENV)/.grc-requirements-typecheck
 TYPECHECK_PYTHON ?=
+PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
 
 PIP_QUIET_FILTER := grep -v -e "^WARNING: Location 'file:" || true
 
@@ -57,8 +58,8 @@ typecheck-venv: $(TVENV_STAMP)
 $(TVENV_STAMP): requirements/typecheck.txt
 	@py="$(TYPECHECK_PYTHON)"; \
 	if [ -z "$$py" ]; then \
-	  for c in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) \
-	           python3.13 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13); do \
+	  for c in python3.12 $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12) \
+	           python3.13 $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13); do \
 	    if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then py="$$c"; break; fi; \
 	  done; \
 	fi; \
@@ -86,8 +87,13 @@ typecheck: typecheck-venv
 pytest: venv
 	$(VPY) -m pytest tests -q
 
-test: venv build validate typecheck
-	$(VPY) -m pytest tests -q
+# The type check and the test suite both run even if the first fails; either failing fails.
+test: venv build validate typecheck-venv
+	@rc=0; \
+	echo "$(TPY) tools/typecheck.py"; $(TPY) tools/typecheck.py || rc=1; \
+	echo "$(VPY) -m pytest tests -q"; $(VPY) -m pytest tests -q || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED (type check and/or tests, see above)" >&2; fi; \
+	exit $$rc
 
 # --- demo, dist, bench ------------------------------------------------------------------
 

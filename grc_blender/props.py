@@ -14,24 +14,15 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-# Defaults of model_core's TrainConfig. TrainConfig lives in trainer.py, which imports torch
-# at module level, and enabling the add-on must not import torch: so the values are mirrored
-# here (tests/blender/test_props.py fails when they drift). If model_core ever provides a
-# torch-free `model_core.config.TrainConfig`, it is used instead.
-_MIRROR = dict(steps=3000, template_steps=1500, lr_r=2e-2, lr_g=2e-2, context_filter=0.05,
-               context_dims=1)
+from ..model_core.config import TrainConfig  # torch-free (torch is imported inside train() only)
 
-
-def _train_defaults() -> dict:
-    try:
-        from ..model_core.config import TrainConfig  # torch-free, if model_core offers it
-    except ImportError:
-        return dict(_MIRROR)
-    cfg = TrainConfig()
-    return {k: getattr(cfg, k, v) for k, v in _MIRROR.items()}
-
-
-TRAIN_DEFAULTS = _train_defaults()
+# The panel's training settings start at model_core's TrainConfig defaults (one source of
+# truth, no copied constants). operators/train.py leaves settings still at these defaults
+# out of the overrides, so model_core's exact float64 values apply.
+_TRAIN_SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter", "context_dims")
+_CFG = TrainConfig()
+TRAIN_DEFAULTS: dict = {name: getattr(_CFG, name) for name in _TRAIN_SETTINGS}
+del _CFG
 
 # Hard limits keep generate() inputs inside model_core's accepted range (|x| <= 1e4), so a
 # slider dragged or typed far out extrapolates instead of raising on the frame path.

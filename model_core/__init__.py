@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 from threading import Event
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
+from .config import TrainConfig
 from .errors import GRCError, TrainingCancelled
 from .example import example_templates
 from .infer import MAX_ROWS, GRCModel, context_targets
@@ -14,11 +15,8 @@ from .nets import SEED_SIZES, NetSizes
 from .store import load_model, model_from_bytes
 from .templates import TemplateSet
 
-if TYPE_CHECKING:
-    from .trainer import TrainConfig
 
-
-def train(templates: TemplateSet, config: "TrainConfig | None" = None, seed: int = 0,
+def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
           progress: Callable[[int, int, dict[str, float]], None] | None = None,
           cancel: Event | None = None) -> GRCModel:
     """Train a GRC model. Imports torch on first call (and only then)."""
@@ -26,14 +24,13 @@ def train(templates: TemplateSet, config: "TrainConfig | None" = None, seed: int
     return _train(templates, config, seed, progress, cancel)
 
 
-def train_config(**overrides: Any) -> "TrainConfig":
-    """A TrainConfig (imports torch); `literal=True` gives the seed's procedure."""
+def train_config(**overrides: Any) -> TrainConfig:
+    """The default TrainConfig with `overrides`; `literal=True` starts from the seed's procedure."""
     from dataclasses import replace
-    from .trainer import TrainConfig
     base = TrainConfig.literal() if overrides.pop("literal", False) else TrainConfig()
     return replace(base, **overrides)
 
 
-__all__ = ["GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
+__all__ = ["TrainConfig", "GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
            "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
            "SEED_SIZES", "MAX_ROWS"]

@@ -36,19 +36,26 @@ class NetSizes:
 SEED_SIZES = NetSizes()
 
 
-def elu(x: np.ndarray) -> np.ndarray:
-    # expm1 of a clipped value: no overflow warnings for large positive inputs.
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+def elu_(x: np.ndarray) -> np.ndarray:
+    """ELU in place: max(x, 0) + expm1(min(x, 0)); no temporaries beyond one, no overflow."""
+    neg = np.minimum(x, 0.0)
+    np.expm1(neg, out=neg)
+    np.maximum(x, 0.0, out=x)
+    x += neg
+    return x
 
 
 def forward(layers: Layers, x: np.ndarray) -> np.ndarray:
-    """x (..., n_in) -> (..., n_out); ELU between layers, none after the last."""
+    """x (..., n_in) -> (..., n_out); ELU between layers, none after the last.
+
+    Computes in the weights' dtype (float32 for inference, float64 in tests)."""
     h = x
     last = len(layers) - 1
     for i, (w, b) in enumerate(layers):
-        h = h @ w + b
+        h = h @ w
+        h += b
         if i < last:
-            h = elu(h)
+            elu_(h)
     return h
 
 

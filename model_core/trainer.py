@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
 from threading import Event
 from typing import Any, Callable
 
@@ -27,64 +26,14 @@ import numpy as np
 import torch
 
 from .errors import GRCError, TrainingCancelled
+from .config import TrainConfig
 from .infer import GRCModel, context_targets, unit_index
-from .nets import SEED_SIZES, Layers, NetSizes
+from .nets import Layers
 from .templates import TemplateSet, rows_layout
 
 Progress = Callable[[int, int, dict[str, float]], None]
 # float32: about 1.7x faster per step than float64 here, and the stored weights are float32 anyway.
 DTYPE = torch.float32
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 48)))
-    context_dims: int = 1
-    # stage 1: template models
-    template_steps: int = 1500
-    template_lr: float = 3e-2
-    template_init_gain: float = 3.0
-    # stage 2: relational + generative models
-    steps: int = 3000
-    lr_r: float = 2e-2
-    lr_g: float = 2e-2
-    batch: int = 128
-    context_filter: float = 0.05     # the seed's rFilter weight on the context output
-    lr_decay: bool = True            # cosine decay to 1% of the rates
-    pool: int = 8192                 # template-model samples drawn per template up front
-    anchors: bool = True             # every batch also holds the captured (time, morph) points
-    # early stop once every template meets these (percent of its bounding-box diagonal)
-    stop_mean_pct: float = 0.25
-    stop_max_pct: float = 1.0
-    check_every: int = 250
-    threads: int = 1
-    fused_adam: bool = True
-
-    @staticmethod
-    def literal() -> "TrainConfig":
-        """The seed article's procedure, kept runnable for side-by-side benchmarks."""
-        return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
-                           template_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, pool=0, anchors=False, fused_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0,
-                           check_every=0)
-
-    def validate(self) -> None:
-        if self.context_dims not in (1, 2):
-            raise GRCError(f"context_dims must be 1 or 2, got {self.context_dims}")
-        for name in ("template_steps", "steps", "batch", "threads"):
-            if int(getattr(self, name)) < 1:
-                raise GRCError(f"{name} must be at least 1")
-        for name in ("template_lr", "lr_r", "lr_g"):
-            v = float(getattr(self, name))
-            if not (math.isfinite(v) and 0 < v < 1):
-                raise GRCError(f"{name} must be a learning rate in (0, 1), got {v}")
-        if not 0 <= self.context_filter <= 1:
-            raise GRCError("context_filter must be in [0, 1]")
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["sizes"] = {k: list(v) for k, v in d["sizes"].items()}
-        return d
 
 
 # ---- torch networks ------------------------------------------------------------------

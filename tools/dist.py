@@ -2,8 +2,9 @@
 
     .venv/bin/python tools/dist.py                  # dist/grc-<version>-<platform>.zip for each platform
     .venv/bin/python tools/dist.py --platform linux-x64
-    .venv/bin/python tools/dist.py --check          # install + enable the linux-x64 zip in headless bpy
-                                                    # under a temp BLENDER_USER_RESOURCES, then train once
+    .venv/bin/python tools/dist.py --check          # rebuild the linux-x64 zip, install + enable it in
+                                                    # headless bpy under a temp BLENDER_USER_RESOURCES,
+                                                    # then train once with the bundled torch
 
 What it does (after MolecularNodes' build.py, minus its habit of editing the committed
 manifest in place and ignoring pip's exit codes):
@@ -338,11 +339,11 @@ print("DIST-CHECK OK")
 '''
 
 
-def dist_check(platform_name: str = "linux-x64") -> int:
+def dist_check(platform_name: str = "linux-x64", rebuild: bool = True) -> int:
     manifest = bx.read_manifest()
     zip_path = DIST / f"{manifest['id']}-{manifest['version']}-{platform_name.replace('-', '_')}.zip"
-    if not zip_path.is_file():
-        log(f"{zip_path.relative_to(ROOT)} missing: building it")
+    if rebuild or not zip_path.is_file():
+        log(f"building {zip_path.relative_to(ROOT)} from the current tree")
         make_dist([platform_name])
     with tempfile.TemporaryDirectory(prefix="grc-dist-check-") as tmp:
         env = dict(os.environ, BLENDER_USER_RESOURCES=tmp)
@@ -360,11 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", action="append", choices=sorted(PLATFORMS),
                         help="build only these platforms (repeatable; default: all)")
     parser.add_argument("--check", action="store_true",
-                        help="install + enable the linux-x64 zip in headless bpy (builds it if missing)")
+                        help="rebuild the linux-x64 zip, install + enable it in headless bpy, train once")
+    parser.add_argument("--no-build", action="store_true",
+                        help="with --check: use the existing linux-x64 zip as it is")
     args = parser.parse_args(argv)
     try:
         if args.check:
-            return dist_check()
+            return dist_check(rebuild=not args.no_build)
         make_dist(args.platform or list(PLATFORMS))
     except (DistError, bx.BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
