@@ -2,8 +2,23 @@
 
 All petals that share the scene's model and output row count are generated in ONE
 `model.generate_many` call; the float32 staging buffer is reused between calls; vertices
-are written with `foreach_set("co", ...)`. A petal whose vertex count no longer matches
-(rows changed) gets its grid topology rebuilt first.
+are written with `mesh_grid.write_coords` (the `position` attribute, raw float32: the
+fastest correct write path measured by bench/live.py). A petal whose vertex count no longer
+matches (rows changed) gets its grid topology rebuilt first.
+
+Frame path (regenerate(scene) from frame_change_post), per frame:
+- the scene's petal list comes from a per-scene cache (no walk over scene.objects). The
+  cache holds Object references only, never across undo or file load (drop_caches runs
+  on undo_post/redo_post/load_post), and is dropped when the depsgraph reports collection
+  or scene changes (objects linked, unlinked, added, deleted: `on_depsgraph_update`). A
+  script that adds or removes objects and calls frame_set before any depsgraph update is
+  caught by the scene's object count (checked every frame, ~10 us); a removed object
+  raises ReferenceError (Blender invalidates its Python wrappers) and the list is rebuilt;
+  a petal switched off is seen in the per-frame values; one switched on arrives through
+  its update callback (regenerate(scene, [obj]) drops the stale entry).
+- the per-petal values (is_petal, rows, cols, time, offset, context, context_b) are read
+  with one C-level `operator.attrgetter` call per petal into one (N, 7) array; no Python
+  loop touches them one by one.
 
 Nothing here raises into Blender: a bad model or petal leaves the meshes as they are and
 records a message (`last_error`) that the panel shows.
@@ -11,6 +26,7 @@ records a message (`last_error`) that the panel shows.
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 
 import numpy as np
 
@@ -25,22 +41,65 @@ _printed: set[str] = set()
 # float32 staging buffers keyed by shape, reused across frames.
 _buffers: dict[tuple[int, ...], np.ndarray] = {}
 
+# Per-petal values, read in one C call per petal. Column order of the gathered array:
+_VALUES = attrgetter("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
+_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _CONTEXT, _CONTEXT_B = range(7)
+_PER_OBJECT = attrgetter("grc", "mode", "data")
+
+
+class _ScenePetals:
+    """Cached petal objects of one scene (bpy references: dropped on undo/load/edits)."""
+    __slots__ = ("objects", "pointers", "n_objects")
+
+    def __init__(self, objects: list, n_objects: int):
+        self.objects = objects
+        self.pointers = {o.as_pointer() for o in objects}
+        self.n_objects = n_objects
+
+
+_scenes: dict[int, _ScenePetals] = {}
+
 
 def _report(scene_name: str, msg: str) -> None:
-    last_error[scene_name] = msg
+    if last_error.get(scene_name, "") != msg:
+        last_error[scene_name] = msg
     if msg and msg not in _printed:
         _printed.add(msg)
         print(f"GRC: {msg}", file=sys.stderr)
 
 
+def invalidate() -> None:
+    """Forget the cached petal lists (objects added, removed, (un)linked)."""
+    _scenes.clear()
+
+
 def drop_caches() -> None:
     _buffers.clear()
+    _scenes.clear()
     last_error.clear()
     _printed.clear()
 
 
+def on_depsgraph_update(scene, depsgraph) -> None:
+    """depsgraph_update_post: structural edits (link, unlink, add, delete objects) tag the
+    scene's collections; animated or slider-driven property changes only tag objects and
+    meshes, so playback keeps its cache."""
+    if depsgraph is None or depsgraph.id_type_updated('COLLECTION') or \
+            depsgraph.id_type_updated('SCENE'):
+        _scenes.clear()
+
+
 def scene_petals(scene) -> list:
     return [o for o in scene.objects if o.type == 'MESH' and o.grc.is_petal]
+
+
+def _cached_petals(scene) -> _ScenePetals:
+    key = scene.as_pointer()
+    n_objects = len(scene.objects)
+    entry = _scenes.get(key)
+    if entry is None or entry.n_objects != n_objects:
+        entry = _scenes[key] = _ScenePetals(scene_petals(scene), n_objects)
+    return entry
 
 
 def _buffer(shape: tuple[int, ...]) -> np.ndarray:
@@ -50,6 +109,37 @@ def _buffer(shape: tuple[int, ...]) -> np.ndarray:
             _buffers.clear()
         buf = _buffers[shape] = np.empty(shape, dtype=np.float32)
     return buf
+
+
+def _gather(objects: list) -> tuple[list, list, list, np.ndarray]:
+    """(settings, modes, meshes, values (N, 7) float64) of `objects` in bulk."""
+    per_object = list(map(_PER_OBJECT, objects))       # ReferenceError if one was deleted
+    settings = [p[0] for p in per_object]
+    values = np.array(list(map(_VALUES, settings)), dtype=np.float64).reshape(-1, 7)
+    return settings, [p[1] for p in per_object], [p[2] for p in per_object], values
+
+
+def _scene_frame_inputs(scene):
+    """The cached petals of `scene` and their gathered values, rebuilt if stale."""
+    for attempt in range(2):
+        entry = _cached_petals(scene)
+        try:
+            gathered = _gather(entry.objects)
+        except ReferenceError:          # an object was deleted since the cache was built
+            _scenes.pop(scene.as_pointer(), None)
+            continue
+        if gathered[3][:, _IS_PETAL].all() or attempt:
+            return entry.objects, gathered
+        _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild once
+    entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
+    return entry.objects, _gather(entry.objects)
+
+
+def _note_explicit(scene, objects: list) -> None:
+    """A petal regenerated explicitly (e.g. just switched on) must be in the frame cache."""
+    entry = _scenes.get(scene.as_pointer())
+    if entry is not None and any(o.as_pointer() not in entry.pointers for o in objects):
+        _scenes.pop(scene.as_pointer(), None)
 
 
 def regenerate(scene, objects=None) -> str:
@@ -63,41 +153,51 @@ def regenerate(scene, objects=None) -> str:
     if model is None:
         return ""
     if objects is None:
-        objects = scene_petals(scene)
+        objects, (settings, modes, meshes, values) = _scene_frame_inputs(scene)
+        keep = values[:, _IS_PETAL] != 0.0
+    else:
+        objects = [o for o in objects if o.type == 'MESH']
+        _note_explicit(scene, objects)
+        settings, modes, meshes, values = _gather(objects)
+        keep = np.ones(len(objects), dtype=bool)
+    if not len(objects):
+        _report(name, "")
+        return ""
     errors: list[str] = []
-    groups: dict[int, list] = {}
-    for obj in objects:
-        if obj.type != 'MESH' or obj.mode == 'EDIT':
-            continue  # edit mode owns the mesh; writing would be lost on exit
-        g = obj.grc
-        if g.cols and g.cols != model.n_cols:
-            errors.append(f"petal '{obj.name}' was made for a {g.cols}-column model but the "
-                          f"scene's model has {model.n_cols} columns: add a new petal")
-            continue
-        groups.setdefault(g.rows, []).append(obj)
+    if 'EDIT' in modes:   # edit mode owns the mesh; writing would be lost on exit
+        keep &= np.array([m != 'EDIT' for m in modes])
+    cols = values[:, _COLS]
+    wrong = keep & (cols != 0.0) & (cols != model.n_cols)
+    for i in np.flatnonzero(wrong):
+        errors.append(f"petal '{objects[i].name}' was made for a {int(cols[i])}-column model "
+                      f"but the scene's model has {model.n_cols} columns: add a new petal")
+    keep &= ~wrong
+    rows = values[:, _ROWS].astype(np.int64)
+    kept_rows = rows[keep]
+    if kept_rows.size:
+        first = kept_rows[0]
+        groups = ([first] if (kept_rows == first).all() else np.unique(kept_rows).tolist())
+    else:
+        groups = []
     dims = model.context_dims
-    for rows, objs in groups.items():
-        n = len(objs)
-        settings = [o.grc for o in objs]
-        times = np.fromiter((s.time for s in settings), np.float64, n)
-        offsets = np.fromiter((s.offset for s in settings), np.float64, n)
-        if dims == 1:
-            alphas = np.fromiter((s.context for s in settings), np.float64, n)
-        else:
-            alphas = np.array([(s.context, s.context_b) for s in settings], dtype=np.float64)
+    for r in groups:
+        idx = np.flatnonzero(keep & (rows == r))
+        n = len(idx)
+        sel = values[idx]
+        alphas = sel[:, _CONTEXT] if dims == 1 else sel[:, _CONTEXT:_CONTEXT_B + 1]
         try:
-            out = model.generate_many(times, alphas, offsets, rows=rows)
+            out = model.generate_many(sel[:, _TIME], alphas, sel[:, _OFFSET], rows=int(r))
         except GRCError as exc:
             errors.append(f"generating {n} petal(s) failed: {exc}")
             continue
         buf = _buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
-        for i, obj in enumerate(objs):
-            mesh = obj.data
-            if not mesh_grid.write_coords(mesh, buf[i]):
-                mesh_grid.build_grid_mesh(mesh, buf[i])
-            if not obj.grc.cols:
-                obj.grc.cols = model.n_cols
+        for j, i in enumerate(idx.tolist()):
+            mesh = meshes[i]
+            if not mesh_grid.write_coords(mesh, buf[j]):
+                mesh_grid.build_grid_mesh(mesh, buf[j])
+            if not values[i, _COLS]:
+                settings[i].cols = model.n_cols
     msg = "; ".join(errors)
     _report(name, msg)
     return msg

@@ -30,18 +30,18 @@ class TrainConfig:
     pool: int = 8192                 # template-model samples drawn per template up front
     anchors: bool = True             # every batch also holds the captured (time, morph) points
     # early stop once every template meets these (percent of its bounding-box diagonal)
-    stop_mean_pct: float = 0.25
-    stop_max_pct: float = 1.0
+    stop_mean_pct: float = 0.4
+    stop_max_pct: float = 1.6
     check_every: int = 250
     threads: int = 1
-    fused_adam: bool = True
+    flat_adam: bool = True           # one flat Adam (same update, fewer ops); False: the seed's two torch Adams
 
     @staticmethod
     def literal() -> "TrainConfig":
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, pool=0, anchors=False, fused_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0,
+                           lr_decay=False, pool=0, anchors=False, flat_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0,
                            check_every=0)
 
     def validate(self) -> None:

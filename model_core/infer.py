@@ -22,6 +22,7 @@ so they are tabulated once per row count over a fine time grid and linearly inte
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -67,6 +68,13 @@ def _finite_scalar(value: Any, what: str) -> float:
     return v
 
 
+@lru_cache(maxsize=None)
+def _dense_rows(rows: int) -> np.ndarray:
+    grid = np.linspace(-1.0, 1.0, rows)
+    grid.setflags(write=False)
+    return grid
+
+
 def _f32(layers: Layers) -> Layers:
     return [(np.ascontiguousarray(w, np.float32), np.ascontiguousarray(b, np.float32)) for w, b in layers]
 
@@ -108,6 +116,7 @@ class GRCModel:
     names: list[str]
     meta: dict[str, Any] = field(default_factory=dict)
     _tables: dict[int | None, TimeTable] = field(default_factory=dict, init=False, repr=False)
+    _recent: dict[tuple[int | None, bytes], np.ndarray] = field(default_factory=dict, init=False, repr=False)
     _side: float = field(default=1.0, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,7 +156,7 @@ class GRCModel:
             raise GRCError(f"rows must be an integer, got {rows!r}")
         if not 2 <= rows <= MAX_ROWS:
             raise GRCError(f"rows must be between 2 and {MAX_ROWS}, got {rows}")
-        return np.linspace(-1.0, 1.0, int(rows))
+        return _dense_rows(int(rows))
 
     def _denormalise(self, rows_n: np.ndarray) -> np.ndarray:
         grid = grid_layout(rows_n, self.n_cols)
@@ -179,7 +188,15 @@ class GRCModel:
             table = self._table(rows)
             if table.covers(tn):
                 return table.at(tn)
-        return self._exact_points(tn, self._morph_grid(rows))
+            return self._exact_points(tn, self._morph_grid(rows))
+        # Dragging the slider changes alpha, not time: keep the last few exact passes.
+        key = (rows, tn.tobytes())
+        points = self._recent.get(key)
+        if points is None:
+            if len(self._recent) >= 64:
+                self._recent.clear()
+            points = self._recent[key] = self._exact_points(tn, self._morph_grid(rows))
+        return points
 
     def context_traces(self, times: Sequence[float] | np.ndarray | None = None,
                        rows: int | None = None) -> np.ndarray:
@@ -272,7 +289,8 @@ class GRCModel:
         out = self._denormalise(forward(self._gen32, self._path(t, a, off, rows)))
         # Far outside the training range ELU nets stay finite but can grow large; clip
         # to a generous box so Blender never receives inf or NaN.
-        np.nan_to_num(out, copy=False, nan=0.0)
+        if not np.isfinite(out).all():
+            np.nan_to_num(out, copy=False, nan=0.0)
         return np.clip(out, -1e6, 1e6, out=out)
 
     def generate(self, time: float, alpha: Any, offset: float = 0.0,

@@ -99,3 +99,26 @@ def test_bad_config_is_refused(example_set):
         train(example_set, train_config(lr_r=0.0))
     with pytest.raises(GRCError, match="context_dims"):
         train(example_set, train_config(context_dims=3))
+
+
+def test_flat_adam_is_torch_adam():
+    """The default optimiser makes the same updates as torch.optim.Adam, rate per group."""
+    import torch
+    from model_core.trainer import MLP, FlatAdam
+
+    def run(make_opt):
+        torch.manual_seed(0)
+        a, b = MLP([6, 8, 3]), MLP([3, 8, 6])
+        opt = make_opt([{"params": list(a.parameters()), "lr": 1e-2},
+                        {"params": list(b.parameters()), "lr": 3e-2}])
+        x = torch.randn(32, 6)
+        for _ in range(25):
+            opt.zero_grad()
+            ((b(a(x)) - x) ** 2).sum().backward()
+            opt.step()
+        return torch.cat([p.detach().reshape(-1) for p in [*a.parameters(), *b.parameters()]])
+
+    flat = run(FlatAdam)
+    reference = run(torch.optim.Adam)
+    assert torch.allclose(flat, reference, atol=2e-6)
+    assert not torch.allclose(flat, run(lambda g: FlatAdam([dict(g[0], lr=2e-2), g[1]])), atol=1e-4)
