@@ -19,6 +19,12 @@ def on_frame_change_post(scene, depsgraph=None):
 
 
 @persistent
+def on_depsgraph_update_post(scene, depsgraph=None):
+    # Objects linked, unlinked, added or deleted: the frame path's petal list is stale.
+    petals.on_depsgraph_update(scene, depsgraph)
+
+
+@persistent
 def on_load_pre(*_args):
     # The training thread holds numpy copies only; stop it before the file goes away.
     jobs.stop(timeout=10.0)
@@ -49,6 +55,7 @@ def on_undo_redo_post(*_args):
 
 _HANDLERS = (
     ("frame_change_post", on_frame_change_post),
+    ("depsgraph_update_post", on_depsgraph_update_post),
     ("load_pre", on_load_pre),
     ("load_post", on_load_post),
     ("undo_post", on_undo_redo_post),

@@ -202,27 +202,6 @@ _FONT = {
 }
 
 
-def _clip_segment(x0: float, y0: float, x1: float, y1: float,
-                  box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
-    """Liang-Barsky: the part of a segment inside box = (left, top, right, bottom), or None."""
-    l, t, r, b = box
-    dx, dy = x1 - x0, y1 - y0
-    u0, u1 = 0.0, 1.0
-    for p, q in ((-dx, x0 - l), (dx, r - x0), (-dy, y0 - t), (dy, b - y0)):
-        if p == 0.0:
-            if q < 0.0:
-                return None
-            continue
-        u = q / p
-        if p < 0.0:
-            u0 = max(u0, u)
-        else:
-            u1 = min(u1, u)
-        if u0 > u1:
-            return None
-    return x0 + u0 * dx, y0 + u0 * dy, x0 + u1 * dx, y0 + u1 * dy
-
-
 class Canvas:
     """An RGB float image (row 0 = top) with a few drawing primitives in pixel coordinates.
 
@@ -357,41 +336,48 @@ class Canvas:
 
     def _hard_polyline(self, pts: np.ndarray, color: Color, width: int,
                        dash: tuple[float, float] | None, clip: tuple[int, int, int, int] | None) -> None:
+        """Square stamps every <= 0.5 px along each segment (segments with a non-finite end
+        are skipped, so NaN splits a polyline). Vectorised over segments."""
         l, t, r, b = clip if clip is not None else (0, 0, self.width, self.height)
         l, t, r, b = max(l, 0), max(t, 0), min(r, self.width), min(b, self.height)
-        if l >= r or t >= b:
+        if l >= r or t >= b or len(pts) < 2:
             return
+        a, e = pts[:-1], pts[1:]
+        ok = np.all(np.isfinite(a), axis=1) & np.all(np.isfinite(e), axis=1)
+        a, e = np.where(ok[:, None], a, 0.0), np.where(ok[:, None], e, 0.0)
+        d = e - a
+        seg_len = np.hypot(d[:, 0], d[:, 1])
+        arc0 = np.concatenate([[0.0], np.cumsum(seg_len)[:-1]])
+        # Liang-Barsky against the clip box grown by the stamp width
         pad = float(width)
-        box = (l - pad, t - pad, r + pad, b + pad)
-        samples, arc = [], []
-        travelled = 0.0
-        for (xa, ya), (xb, yb) in zip(pts[:-1], pts[1:]):
-            if not np.all(np.isfinite((xa, ya, xb, yb))):
-                continue
-            seg_len = float(np.hypot(xb - xa, yb - ya))
-            clipped = _clip_segment(xa, ya, xb, yb, box)
-            if clipped is not None:
-                cx0, cy0, cx1, cy1 = clipped
-                start = travelled + float(np.hypot(cx0 - xa, cy0 - ya))
-                length = float(np.hypot(cx1 - cx0, cy1 - cy0))
-                n = int(np.ceil(length * 2.0)) + 1     # <= 0.5 px apart
-                f = np.linspace(0.0, 1.0, n)
-                samples.append(np.column_stack([cx0 + f * (cx1 - cx0), cy0 + f * (cy1 - cy0)]))
-                arc.append(start + f * length)
-            travelled += seg_len
-        if not samples:
+        u0, u1 = np.zeros(len(a)), np.ones(len(a))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for p, q in ((-d[:, 0], a[:, 0] - (l - pad)), (d[:, 0], (r + pad) - a[:, 0]),
+                         (-d[:, 1], a[:, 1] - (t - pad)), (d[:, 1], (b + pad) - a[:, 1])):
+                zero = p == 0.0
+                ok &= ~(zero & (q < 0.0))
+                u = q / np.where(zero, 1.0, p)
+                u0 = np.where(~zero & (p < 0.0), np.maximum(u0, u), u0)
+                u1 = np.where(~zero & (p > 0.0), np.minimum(u1, u), u1)
+        ok &= u0 <= u1
+        if not np.any(ok):
             return
-        p = np.concatenate(samples)
+        a, d, u0, u1, seg_len, arc0 = a[ok], d[ok], u0[ok], u1[ok], seg_len[ok], arc0[ok]
+        n = np.ceil((u1 - u0) * seg_len * 2.0).astype(np.int64) + 1
+        seg = np.repeat(np.arange(len(n)), n)
+        first = np.concatenate([[0], np.cumsum(n)[:-1]])
+        f = (np.arange(int(n.sum())) - first[seg]) / np.maximum(n[seg] - 1, 1)
+        u = u0[seg] + f * (u1[seg] - u0[seg])
+        p = a[seg] + u[:, None] * d[seg]
         if dash is not None:
             on, off = dash
-            keep = np.concatenate(arc) % (on + off) < on
-            p = p[keep]
+            p = p[(arc0[seg] + u * seg_len[seg]) % (on + off) < on]
         base = np.floor(p - width / 2.0 + 0.5).astype(np.int64)          # (N, 2) x, y
         offs = np.arange(width)
         xs = (base[:, 0:1, None] + offs[None, None, :]).repeat(width, axis=1).reshape(-1)
         ys = (base[:, 1:2, None] + offs[None, :, None]).repeat(width, axis=2).reshape(-1)
-        ok = (xs >= l) & (xs < r) & (ys >= t) & (ys < b)
-        self.rgb[ys[ok], xs[ok]] = color
+        keep = (xs >= l) & (xs < r) & (ys >= t) & (ys < b)
+        self.rgb[ys[keep], xs[keep]] = color
 
     # -- text --
     def text(self, x: int, y: int, text: str, color: Color = (0.0, 0.0, 0.0),
@@ -487,25 +473,29 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 # ---- extrapolation ----------------------------------------------------------------------------
 
 def _convex_hull(points: np.ndarray) -> np.ndarray:
-    """Andrew's monotone chain: hull vertices (counter-clockwise in math axes), (H, 2)."""
-    pts = np.unique(np.round(points, 12), axis=0)
+    """Andrew's monotone chain: hull vertices in counter-clockwise order (math axes), (H, 2).
+    One or two rows when the points coincide or are collinear."""
+    pts = sorted({(float(x), float(y)) for x, y in np.round(np.asarray(points, float), 12)})
     if len(pts) <= 2:
-        return pts
+        return np.array(pts, dtype=float).reshape(-1, 2)
 
-    def cross(o: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-        return float((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]))
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
 
-    lower: list[np.ndarray] = []
+    lower: list[tuple[float, float]] = []
     for p in pts:
         while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
             lower.pop()
         lower.append(p)
-    upper: list[np.ndarray] = []
-    for p in pts[::-1]:
+    upper: list[tuple[float, float]] = []
+    for p in reversed(pts):
         while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
             upper.pop()
         upper.append(p)
-    return np.array(lower[:-1] + upper[:-1])
+    hull = lower[:-1] + upper[:-1]
+    if len(hull) < 3:  # collinear: the two extreme points
+        return np.array([pts[0], pts[-1]], dtype=float)
+    return np.array(hull, dtype=float)
 
 
 def _segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
@@ -534,7 +524,7 @@ class Extrapolation:
     """Where a petal's inputs leave what the generative model was trained on."""
     time_outside: bool = False
     context_outside: bool = False
-    excess: float = 0.0                  # worst distance outside the templates / their spread
+    excess: float = 0.0                  # worst distance outside / the templates' widest spread
     rows_outside: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     messages: list[str] = field(default_factory=list)
 
@@ -549,13 +539,14 @@ def _excess_per_row(traces_t: np.ndarray, path: np.ndarray, dims: int) -> tuple[
     if dims == 1:
         lo, hi = traces_t.min(axis=0), traces_t.max(axis=0)
         return np.maximum(np.maximum(lo - path, path - hi), 0.0), hi - lo
-    rows = path.shape[0]
-    dist = np.empty(rows)
-    spread = np.empty(rows)
-    for m in range(rows):
-        pts = traces_t[:, m]
-        dist[m] = hull_distance(pts, path[m])
-        spread[m] = float(np.max(np.linalg.norm(pts[:, None] - pts[None, :], axis=-1)))
+    diff = traces_t[:, None] - traces_t[None, :]                         # (K, K, R, 2)
+    spread = np.sqrt((diff ** 2).sum(-1)).max(axis=(0, 1))
+    if traces_t.shape[0] == 2:   # the hull is a segment: vectorised over rows
+        a, d = traces_t[0], traces_t[1] - traces_t[0]
+        l2 = (d ** 2).sum(-1)
+        u = np.clip(((path - a) * d).sum(-1) / np.where(l2 > 0, l2, 1.0), 0.0, 1.0)
+        return np.linalg.norm(path - (a + u[:, None] * d), axis=-1), spread
+    dist = np.array([hull_distance(traces_t[:, m], path[m]) for m in range(path.shape[0])])
     return dist, spread
 
 
@@ -593,7 +584,9 @@ def check_extrapolation(model: Any, time: float, alpha: Any = None, offset: floa
     dist, spread = _excess_per_row(traces_t, path, dims)
     outside = dist > margin * spread + tol_abs
     out.rows_outside = outside
-    out.excess = float(np.max(dist / np.maximum(spread, tol_abs))) if len(dist) else 0.0
+    # reported against the templates' widest spread at this time (per-row spreads vanish
+    # where the templates meet, which would make the percentage meaningless there)
+    out.excess = float(np.max(dist) / max(float(np.max(spread)), tol_abs)) if len(dist) else 0.0
     if np.any(outside):
         out.context_outside = True
         idx = np.flatnonzero(outside)
@@ -755,11 +748,15 @@ def _draw_grid(canvas: Canvas, ax: Axes, xticks: bool) -> None:
 
 def _draw_path(canvas: Canvas, ax: Axes, xs: np.ndarray, ys: np.ndarray, outside: np.ndarray,
                width: int) -> None:
+    """The path in PATH_COLOR, then every segment touching an outside row in PATH_OUTSIDE_COLOR."""
     ax.line(xs, ys, PATH_COLOR, width, aa=False)
-    if np.any(outside):
-        for i in range(len(xs) - 1):
-            if outside[i] or outside[i + 1]:
-                ax.line(xs[i:i + 2], ys[i:i + 2], PATH_OUTSIDE_COLOR, width, aa=False)
+    seg_out = outside[:-1] | outside[1:]
+    if np.any(seg_out):
+        # one polyline: the outside segments, separated by NaN
+        i = np.flatnonzero(seg_out)
+        sx = np.column_stack([xs[i], xs[i + 1], np.full(len(i), np.nan)]).ravel()
+        sy = np.column_stack([ys[i], ys[i + 1], np.full(len(i), np.nan)]).ravel()
+        ax.line(sx, sy, PATH_OUTSIDE_COLOR, width, aa=False)
 
 
 def render(view: TraceView) -> np.ndarray:
@@ -803,7 +800,7 @@ def render(view: TraceView) -> np.ndarray:
             ax.line(hull[:, 0], hull[:, 1], BAND, 4, aa=False)
         _draw_grid(canvas, ax, xticks=True)
         canvas.text(r + 4, b - 6, "A", color=TEXT, scale=1)
-        canvas.text(l - 3, max(0, t - 1), "B", color=TEXT, scale=1, anchor="right")
+        canvas.text(2, t + 1, "B", color=TEXT, scale=1)
         for k in range(k_count):
             ax.line(view.traces[k, :, 0], view.traces[k, :, 1], TEMPLATE_DIM_COLORS[k % len(TEMPLATE_DIM_COLORS)],
                     1, aa=False)
