@@ -6,7 +6,26 @@ the slot an ID uses; on older versions we fall back to `action.fcurves`.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable, cast
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import bpy
+
+# bpy_extras.anim_utils.action_get_channelbag_for_slot(action, slot): the slot's
+# channelbag, or None when the action has none for it.
+ChannelbagGetter = Callable[[Any, Any], "bpy.types.ActionChannelbag | None"]
+
+
+def _channelbag_getter() -> ChannelbagGetter | None:
+    """bpy_extras' channelbag lookup, or None before Blender 4.4 (no slots API)."""
+    try:
+        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+    except ImportError:  # 4.2/4.3: no slots API in bpy_extras
+        return None
+    # fake-bpy-module declares it `-> None`; it returns the channelbag (or None).
+    return cast(ChannelbagGetter, action_get_channelbag_for_slot)
 
 
 def _fcurves_of_animdata(adt):
@@ -15,10 +34,7 @@ def _fcurves_of_animdata(adt):
     action = adt.action
     slot = getattr(adt, "action_slot", None)
     if slot is not None:
-        try:
-            from bpy_extras.anim_utils import action_get_channelbag_for_slot
-        except ImportError:  # 4.2/4.3: no slots API in bpy_extras
-            action_get_channelbag_for_slot = None
+        action_get_channelbag_for_slot = _channelbag_getter()
         if action_get_channelbag_for_slot is not None:
             bag = action_get_channelbag_for_slot(action, slot)
             return list(bag.fcurves) if bag is not None else []

@@ -117,7 +117,7 @@ def capture(context, objects) -> Captured:
     scene = context.scene
     frame0, sub0 = scene.frame_current, scene.frame_subframe
     try:
-        coords = []
+        coords: list[np.ndarray] = []
         for obj, frames in zip(objects, per_obj):
             grids = capture_object(context, obj, frames)
             if coords and grids.shape[1:3] != coords[0].shape[1:3]:

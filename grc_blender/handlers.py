@@ -11,6 +11,7 @@ import bpy
 from bpy.app.handlers import persistent
 
 from . import jobs, petals, store
+from .access import scene_settings
 
 
 @persistent
@@ -36,9 +37,10 @@ def on_load_post(*_args):
     petals.drop_caches()
     # A file saved mid-training must not open as "training" forever.
     for scene in bpy.data.scenes:
-        if scene.grc.is_training:
-            scene.grc.is_training = False
-            scene.grc.status = "Training was interrupted (the file was saved while training)"
+        g = scene_settings(scene)
+        if g.is_training:
+            g.is_training = False
+            g.status = "Training was interrupted (the file was saved while training)"
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
         if petals.scene_petals(scene):

@@ -172,7 +172,8 @@ def grid_order(topo: Topology, coords: np.ndarray, name: str = "mesh") -> np.nda
         raise refuse("the rows and columns do not cover each vertex exactly once")
 
     # Column direction: follow the faces' own winding (see module docstring).
-    first = face_list[edge_faces[tuple(sorted((int(grid[0, 0]), int(grid[0, 1]))))][0]]
+    e0, e1 = int(grid[0, 0]), int(grid[0, 1])
+    first = face_list[edge_faces[(e0, e1) if e0 < e1 else (e1, e0)][0]]
     i = first.index(int(grid[0, 0]))
     if first[(i + 1) % 4] != grid[0, 1]:
         grid = grid[:, ::-1].copy()

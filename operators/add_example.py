@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from ..grc_blender import anim, mesh_grid
-from ..model_core import example_templates
+from ..model_core import GRCError, example_templates
 
 COLLECTION_NAME = "GRC Templates"
 FRAME_START = 1
@@ -38,12 +38,15 @@ def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray) -> None:
 
 def add_example(context) -> list:
     ts = example_templates()
+    names = ts.names
+    if names is None:  # TemplateSet fills in names; None would be a model_core bug
+        raise GRCError("the example templates have no names")
     scene = context.scene
     coll = bpy.data.collections.new(COLLECTION_NAME)
     scene.collection.children.link(coll)
     frames = template_frames(ts.coords.shape[1])
     objects = []
-    for k, base_name in enumerate(ts.names):
+    for k, base_name in enumerate(names):
         # Capture orders templates by object name: the letter keeps model_core's order
         # (template 0 = "Open" = context 0).
         first, _, rest = base_name.partition(" ")
@@ -51,7 +54,7 @@ def add_example(context) -> list:
         mesh = bpy.data.meshes.new(name)
         mesh_grid.build_grid_mesh(mesh, ts.coords[k, 0])
         obj = bpy.data.objects.new(name, mesh)
-        obj.location = (0.0, 0.8 * (k - (len(ts.names) - 1) / 2.0), 0.0)
+        obj.location = (0.0, 0.8 * (k - (len(names) - 1) / 2.0), 0.0)
         coll.objects.link(obj)
         animate_with_shape_keys(obj, ts.coords[k], frames)
         objects.append(obj)

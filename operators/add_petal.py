@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import petals, store
+from ..grc_blender.access import object_settings
 from ..model_core import GRCError
 
 
@@ -39,7 +40,7 @@ class GRC_OT_add_petal(bpy.types.Operator):
         obj = bpy.data.objects.new("GRC Petal", mesh)
         (context.collection or scene.collection).objects.link(obj)
         obj.location = scene.cursor.location
-        g = obj.grc
+        g = object_settings(obj)
         g.cols = model.n_cols
         g.rows = self.rows
         g.context = self.context_value

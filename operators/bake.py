@@ -48,8 +48,19 @@ def bake(context, src) -> bpy.types.Object:
     mod = src.modifiers.get(petals.SUBSURF_NAME)
     if mod is not None:
         new = obj.modifiers.new(mod.name, 'SUBSURF')
+        if not isinstance(new, bpy.types.SubsurfModifier):
+            raise GRCError(f"could not add a Subdivision Surface modifier to '{obj.name}'")
         new.levels, new.render_levels = mod.levels, mod.render_levels
     return obj
+
+
+def baked_frame_count(obj: bpy.types.Object) -> int:
+    """Frames baked into `obj` by bake(): its shape keys minus the Basis."""
+    mesh = obj.data
+    keys = mesh.shape_keys if isinstance(mesh, bpy.types.Mesh) else None
+    if keys is None:
+        raise GRCError(f"'{obj.name}' has no shape keys after baking")
+    return len(keys.key_blocks) - 1
 
 
 class GRC_OT_bake_shape_keys(bpy.types.Operator):
@@ -73,9 +84,9 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
             if store.get_model(context.scene) is None:
                 raise GRCError("No trained model in this scene: train before baking")
             obj = bake(context, src)
+            n = baked_frame_count(obj)
         except GRCError as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        n = len(obj.data.shape_keys.key_blocks) - 1
         self.report({'INFO'}, f"Baked {n} frames into '{obj.name}'")
         return {'FINISHED'}

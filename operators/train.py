@@ -18,6 +18,7 @@ import time
 import bpy
 
 from ..grc_blender import jobs, petals, store
+from ..grc_blender.access import scene_settings
 from ..grc_blender.props import TRAIN_DEFAULTS
 from ..model_core import GRCError
 
@@ -51,7 +52,10 @@ def prepare(scene):
         raise GRCError(f"Only {len(cap.names)} template captured: training needs at least 2 "
                        f"(select all template objects and Capture again)")
     ts = cap.template_set()
-    warnings = [f"templates '{ts.names[i]}' and '{ts.names[j]}' are identical: the context "
+    names = ts.names
+    if names is None:  # TemplateSet fills in names; None would be a model_core bug
+        raise GRCError("the captured templates have no names: capture them again")
+    warnings = [f"templates '{names[i]}' and '{names[j]}' are identical: the context "
                 f"cannot separate them" for i, j in ts.identical_pairs()]
     return ts, train_overrides(g), int(g.seed), warnings
 
@@ -62,7 +66,7 @@ def apply_result(job: jobs.TrainingJob) -> tuple[bool, str]:
     seconds = time.perf_counter() - job.started
     if scene is None:
         return False, f"Scene '{job.scene_name}' is gone; the trained model was dropped"
-    g = scene.grc
+    g = scene_settings(scene)
     g.is_training = False
     step, total, losses = job.snapshot()
     if losses:

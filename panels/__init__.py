@@ -21,10 +21,14 @@ CLASSES = (
 
 
 def register() -> None:
+    from ..grc_blender import trace_image
+    trace_image.register()
     for cls in CLASSES:
         bpy.utils.register_class(cls)
 
 
 def unregister() -> None:
+    from ..grc_blender import trace_image
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)
+    trace_image.unregister()

@@ -1,10 +1,26 @@
-"""Petal panel: the active petal's context/time/offset/rows/subdivision, add and bake."""
+"""Petal panel: the active petal's context (a slider, or the 2-D pad's two values), time,
+offset, its context-trace image, the extrapolation warning; Mesh sub-panel: rows, subdivision.
+
+draw() stays thin: the image is rendered by grc_blender.trace_image (throttled, from a
+timer), the panel only compares a cheap key and shows the last image and warnings."""
 from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import petals
+from ..grc_blender import petals, trace_image
 from .base import GRCPanel
+
+UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
+
+
+def icon_scale(context) -> float:
+    """template_icon scale that fills the sidebar's width (6 units when unknown)."""
+    region = getattr(context, "region", None)
+    prefs = getattr(context, "preferences", None)
+    ui_scale = getattr(getattr(prefs, "system", None), "ui_scale", 1.0) or 1.0
+    if region is None or not getattr(region, "width", 0):
+        return 6.0
+    return max(4.0, min(24.0, (region.width - 30) / (UNIT_PX * ui_scale)))
 
 
 class GRC_PT_petal(GRCPanel, bpy.types.Panel):
@@ -26,14 +42,37 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         if obj is None or not obj.grc.is_petal:
             layout.label(text="Select a GRC petal to edit it")
             return
-        layout.use_property_split = True
         g = obj.grc
+        info = trace_image.panel_state(scene, obj) if scene.grc.model_data else None
+
         col = layout.column()
-        col.prop(g, "context", slider=True)
+        col.use_property_split = True
         if scene.grc.model_context_dims == 2:
-            col.prop(g, "context_b", slider=True)
+            # the 2-D pad: both values keyframeable, the image below shows where they land
+            col.prop(g, "context", text="Context A")
+            col.prop(g, "context_b", text="Context B")
+        else:
+            col.prop(g, "context", slider=True)
         col.prop(g, "time", slider=True)
         col.prop(g, "offset")
+
+        if info is None:
+            return
+        icon = trace_image.icon_id()
+        if icon:
+            layout.template_icon(icon_value=icon, scale=icon_scale(context))
+        if info.error:
+            layout.label(text=info.error, icon='ERROR')
+        if info.warnings:
+            box = layout.box()
+            box.label(text="Beyond the trained range: the shape is invented here", icon='ERROR')
+            for msg in info.warnings:
+                box.label(text=msg)
+        if info.dims == 2 and info.pads:
+            sub = layout.column(align=True)
+            sub.label(text="Templates on the pad (Context A, B):")
+            for k, (name, a, b) in enumerate(info.pads):
+                sub.label(text=f"{k}  {name}:  {a:.2f}, {b:.2f}")
 
 
 class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):

@@ -5,6 +5,10 @@ import bpy
 
 from .base import GRCPanel
 
+# model_core's reconstruction target at the keyframes, % of a template's bbox diagonal
+MEAN_TARGET_PCT = 0.5
+MAX_TARGET_PCT = 2.0
+
 
 class GRC_PT_train(GRCPanel, bpy.types.Panel):
     bl_idname = "GRC_PT_train"
@@ -67,6 +71,9 @@ class GRC_PT_train_fidelity(GRCPanel, bpy.types.Panel):
         col = self.layout.column(align=True)
         col.label(text="Vertex error: mean / max (scene units, % of size)")
         for item in context.scene.grc.fidelity:
+            ok = item.mean_pct <= MEAN_TARGET_PCT and item.max_pct <= MAX_TARGET_PCT
             col.label(text=f"{item.name}: {item.mean:.4f} / {item.max:.4f}  "
                            f"({item.mean_pct:.2f}% / {item.max_pct:.2f}%)",
-                      icon='ERROR' if item.max_pct > 2.0 else 'CHECKMARK')
+                      icon='CHECKMARK' if ok else 'ERROR')
+        col.label(text=f"Target: mean <= {MEAN_TARGET_PCT:g}%, max <= {MAX_TARGET_PCT:g}% "
+                       f"of the template's size (bounding-box diagonal)")

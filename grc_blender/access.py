@@ -1,0 +1,27 @@
+"""Typed access to the add-on's PropertyGroups: `Scene.grc` and `Object.grc`.
+
+props.register() adds `grc` to bpy.types.Scene and bpy.types.Object at run time, so the
+type stubs (fake-bpy-module) do not know the attribute and `scene.grc` fails type checking.
+Read them through these functions instead: they return the PropertyGroup typed as the
+class that props.py declares. At run time they are a plain attribute read.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import bpy
+
+    from .props import GRCObjectSettings, GRCSceneSettings
+
+
+def scene_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
+    """`scene.grc` (the scene's templates, training settings and state, model)."""
+    # Registered dynamically by props.register(): unknown to the stubs, hence getattr + cast.
+    return cast("GRCSceneSettings", getattr(scene, "grc"))
+
+
+def object_settings(obj: bpy.types.Object) -> GRCObjectSettings:
+    """`obj.grc` (petal flag, context, time, offset, rows...)."""
+    # Registered dynamically by props.register(): unknown to the stubs, hence getattr + cast.
+    return cast("GRCObjectSettings", getattr(obj, "grc"))
