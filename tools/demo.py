@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=9, help="context sweep steps")
     parser.add_argument("--time", type=float, default=1.0, help="petal time (1 = open)")
     parser.add_argument("--no-docs-image", action="store_true",
-                        help="do not copy the contact sheet to docs/images/")
+                        help="do not copy the contact sheet and trace plot to docs/images/")
     args = parser.parse_args(argv)
 
     t_start = time.perf_counter()
@@ -377,10 +377,12 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
 
     written = [sheet_path, traces_path]
     if not args.no_docs_image:
-        docs_image = ROOT / "docs" / "images" / "contact_sheet.png"
-        docs_image.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(sheet_path, docs_image)
-        written.append(docs_image)
+        # The README shows both pictures; they are always the demo's own output.
+        for image in (sheet_path, traces_path):
+            docs_image = ROOT / "docs" / "images" / image.name
+            docs_image.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(image, docs_image)
+            written.append(docs_image)
 
     # keyframe the sweep over the timeline so the saved file scrubs
     first, last = 1, 97
