@@ -21,7 +21,8 @@ on the example templates (speed does not depend on accuracy), then measures:
       (a) vertices.foreach_set("co") + mesh.update()
       (b) vertices.foreach_set("co") + mesh.update_tag()
       (c) attributes["position"].data.foreach_set("vector") + update_tag()
-      (c+) (c) + one MeshVertex.co write (Blender's "positions changed" tag): GRC's path
+      (c+) attributes["position"] foreach_set + one MeshVertex.co write (Blender's own
+           "positions changed" invalidation): grc_blender.mesh_grid.write_coords
       (d) key_blocks["Basis"].data.foreach_set("co") + shape_keys.update_tag()
     beside the native shape-key scene and a no-write floor; and for each one whether the
     evaluated mesh is right after frame_set: `obj.evaluated_get(depsgraph).data` positions,
@@ -228,7 +229,7 @@ WRITE_PATHS = (
     ("a", 'vertices.foreach_set("co") + update()', _write_co_update),
     ("b", 'vertices.foreach_set("co") + update_tag()', _write_co_tag),
     ("c", 'attributes["position"] foreach_set + update_tag()', _write_attr_tag),
-    ("c+", '(c) + one MeshVertex.co write [GRC]', _write_grc),
+    ("c+", 'position foreach_set + one MeshVertex.co write [GRC]', _write_grc),
     ("d", 'shape key "Basis" data foreach_set("co") + tag', _write_shape_key),
 )
 

@@ -41,9 +41,11 @@ _printed: set[str] = set()
 # float32 staging buffers keyed by shape, reused across frames.
 _buffers: dict[tuple[int, ...], np.ndarray] = {}
 
-# Per-petal values, read in one C call per petal. Column order of the gathered array:
-_VALUES = attrgetter("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
+# Per-petal values, read in one C call per petal. Column order of the gathered array
+# (context_b only for models with a 2-D context):
+_FIELDS = ("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
 _IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _CONTEXT, _CONTEXT_B = range(7)
+_VALUES = {1: attrgetter(*_FIELDS[:-1]), 2: attrgetter(*_FIELDS)}
 _PER_OBJECT = attrgetter("grc", "mode", "data")
 
 
@@ -111,20 +113,21 @@ def _buffer(shape: tuple[int, ...]) -> np.ndarray:
     return buf
 
 
-def _gather(objects: list) -> tuple[list, list, list, np.ndarray]:
-    """(settings, modes, meshes, values (N, 7) float64) of `objects` in bulk."""
+def _gather(objects: list, dims: int) -> tuple[list, list, list, np.ndarray]:
+    """(settings, modes, meshes, values (N, 5 + dims) float64) of `objects` in bulk."""
     per_object = list(map(_PER_OBJECT, objects))       # ReferenceError if one was deleted
     settings = [p[0] for p in per_object]
-    values = np.array(list(map(_VALUES, settings)), dtype=np.float64).reshape(-1, 7)
-    return settings, [p[1] for p in per_object], [p[2] for p in per_object], values
+    values = np.array(list(map(_VALUES[dims], settings)), dtype=np.float64)
+    return (settings, [p[1] for p in per_object], [p[2] for p in per_object],
+            values.reshape(len(objects), 5 + dims))
 
 
-def _scene_frame_inputs(scene):
+def _scene_frame_inputs(scene, dims: int):
     """The cached petals of `scene` and their gathered values, rebuilt if stale."""
     for attempt in range(2):
         entry = _cached_petals(scene)
         try:
-            gathered = _gather(entry.objects)
+            gathered = _gather(entry.objects, dims)
         except ReferenceError:          # an object was deleted since the cache was built
             _scenes.pop(scene.as_pointer(), None)
             continue
@@ -132,7 +135,7 @@ def _scene_frame_inputs(scene):
             return entry.objects, gathered
         _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild once
     entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
-    return entry.objects, _gather(entry.objects)
+    return entry.objects, _gather(entry.objects, dims)
 
 
 def _note_explicit(scene, objects: list) -> None:
@@ -152,13 +155,14 @@ def regenerate(scene, objects=None) -> str:
         return str(exc)
     if model is None:
         return ""
+    dims = model.context_dims
     if objects is None:
-        objects, (settings, modes, meshes, values) = _scene_frame_inputs(scene)
+        objects, (settings, modes, meshes, values) = _scene_frame_inputs(scene, dims)
         keep = values[:, _IS_PETAL] != 0.0
     else:
         objects = [o for o in objects if o.type == 'MESH']
         _note_explicit(scene, objects)
-        settings, modes, meshes, values = _gather(objects)
+        settings, modes, meshes, values = _gather(objects, dims)
         keep = np.ones(len(objects), dtype=bool)
     if not len(objects):
         _report(name, "")
@@ -179,7 +183,6 @@ def regenerate(scene, objects=None) -> str:
         groups = ([first] if (kept_rows == first).all() else np.unique(kept_rows).tolist())
     else:
         groups = []
-    dims = model.context_dims
     for r in groups:
         idx = np.flatnonzero(keep & (rows == r))
         n = len(idx)
@@ -192,12 +195,12 @@ def regenerate(scene, objects=None) -> str:
             continue
         buf = _buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
+        write = mesh_grid.write_coords
         for j, i in enumerate(idx.tolist()):
-            mesh = meshes[i]
-            if not mesh_grid.write_coords(mesh, buf[j]):
-                mesh_grid.build_grid_mesh(mesh, buf[j])
-            if not values[i, _COLS]:
-                settings[i].cols = model.n_cols
+            if not write(meshes[i], buf[j]):
+                mesh_grid.build_grid_mesh(meshes[i], buf[j])
+        for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
+            settings[i].cols = model.n_cols
     msg = "; ".join(errors)
     _report(name, msg)
     return msg

@@ -173,7 +173,7 @@ def request(scene, obj) -> None:
     """Ask for the image of `obj`; renders now in background mode, else from a timer."""
     _state.pending = (scene.name, obj.name)
     if bpy.app.background:
-        refresh(scene, obj)
+        _safe_refresh(scene, obj)
         return
     if not bpy.app.timers.is_registered(_on_timer):
         wait = max(0.0, THROTTLE - (time.perf_counter() - _state.rendered_at))
@@ -185,12 +185,23 @@ def _on_timer() -> None:
     if pending is None:
         return None
     scene = bpy.data.scenes.get(pending[0])
-    obj = bpy.data.objects.get(pending[1])
+    obj: Any = bpy.data.objects.get(pending[1])
     if scene is None or obj is None or not obj.grc.is_petal:
         return None
-    refresh(scene, obj)
+    _safe_refresh(scene, obj)
     _tag_sidebars()
     return None
+
+
+def _safe_refresh(scene, obj) -> None:
+    """refresh() for the UI paths: an unexpected failure becomes the panel's message
+    (and the key is kept, so a broken plot is not retried on every redraw)."""
+    try:
+        refresh(scene, obj)
+    except Exception as exc:  # never raise into a draw() or a timer
+        _state.key = petal_key(scene, obj)
+        _state.error = f"Trace image failed ({type(exc).__name__}: {exc})"
+        _state.warnings, _state.pads = [], []
 
 
 def _tag_sidebars() -> None:

@@ -37,6 +37,7 @@ MAX_ABS_INPUT = 1e4     # |time|, |alpha|, |offset| beyond this are refused, not
 TABLE_STEPS = 512       # time-table intervals across the captured range ...
 TABLE_MARGIN = 0.5      # ... extended by half the range on each side
 TABLE_MIN_BATCH = 8     # petals in one call before the table pays for itself
+_AFFINE_WEIGHT = 1e3    # 2-D blend: how strongly the weights are held to sum to 1
 
 
 def context_targets(n_templates: int, context_dims: int) -> np.ndarray:
@@ -221,9 +222,12 @@ class GRCModel:
             lo = points[n, i]
             return lo + f * (points[n, i + 1] - lo)
         # 2-D: an affine map per row that sends each template's pad point to its relational
-        # point (exact for K <= 3, least squares beyond); the pad point picks the blend.
-        basis = np.hstack([context_targets(k, 2), np.ones((k, 1))])      # (K, 3)
-        coef = np.column_stack([alpha, np.ones(len(alpha))]) @ np.linalg.pinv(basis)  # (N, K)
+        # point (exact for K = 3, least squares otherwise); the pad point picks the blend.
+        # The weights always sum to 1 (the heavily weighted last column): with K = 2 the pad
+        # point is projected onto the line through the two templates.
+        basis = np.hstack([context_targets(k, 2), np.full((k, 1), _AFFINE_WEIGHT)])   # (K, 3)
+        query = np.column_stack([alpha, np.full(len(alpha), _AFFINE_WEIGHT)])
+        coef = query @ np.linalg.pinv(basis)                                           # (N, K)
         return np.einsum("nk,nkmd->nmd", coef.astype(np.float32), points)
 
     def _offset_path(self, path: np.ndarray, points: np.ndarray, mn: np.ndarray,

@@ -2,13 +2,15 @@
 it lays out properties and operators and reads only cheap strings, never decodes models."""
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 
 from .petal import GRC_PT_petal, GRC_PT_petal_shape
 from .templates import GRC_PT_template_info, GRC_PT_templates, GRC_UL_templates
 from .train import GRC_PT_train, GRC_PT_train_fidelity, GRC_PT_train_settings
 
-CLASSES = (
+CLASSES: tuple[Any, ...] = (
     GRC_UL_templates,
     GRC_PT_templates,
     GRC_PT_template_info,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import petals, trace_image
-from .base import GRCPanel
+from .base import GRCPanel, layout_of
 
 UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
 
@@ -28,7 +28,7 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
     bl_label = "Petal"
 
     def draw(self, context):
-        layout = self.layout
+        layout = layout_of(self)
         scene = context.scene
         obj = context.active_object
         row = layout.row(align=True)
@@ -86,7 +86,7 @@ class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):
         return obj is not None and obj.grc.is_petal
 
     def draw(self, context):
-        layout = self.layout
+        layout = layout_of(self)
         layout.use_property_split = True
         layout.use_property_decorate = False
         g = context.active_object.grc

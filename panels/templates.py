@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import bpy
 
-from .base import GRCPanel
+from .base import GRCPanel, layout_of
 
 
 class GRC_UL_templates(bpy.types.UIList):
-    def draw_item(self, context, layout, data, item, icon, active_data, active_propname, index):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0,
+                  flt_flag=0):
         row = layout.row(align=True)
         row.label(text=f"{index}: {item.name}", icon='MESH_GRID')
         if item.obj is None:
@@ -19,7 +20,7 @@ class GRC_PT_templates(GRCPanel, bpy.types.Panel):
     bl_label = "Templates"
 
     def draw(self, context):
-        layout = self.layout
+        layout = layout_of(self)
         g = context.scene.grc
         row = layout.row()
         row.template_list("GRC_UL_templates", "", g, "templates", g, "template_index", rows=3)
@@ -44,7 +45,7 @@ class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
 
     def draw(self, context):
         g = context.scene.grc
-        col = self.layout.column(align=True)
+        col = layout_of(self).column(align=True)
         if not g.captured_frames:
             col.label(text="Nothing captured yet")
             return

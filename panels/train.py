@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from .base import GRCPanel
+from .base import GRCPanel, layout_of
 
 # model_core's reconstruction target at the keyframes, % of a template's bbox diagonal
 MEAN_TARGET_PCT = 0.5
@@ -15,7 +15,7 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
     bl_label = "Train"
 
     def draw(self, context):
-        layout = self.layout
+        layout = layout_of(self)
         g = context.scene.grc
         if g.is_training:
             row = layout.row(align=True)
@@ -41,7 +41,7 @@ class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
     bl_options = {'DEFAULT_CLOSED'}
 
     def draw(self, context):
-        layout = self.layout
+        layout = layout_of(self)
         layout.use_property_split = True
         layout.use_property_decorate = False
         g = context.scene.grc
@@ -68,7 +68,7 @@ class GRC_PT_train_fidelity(GRCPanel, bpy.types.Panel):
         return len(context.scene.grc.fidelity) > 0
 
     def draw(self, context):
-        col = self.layout.column(align=True)
+        col = layout_of(self).column(align=True)
         col.label(text="Vertex error: mean / max (scene units, % of size)")
         for item in context.scene.grc.fidelity:
             ok = item.mean_pct <= MEAN_TARGET_PCT and item.max_pct <= MAX_TARGET_PCT
