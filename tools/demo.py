@@ -10,7 +10,7 @@
    step with Workbench at 320x240 and composes out/contact_sheet.png (also copied to
    docs/images/contact_sheet.png for the README).
 4. Plots the model's context traces (seed figures 5 and 6) into out/context_traces.png
-   with numpy only (tools/pngplot.py).
+   with numpy only (model_core/plot.py, as in the panel).
 5. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
    and checks that scrubbing the timeline regenerates the petal.
 """
@@ -26,11 +26,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-import pngplot  # noqa: E402
+# The extension's own numpy plotting (the same code draws the panel's trace image).
+from model_core import plot as pngplot  # noqa: E402
 
 PACKAGE = "bl_ext.user_default.grc"
 WIDTH, HEIGHT = 320, 240
