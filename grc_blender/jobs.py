@@ -14,9 +14,14 @@ from __future__ import annotations
 import atexit
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
+
+from .access import scene_settings
+
+if TYPE_CHECKING:
+    from ..model_core import GRCModel
 
 _job: "TrainingJob | None" = None
 
@@ -30,8 +35,9 @@ class TrainingJob:
         self.cancel_event = threading.Event()
         self.finished = threading.Event()
         self._lock = threading.Lock()
-        self._step, self._total, self._losses = 0, 1, {}
-        self.model = None
+        self._step, self._total = 0, 1
+        self._losses: dict[str, float] = {}
+        self.model: GRCModel | None = None
         self.error = ""
         self.cancelled = False
         self.started = time.perf_counter()
@@ -84,8 +90,9 @@ def start(job: TrainingJob) -> TrainingJob:
 
 
 def cancel() -> bool:
-    if is_running():
-        _job.cancel_event.set()
+    job = _job
+    if job is not None and not job.finished.is_set():
+        job.cancel_event.set()
         return True
     return False
 
@@ -116,7 +123,7 @@ def format_losses(losses: dict) -> str:
 
 def write_progress(scene, job: TrainingJob) -> None:
     step, total, losses = job.snapshot()
-    g = scene.grc
+    g = scene_settings(scene)
     g.is_training = True
     g.progress = min(max(step / total, 0.0), 1.0)
     g.loss_text = format_losses(losses)
@@ -125,11 +132,13 @@ def write_progress(scene, job: TrainingJob) -> None:
 
 def sync_training_flags() -> None:
     """After undo/redo the restored is_training may be stale; the job is the truth."""
-    running = _job.scene_name if is_running() else None
+    job = _job
+    running = job.scene_name if job is not None and not job.finished.is_set() else None
     for scene in bpy.data.scenes:
         want = scene.name == running
-        if scene.grc.is_training != want:
-            scene.grc.is_training = want
+        g = scene_settings(scene)
+        if g.is_training != want:
+            g.is_training = want
 
 
 def tag_redraw() -> None:

@@ -17,8 +17,8 @@ Frame path (regenerate(scene) from frame_change_post), per frame:
   a petal switched off is seen in the per-frame values; one switched on arrives through
   its update callback (regenerate(scene, [obj]) drops the stale entry).
 - the per-petal values (is_petal, rows, cols, time, offset, context, context_b) are read
-  with one C-level `operator.attrgetter` call per petal into one (N, 7) array; no Python
-  loop touches them one by one.
+  with one C-level `operator.attrgetter` call per petal into one (N, 6) array (7 columns
+  with a 2-D context); no Python loop touches them one by one.
 
 Nothing here raises into Blender: a bad model or petal leaves the meshes as they are and
 records a message (`last_error`) that the panel shows.
@@ -68,11 +68,6 @@ def _report(scene_name: str, msg: str) -> None:
     if msg and msg not in _printed:
         _printed.add(msg)
         print(f"GRC: {msg}", file=sys.stderr)
-
-
-def invalidate() -> None:
-    """Forget the cached petal lists (objects added, removed, (un)linked)."""
-    _scenes.clear()
 
 
 def drop_caches() -> None:

@@ -9,6 +9,8 @@ never evaluated.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty,
                        IntProperty, PointerProperty, StringProperty)
@@ -168,12 +170,15 @@ CLASSES = (GRCTemplateEntry, GRCFidelity, GRCSceneSettings, GRCObjectSettings)
 def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
-    bpy.types.Scene.grc = PointerProperty(type=GRCSceneSettings)
-    bpy.types.Object.grc = PointerProperty(type=GRCObjectSettings)
+    # setattr and an Any-typed PointerProperty: the stubs know no `grc` attribute (read it
+    # through access.py) and declare bpy.props functions as returning None.
+    pointer: Any = PointerProperty
+    setattr(bpy.types.Scene, "grc", pointer(type=GRCSceneSettings))
+    setattr(bpy.types.Object, "grc", pointer(type=GRCObjectSettings))
 
 
 def unregister() -> None:
-    del bpy.types.Object.grc
-    del bpy.types.Scene.grc
+    delattr(bpy.types.Object, "grc")
+    delattr(bpy.types.Scene, "grc")
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)
