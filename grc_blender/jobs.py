@@ -66,6 +66,11 @@ class TrainingJob:
     def start(self) -> None:
         self.thread.start()
 
+    def run_here(self) -> None:
+        """Train synchronously on the calling thread (scripts, background mode): the same
+        code the worker thread runs."""
+        self._run()
+
     def snapshot(self) -> tuple[int, int, dict]:
         with self._lock:
             return self._step, self._total, dict(self._losses)

@@ -85,22 +85,18 @@ def apply_result(job: jobs.TrainingJob) -> tuple[bool, str]:
     return True, g.status
 
 
-class _ConfigJob(jobs.TrainingJob):
-    """A TrainingJob that builds its TrainConfig inside the worker (torch imports there)."""
+def make_job(scene_name: str, templates, overrides: dict, seed: int) -> jobs.TrainingJob:
+    """A training job for `templates` with the panel's settings; GRCError for bad settings.
 
-    def __init__(self, scene_name, templates, overrides, seed):
-        super().__init__(scene_name, templates, None, seed)
-        self.overrides = overrides
-
-    def _run(self):
-        try:
-            from ..model_core import train_config
-            self.config = train_config(**self.overrides)
-        except Exception as exc:
-            self.error = f"bad training settings: {exc}"
-            self.finished.set()
-            return
-        super()._run()
+    model_core's TrainConfig is torch-free, so the settings are checked here, before any
+    thread starts; torch is imported inside the job's model_core.train call only."""
+    from ..model_core import train_config
+    try:
+        config = train_config(**overrides)
+    except TypeError as exc:
+        raise GRCError(f"bad training settings: {exc}") from None
+    config.validate()
+    return jobs.TrainingJob(scene_name, templates, config, seed)
 
 
 class GRC_OT_train(bpy.types.Operator):
@@ -119,25 +115,24 @@ class GRC_OT_train(bpy.types.Operator):
             return False
         return context.scene is not None
 
-    def _prepare(self, context):
+    def _job(self, context) -> jobs.TrainingJob | None:
         try:
             ts, overrides, seed, warnings = prepare(context.scene)
+            job = make_job(context.scene.name, ts, overrides, seed)
         except GRCError as exc:
             self.report({'ERROR'}, str(exc))
             return None
         for w in warnings:
             self.report({'WARNING'}, w)
-        return ts, overrides, seed
+        return job
 
     def execute(self, context):
         """Synchronous training (scripts, background mode)."""
-        prepared = self._prepare(context)
-        if prepared is None:
+        job = self._job(context)
+        if job is None:
             return {'CANCELLED'}
-        scene = context.scene
-        job = _ConfigJob(scene.name, *prepared)
-        scene.grc.status = "Training..."
-        job._run()  # same code as the thread, on this thread
+        context.scene.grc.status = "Training..."
+        job.run_here()
         ok, msg = apply_result(job)
         self.report({'INFO'} if ok else {'ERROR'}, msg)
         return {'FINISHED'} if ok else {'CANCELLED'}
@@ -145,11 +140,10 @@ class GRC_OT_train(bpy.types.Operator):
     def invoke(self, context, event):
         if bpy.app.background or context.window is None:
             return self.execute(context)
-        prepared = self._prepare(context)
-        if prepared is None:
+        job = self._job(context)
+        if job is None:
             return {'CANCELLED'}
         scene = context.scene
-        job = _ConfigJob(scene.name, *prepared)
         jobs.start(job)
         scene.grc.is_training = True
         scene.grc.progress = 0.0

@@ -263,7 +263,7 @@ def _start_job(grc, steps=100000):
     train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
     ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
     overrides.update(steps=steps, template_steps=steps)
-    job = train_mod._ConfigJob(bpy.context.scene.name, ts, overrides, seed)
+    job = train_mod.make_job(bpy.context.scene.name, ts, overrides, seed)
     grc.jobs.start(job)
     deadline = time.time() + 60
     while job.snapshot()[0] == 0 and not job.finished.is_set() and time.time() < deadline:
