@@ -146,14 +146,4 @@ def sync_training_flags() -> None:
             g.is_training = want
 
 
-def tag_redraw() -> None:
-    wm = getattr(bpy.context, "window_manager", None)
-    if wm is None:
-        return
-    for window in wm.windows:
-        for area in window.screen.areas:
-            if area.type == 'VIEW_3D':
-                area.tag_redraw()
-
-
 atexit.register(stop, 5.0)

@@ -33,6 +33,7 @@ import numpy as np
 from ..model_core import GRCError, context_targets
 from ..model_core import plot
 from . import store
+from .redraw import tag_sidebars
 
 WIDTH, HEIGHT = 256, 232      # the preview's pixels (template_icon draws it in a square)
 MAX_PLOT_ROWS = 64            # path/trace samples along the morphology
@@ -189,7 +190,7 @@ def _on_timer() -> None:
     if scene is None or obj is None or not obj.grc.is_petal:
         return None
     _safe_refresh(scene, obj)
-    _tag_sidebars()
+    tag_sidebars()
     return None
 
 
@@ -204,13 +205,3 @@ def _safe_refresh(scene, obj) -> None:
         _state.warnings, _state.pads = [], []
 
 
-def _tag_sidebars() -> None:
-    wm = getattr(bpy.context, "window_manager", None)
-    if wm is None:
-        return
-    for window in wm.windows:
-        for area in window.screen.areas:
-            if area.type == 'VIEW_3D':
-                for region in area.regions:
-                    if region.type == 'UI':
-                        region.tag_redraw()

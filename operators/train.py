@@ -18,6 +18,7 @@ import time
 import bpy
 
 from ..grc_blender import jobs, petals, store
+from ..grc_blender.redraw import tag_sidebars
 from ..grc_blender.access import scene_settings
 from ..grc_blender.props import TRAIN_DEFAULTS
 from ..model_core import GRCError
@@ -158,7 +159,7 @@ class GRC_OT_train(bpy.types.Operator):
         if self._timer is not None:
             context.window_manager.event_timer_remove(self._timer)
             self._timer = None
-        jobs.tag_redraw()
+        tag_sidebars()
 
     def modal(self, context, event):
         job = jobs.current()
@@ -179,7 +180,7 @@ class GRC_OT_train(bpy.types.Operator):
         scene = bpy.data.scenes.get(job.scene_name)
         if scene is not None:
             jobs.write_progress(scene, job)
-        jobs.tag_redraw()
+        tag_sidebars()
         return {'PASS_THROUGH'}
 
     def cancel(self, context):

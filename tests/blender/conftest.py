@@ -96,3 +96,14 @@ def grc(grc_installed):
         anim = importlib.import_module(PACKAGE + ".grc_blender.anim")
         model_core = importlib.import_module(PACKAGE + ".model_core")
     return NS
+
+
+# The installed extension's own modules (the trace image glue and the numpy plot).
+@pytest.fixture
+def trace_image(grc_installed):
+    return importlib.import_module(PACKAGE + ".grc_blender.trace_image")
+
+
+@pytest.fixture
+def plot(grc_installed):
+    return importlib.import_module(PACKAGE + ".model_core.plot")

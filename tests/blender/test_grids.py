@@ -143,15 +143,6 @@ def trace_colours_ok(trace_image, plot, scene, petal, min_gap: int = 4) -> dict:
     return counts
 
 
-@pytest.fixture
-def trace_image(grc_installed):
-    return importlib.import_module(PACKAGE + ".grc_blender.trace_image")
-
-
-@pytest.fixture
-def plot(grc_installed):
-    return importlib.import_module(PACKAGE + ".model_core.plot")
-
 
 def test_three_templates_on_5x9(grc, trace_image, plot):
     scene = bpy.context.scene

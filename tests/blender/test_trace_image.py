@@ -43,15 +43,6 @@ def draw_petal_panel(petal) -> Recorder:
     return layout
 
 
-@pytest.fixture
-def trace_image(grc_installed):
-    return importlib.import_module(PACKAGE + ".grc_blender.trace_image")
-
-
-@pytest.fixture
-def plot(grc_installed):
-    return importlib.import_module(PACKAGE + ".model_core.plot")
-
 
 @pytest.fixture
 def petal(grc):

@@ -1,0 +1,18 @@
+"""Ask Blender to redraw the 3D View sidebars (where the GRC panels live)."""
+from __future__ import annotations
+
+import bpy
+
+
+def tag_sidebars() -> None:
+    """Tag every 3D View's sidebar region for redraw; a no-op without a window manager
+    (background mode)."""
+    wm = getattr(bpy.context, "window_manager", None)
+    if wm is None:
+        return
+    for window in wm.windows:
+        for area in window.screen.areas:
+            if area.type == 'VIEW_3D':
+                for region in area.regions:
+                    if region.type == 'UI':
+                        region.tag_redraw()
