@@ -32,7 +32,7 @@ class TrainConfig:
     # early stop once every template meets these (percent of its bounding-box diagonal)
     stop_mean_pct: float = 0.4
     stop_max_pct: float = 1.6
-    check_every: int = 250
+    check_every: int = 100
     threads: int = 1
     flat_adam: bool = True           # one flat Adam (same update, fewer ops); False: the seed's two torch Adams
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from .errors import GRCError
 from .infer import GRCModel
-from .nets import Layers, layer_shapes
+from .nets import Layers, NetSizes, layer_shapes
 from .templates import MAX_GRID, MAX_TEMPLATES, MAX_TIMES
 
 FORMAT = "grc-model"
@@ -24,6 +25,8 @@ MAX_WIDTH = 512               # hidden layer width limit: refuses absurd "models
 MAX_DEPTH = 8                 # hidden layers per net
 MAX_FILE_BYTES = 64 << 20     # a real model is well under 1 MB
 MAX_WEIGHT = 1e6              # |weight| beyond this is not a trained model
+MAX_ARRAY_BYTES = 64 << 20    # all arrays together, uncompressed
+MAX_ARRAYS = 4 * (MAX_TEMPLATES + 2) * (MAX_DEPTH + 1) + 8
 
 
 def _net_arrays(prefix: str, layers: Layers) -> dict[str, np.ndarray]:
@@ -70,7 +73,6 @@ def save_model(model: GRCModel, path: str) -> None:
     tmp = f"{path}.tmp"
     with open(tmp, "wb") as fh:
         fh.write(data)
-    import os
     os.replace(tmp, path)
 
 
@@ -124,6 +126,31 @@ def _increasing(a: np.ndarray, what: str) -> np.ndarray:
     return a
 
 
+def _check_member_sizes(data: bytes) -> None:
+    """Read only each array's header: a small compressed file must not be able to make
+    us allocate gigabytes (a "zip bomb") before its shapes are checked."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = zf.infolist()
+        if len(members) > MAX_ARRAYS:
+            raise GRCError("model file holds far more arrays than any GRC model")
+        total = 0
+        for info in members:
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                else:
+                    raise GRCError(f"model array '{info.filename}' has an unsupported .npy version")
+            if dtype.hasobject:
+                raise GRCError(f"model array '{info.filename}' holds Python objects: refused")
+            total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if total > MAX_ARRAY_BYTES:
+                raise GRCError(f"model file's arrays hold over {MAX_ARRAY_BYTES >> 20} MB: "
+                               "far larger than any GRC model")
+
+
 def model_from_bytes(data: bytes) -> GRCModel:
     """Decode and validate a model; GRCError for anything that is not one of ours."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -131,9 +158,10 @@ def model_from_bytes(data: bytes) -> GRCModel:
     if len(data) > MAX_FILE_BYTES:
         raise GRCError(f"model data is {len(data)} bytes, far larger than any GRC model")
     try:
+        _check_member_sizes(bytes(data))
         with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as npz:
             names = list(npz.files)
-            if len(names) > 4 * (MAX_TEMPLATES + 2) * (MAX_DEPTH + 1) + 8:
+            if len(names) > MAX_ARRAYS:
                 raise GRCError("model file holds far more arrays than any GRC model")
             arrays = {name: npz[name] for name in names}
     except GRCError:
@@ -175,7 +203,6 @@ def _model_from_arrays(arrays: dict[str, np.ndarray]) -> GRCModel:
     times = _increasing(_take(arrays, "times", times.shape, np.float64), "times")
     morphs = _increasing(_take(arrays, "morphs", (r,), np.float64), "morphs")
     centre = _take(arrays, "centre", (3,), np.float64)
-    from .nets import NetSizes
     sizes = NetSizes(tuple(_widths(header, "template")), tuple(_widths(header, "relational")),
                      tuple(_widths(header, "generative")))
     templates = [_take_net(arrays, f"template{i}", sizes.template_sizes(c)) for i in range(k)]

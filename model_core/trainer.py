@@ -7,8 +7,9 @@ Two stages, as in the seed:
    relational points: loss_G = MSE(gen(rel(x)), x) and loss_R = MSE(rel(x) * f, target * f)
    with f = (1, 1, w) (w = 0.05 in the seed), so the context output is free to emerge
    from loss_G's gradient flowing back through the generative model into the relational
-   one. Two Adam optimisers with their own rates. The context target (what the 5% leak
-   pulls toward) is the template's index spread over [0, 1] (infer.context_targets).
+   one. Adam with a rate per network (the seed's two optimisers; FlatAdam makes the same
+   update in fewer ops). The context target (what the 5% leak pulls toward) is the
+   template's index spread over [0, 1] (infer.context_targets).
 
 `TrainConfig.literal()` is the seed's procedure (one sample a step, 100,000 epochs,
 lrR 1e-4, lrG 2e-4, the seed's layer sizes, summed squared error). The default config
@@ -347,9 +348,10 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, progress: Progress | No
     report(total, {"gen": loss_g.item(), "rel": loss_r.item()})
 
     model = _build_model(ts, templates, rel, gen, centre, scale, cfg)
+    nets = [*model.template_nets, model.relational, model.generative]
+    if not all(np.isfinite(w).all() and np.isfinite(b).all() for net in nets for w, b in net):
+        raise GRCError("training produced non-finite weights; lower the learning rates and train again")
     errors = reconstruction_errors(model, ts)
-    if not all(math.isfinite(e["max"]) for e in errors):
-        raise GRCError("training produced a model with non-finite output; train again with lower rates")
     traces = model.context_traces()
     model.meta.update({
         "config": cfg.as_dict(), "seed": seed, "steps_done": steps_done,

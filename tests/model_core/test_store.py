@@ -94,7 +94,7 @@ def test_pickled_arrays_are_never_loaded(quick_model):
     arrays["relational.w0"] = np.array([object()], dtype=object)
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    with pytest.raises(GRCError, match="not a readable"):
+    with pytest.raises(GRCError, match="holds Python objects"):
         model_from_bytes(buf.getvalue())
 
 
@@ -115,4 +115,16 @@ def test_zip_bomb_like_array_count_is_refused(quick_model):
             with zf.open(f"a{i}.npy", "w") as fh:
                 np.lib.format.write_array(fh, np.zeros(1, np.float32))
     with pytest.raises(GRCError, match="far more arrays"):
+        model_from_bytes(buf.getvalue())
+
+
+def test_huge_compressed_array_is_refused_before_allocation():
+    """A few kB of zeros that would unpack to 4 GB: refused from the .npy header alone."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("relational.w0.npy", "w") as fh:
+            header = {"descr": "<f4", "fortran_order": False, "shape": (1 << 30,)}
+            np.lib.format.write_array_header_1_0(fh, header)
+            fh.write(b"\0" * (1 << 20))   # the rest never needs to exist
+    with pytest.raises(GRCError, match="far larger than any GRC model"):
         model_from_bytes(buf.getvalue())
