@@ -34,6 +34,7 @@ class TrainConfig:
     stop_max_pct: float = 1.6
     check_every: int = 100
     threads: int = 1
+    adam_beta2: float = 0.95         # Adam's second-moment decay (torch's default 0.999)
     flat_adam: bool = True           # one flat Adam (same update, fewer ops); False: the seed's two torch Adams
 
     @staticmethod
@@ -41,8 +42,8 @@ class TrainConfig:
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, pool=0, anchors=False, flat_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0,
-                           check_every=0)
+                           lr_decay=False, pool=0, anchors=False, adam_beta2=0.999,
+                           flat_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0)
 
     def validate(self) -> None:
         if self.context_dims not in (1, 2):
@@ -54,6 +55,8 @@ class TrainConfig:
             v = float(getattr(self, name))
             if not (math.isfinite(v) and 0 < v < 1):
                 raise GRCError(f"{name} must be a learning rate in (0, 1), got {v}")
+        if not 0 < self.adam_beta2 < 1:
+            raise GRCError("adam_beta2 must be in (0, 1)")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
 

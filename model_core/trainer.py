@@ -191,8 +191,8 @@ class FlatAdam:
 class TorchAdams:
     """The seed's optimisers: one torch.optim.Adam per network (the literal procedure)."""
 
-    def __init__(self, groups: list[dict[str, Any]]):
-        self.opts = [torch.optim.Adam(g["params"], lr=g["lr"]) for g in groups]
+    def __init__(self, groups: list[dict[str, Any]], betas: tuple[float, float] = (0.9, 0.999)):
+        self.opts = [torch.optim.Adam(g["params"], lr=g["lr"], betas=betas) for g in groups]
         self.base = [float(g["lr"]) for g in groups]
 
     def zero_grad(self) -> None:
@@ -206,7 +206,8 @@ class TorchAdams:
 
 
 def _adam(groups: list[dict[str, Any]], cfg: TrainConfig) -> FlatAdam | TorchAdams:
-    return FlatAdam(groups) if cfg.flat_adam else TorchAdams(groups)
+    betas = (0.9, cfg.adam_beta2)
+    return FlatAdam(groups, betas) if cfg.flat_adam else TorchAdams(groups, betas)
 
 
 class _Pool:
