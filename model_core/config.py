@@ -17,11 +17,11 @@ class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 48)))
     context_dims: int = 1
     # stage 1: template models
-    template_steps: int = 1500
+    template_steps: int = 1000
     template_lr: float = 3e-2
     template_init_gain: float = 3.0
     # stage 2: relational + generative models
-    steps: int = 3000
+    steps: int = 2500
     lr_r: float = 2e-2
     lr_g: float = 2e-2
     batch: int = 128
