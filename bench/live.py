@@ -49,6 +49,9 @@ os.environ["BLENDER_USER_RESOURCES"] = tempfile.mkdtemp(prefix="grc-bench-user-"
 import bpy  # noqa: E402  (after BLENDER_USER_RESOURCES on purpose)
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests" / "blender"))
+from blender_helpers import evaluated_arrays  # noqa: E402  (shared with the stress test)
+
 PACKAGE = "bl_ext.user_default.grc"
 ROWS = 25
 
@@ -249,17 +252,6 @@ def record_coords(scene, petals, frames: int) -> np.ndarray:
     return out
 
 
-def _eval_arrays(obj, dg) -> dict:
-    ev = obj.evaluated_get(dg)
-    me = ev.data
-    co = np.empty(len(me.vertices) * 3, np.float32)
-    me.vertices.foreach_get("co", co)
-    nrm = np.empty(len(me.vertices) * 3, np.float32)
-    me.vertex_normals.foreach_get("vector", nrm)
-    box = np.array([tuple(v) for v in ev.bound_box])
-    return dict(co=co, normals=nrm, box=box)
-
-
 def _reference_normals(flat: np.ndarray, template_mesh) -> np.ndarray:
     """Vertex normals Blender computes for `flat` coordinates on a freshly built mesh."""
     me = template_mesh.copy()
@@ -280,14 +272,14 @@ def check_write_path(scene, objs, coords, frame: int) -> dict:
         o.modifiers[0].show_viewport = False
     scene.frame_set(frame - 1)
     for o in probe:               # fill the normals/bounds caches with the previous frame
-        _eval_arrays(o, dg)
+        evaluated_arrays(o, dg)
     scene.frame_set(frame)
     ok = dict(positions=True, normals=True, bounds=True)
     for i, o in enumerate(probe):
-        got = _eval_arrays(o, dg)
+        got = evaluated_arrays(o, dg)
         want = coords[frame, i]
-        ok["positions"] &= bool(np.allclose(got["co"], want, atol=1e-6))
-        ok["normals"] &= bool(np.allclose(got["normals"], _reference_normals(want, o.data),
+        ok["positions"] &= bool(np.allclose(got["co"].ravel(), want, atol=1e-6))
+        ok["normals"] &= bool(np.allclose(got["normals"].ravel(), _reference_normals(want, o.data),
                                           atol=1e-4))
         w = want.reshape(-1, 3)
         ok["bounds"] &= bool(np.allclose(got["box"].min(0), w.min(0), atol=1e-5)

@@ -22,6 +22,19 @@ def coords_of(obj) -> np.ndarray:
     return co.reshape(-1, 3).astype(np.float64)
 
 
+def evaluated_arrays(obj, depsgraph) -> dict:
+    """Positions and vertex normals (n, 3) and the bound box (8, 3) of the object's
+    evaluated mesh: what the viewport, renders and exporters see after frame_set."""
+    ev = obj.evaluated_get(depsgraph)
+    me = ev.data
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertices.foreach_get("co", co)
+    nrm = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertex_normals.foreach_get("vector", nrm)
+    box = np.array([tuple(v) for v in ev.bound_box])
+    return dict(co=co.reshape(-1, 3), normals=nrm.reshape(-1, 3), box=box)
+
+
 def add_example_and_capture():
     assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}

@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import bpy
 import numpy as np
 
-from blender_helpers import PACKAGE, add_example_and_capture, coords_of, train_quick
+from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, evaluated_arrays,
+                             train_quick)
 
 N_CHANGES = 10_000
 N_FRAMES = 1_000
@@ -42,17 +43,6 @@ def _key_raw(obj, attr, frames_values):
     for f, v in frames_values:
         obj.grc[attr] = v
         assert obj.keyframe_insert(f"grc.{attr}", frame=f)
-
-
-def _evaluated(obj, dg) -> dict:
-    ev = obj.evaluated_get(dg)
-    me = ev.data
-    co = np.empty(len(me.vertices) * 3, np.float32)
-    me.vertices.foreach_get("co", co)
-    nrm = np.empty(len(me.vertices) * 3, np.float32)
-    me.vertex_normals.foreach_get("vector", nrm)
-    box = np.array([tuple(v) for v in ev.bound_box])
-    return dict(co=co.reshape(-1, 3), normals=nrm.reshape(-1, 3), box=box)
 
 
 def _fresh_normals(grc, grid: np.ndarray) -> np.ndarray:
@@ -78,9 +68,9 @@ def test_evaluated_mesh_follows_frame_set(grc):
     dg = bpy.context.evaluated_depsgraph_get()
     for frame in (6, 13, 21):
         scene.frame_set(frame - 1)
-        _evaluated(petal, dg)            # fill normals/bounds caches with the previous frame
+        evaluated_arrays(petal, dg)            # fill normals/bounds caches with the previous frame
         scene.frame_set(frame)
-        got = _evaluated(petal, dg)
+        got = evaluated_arrays(petal, dg)
         want = model.generate(petal.grc.time, petal.grc.context, 0.0, rows=25).reshape(-1, 3)
         np.testing.assert_allclose(got["co"], want, atol=1e-5, err_msg=f"frame {frame}")
         np.testing.assert_allclose(got["normals"], _fresh_normals(grc, want.reshape(25, -1, 3)),
