@@ -6,7 +6,7 @@ layout: C X-values, then C Y-values, then C Z-values (`rows_layout`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -31,15 +31,17 @@ def _index(values, n: int, what: str) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True)
 class TemplateSet:
+    """Validated templates. `times`, `morphs` and `names` are optional when constructing
+    and always filled in afterwards (evenly spaced indexes, "template k")."""
     coords: np.ndarray
-    times: np.ndarray | None = None
-    morphs: np.ndarray | None = None
-    names: list[str] | None = field(default=None)
+    times: np.ndarray
+    morphs: np.ndarray
+    names: list[str]
 
-    def __post_init__(self) -> None:
-        raw = np.asarray(self.coords)
+    def __init__(self, coords: Any, times: Any = None, morphs: Any = None,
+                 names: Sequence[str] | None = None) -> None:
+        raw = np.asarray(coords)
         if raw.dtype.kind not in "fiu":
             raise GRCError(f"template coordinates must be real numbers, got dtype {raw.dtype}")
         coords = raw.astype(np.float64)
@@ -69,13 +71,17 @@ class TemplateSet:
         for i, d in enumerate(diag):
             if not d > 1e-9 * max(1.0, float(np.abs(coords).max())):
                 raise GRCError(f"template {i} has zero size (all vertices in one point)")
-        names = list(self.names) if self.names is not None else [f"template {i}" for i in range(k)]
-        if len(names) != k:
-            raise GRCError(f"got {len(names)} names for {k} templates")
-        object.__setattr__(self, "coords", coords)
-        object.__setattr__(self, "times", _index(self.times, t, "times"))
-        object.__setattr__(self, "morphs", _index(self.morphs, r, "morphs"))
-        object.__setattr__(self, "names", [str(n) for n in names])
+        labels = list(names) if names is not None else [f"template {i}" for i in range(k)]
+        if len(labels) != k:
+            raise GRCError(f"got {len(labels)} names for {k} templates")
+        self.coords = coords
+        self.times = _index(times, t, "times")
+        self.morphs = _index(morphs, r, "morphs")
+        self.names = [str(n) for n in labels]
+
+    def __repr__(self) -> str:
+        k, t, r, c = self.shape
+        return f"TemplateSet({k} templates, {t} times, {r} x {c} grid, names={self.names})"
 
     @property
     def shape(self) -> tuple[int, int, int, int]:

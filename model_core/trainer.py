@@ -247,7 +247,7 @@ def _build_model(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, cen
     k, _, _, c = ts.shape
     return GRCModel([templates.layers(i) for i in range(k)], rel.layers(), gen.layers(),
                     ts.times.copy(), ts.morphs.copy(), centre, scale, c, cfg.context_dims,
-                    list(ts.names or []))
+                    list(ts.names))
 
 
 def reconstruction_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, Any]]:
@@ -261,7 +261,7 @@ def reconstruction_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, An
             alpha = np.repeat(context_targets(k, 2)[i:i + 1], t, axis=0)
         gen = model.generate_many(ts.times, alpha, np.zeros(t))
         err = np.linalg.norm(gen - ts.coords[i], axis=-1)
-        out.append({"name": ts.names[i] if ts.names else f"template {i}",
+        out.append({"name": ts.names[i],
                     "mean": float(err.mean()), "max": float(err.max()), "diag": float(diags[i]),
                     "mean_pct": float(100 * err.mean() / diags[i]),
                     "max_pct": float(100 * err.max() / diags[i])})

@@ -12,7 +12,7 @@ import bpy
 import numpy as np
 
 from ..grc_blender import anim, mesh_grid
-from ..model_core import GRCError, example_templates
+from ..model_core import example_templates
 
 COLLECTION_NAME = "GRC Templates"
 FRAME_START = 1
@@ -39,8 +39,6 @@ def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray) -> None:
 def add_example(context) -> list:
     ts = example_templates()
     names = ts.names
-    if names is None:  # TemplateSet fills in names; None would be a model_core bug
-        raise GRCError("the example templates have no names")
     scene = context.scene
     coll = bpy.data.collections.new(COLLECTION_NAME)
     scene.collection.children.link(coll)

@@ -54,8 +54,6 @@ def prepare(scene):
                        f"(select all template objects and Capture again)")
     ts = cap.template_set()
     names = ts.names
-    if names is None:  # TemplateSet fills in names; None would be a model_core bug
-        raise GRCError("the captured templates have no names: capture them again")
     warnings = [f"templates '{names[i]}' and '{names[j]}' are identical: the context "
                 f"cannot separate them" for i, j in ts.identical_pairs()]
     return ts, train_overrides(g), int(g.seed), warnings
