@@ -1,8 +1,10 @@
-"""App handlers: playback/render regeneration, and cache hygiene around load and undo.
+"""App handlers: petals regenerated in every depsgraph, and cache hygiene around load and undo.
 
-Property update callbacks do not fire when animation sets a value, so keyframed
-Object.grc values reach the mesh through `frame_change_post` (playback, scrubbing,
-frame_set, F12 and `blender -b file -a` all run it). All handlers are @persistent so they
+Property update callbacks do not fire when animation or a driver sets a value. Keyframed
+values reach the mesh through `frame_change_post`, which every depsgraph runs for its
+frames (playback, scrubbing, F12, animation renders and their motion-blur sub-frames,
+Alembic export) and which hands over that depsgraph: petals.sync reads the values there.
+Drivers reach it through `depsgraph_update_post`. All handlers are @persistent so they
 survive file loads, and every one is removed in unregister().
 """
 from __future__ import annotations
@@ -16,7 +18,21 @@ from .access import scene_settings
 
 @persistent
 def on_frame_change_post(scene, depsgraph=None):
-    petals.regenerate(scene)
+    petals.on_frame_change(scene, depsgraph)
+
+
+def _resync_after_render() -> None:
+    for scene in bpy.data.scenes:
+        if petals.scene_petals(scene):
+            petals.regenerate(scene)
+
+
+@persistent
+def on_render_end(*_args):
+    # An animation render leaves the meshes at its last frame: show the viewport's frame
+    # again, from the main thread (render handlers may run on the render thread).
+    if not bpy.app.timers.is_registered(_resync_after_render):
+        bpy.app.timers.register(_resync_after_render, first_interval=0.0)
 
 
 @persistent
@@ -35,6 +51,8 @@ def on_load_pre(*_args):
 def on_load_post(*_args):
     store.drop_caches()
     petals.drop_caches()
+    for scene in bpy.data.scenes:
+        store.ensure_key(scene)
     # A file saved mid-training must not open as "training" forever.
     for scene in bpy.data.scenes:
         g = scene_settings(scene)
@@ -58,6 +76,8 @@ def on_undo_redo_post(*_args):
 _HANDLERS = (
     ("frame_change_post", on_frame_change_post),
     ("depsgraph_update_post", on_depsgraph_update_post),
+    ("render_complete", on_render_end),
+    ("render_cancel", on_render_end),
     ("load_pre", on_load_pre),
     ("load_post", on_load_post),
     ("undo_post", on_undo_redo_post),
@@ -73,6 +93,8 @@ def register() -> None:
 
 
 def unregister() -> None:
+    if bpy.app.timers.is_registered(_resync_after_render):
+        bpy.app.timers.unregister(_resync_after_render)
     for attr, fn in _HANDLERS:
         lst = getattr(bpy.app.handlers, attr)
         # Match by name too: a reloaded module leaves a different function object behind.

@@ -27,8 +27,13 @@ _job: "TrainingJob | None" = None
 
 
 class TrainingJob:
-    def __init__(self, scene_name: str, templates: Any, config: Any, seed: int):
+    def __init__(self, scene_name: str, templates: Any, config: Any, seed: int,
+                 token: str = "", captured_key: str = ""):
         self.scene_name = scene_name
+        # The result lands only in the scene holding this token, if its captured templates
+        # still have this checksum.
+        self.token = token
+        self.captured_key = captured_key
         self.templates = templates
         self.config = config
         self.seed = seed

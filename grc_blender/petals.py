@@ -1,24 +1,14 @@
-"""Regenerate petal meshes from the scene's model: the hot path of sliders and playback.
+"""Regenerate petal meshes from the scene's model in whichever depsgraph is evaluating them.
 
-All petals that share the scene's model and output row count are generated in ONE
-`model.generate_many` call; the float32 staging buffer is reused between calls; vertices
-are written with `mesh_grid.write_coords` (the `position` attribute, raw float32: the
-fastest correct write path measured by bench/live.py). A petal whose vertex count no longer
-matches (rows changed) gets its grid topology rebuilt first.
+A render (F12, an animation render, motion-blur sub-frames, Alembic export) evaluates its
+own depsgraph, in which the ORIGINAL objects keep the values of the frame the file is on.
+So `sync` reads each petal's values from the evaluated copy in the depsgraph it is handed,
+writes the petal's own mesh (ownership.py decides which meshes are its own), and the
+depsgraph's second pass after frame_change_post picks the write up for that frame.
 
-Frame path (regenerate(scene) from frame_change_post), per frame:
-- the scene's petal list comes from a per-scene cache (no walk over scene.objects). The
-  cache holds Object references only, never across undo or file load (drop_caches runs
-  on undo_post/redo_post/load_post), and is dropped when the depsgraph reports collection
-  or scene changes (objects linked, unlinked, added, deleted: `on_depsgraph_update`). A
-  script that adds or removes objects and calls frame_set before any depsgraph update is
-  caught by the scene's object count (checked every frame, ~10 us); a removed object
-  raises ReferenceError (Blender invalidates its Python wrappers) and the list is rebuilt;
-  a petal switched off is seen in the per-frame values; one switched on arrives through
-  its update callback (regenerate(scene, [obj]) drops the stale entry).
-- the per-petal values (is_petal, rows, cols, time, offset, context, context_b) are read
-  with one C-level `operator.attrgetter` call per petal into one (N, 6) array (7 columns
-  with a 2-D context); no Python loop touches them one by one.
+All petals sharing the scene's model and row count are generated in one
+`model.generate_many` call. A petal whose values did not change since its mesh was last
+written is skipped, which also makes the depsgraph-update path (drivers, edits) cheap.
 
 Nothing here raises into Blender: a bad model or petal leaves the meshes as they are and
 records a message (`last_error`) that the panel shows.
@@ -28,10 +18,11 @@ from __future__ import annotations
 import sys
 from operator import attrgetter
 
+import bpy
 import numpy as np
 
 from ..model_core import GRCError
-from . import mesh_grid, store
+from . import mesh_grid, ownership, store
 
 SUBSURF_NAME = "GRC Subdivision"
 
@@ -40,13 +31,17 @@ last_error: dict[str, str] = {}
 _printed: set[str] = set()
 # float32 staging buffers keyed by shape, reused across frames.
 _buffers: dict[tuple[int, ...], np.ndarray] = {}
+# mesh pointer -> (model key, values row) last written into it: skip unchanged petals, and
+# tell the extension's own writes from the artist's edits.
+_written: dict[int, tuple[str, bytes]] = {}
+# meshes written outside a frame change, whose depsgraph update is ours, not an edit
+_pending: set[int] = set()
 
 # Per-petal values, read in one C call per petal. Column order of the gathered array
 # (context_b only for models with a 2-D context):
 _FIELDS = ("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
 _IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _CONTEXT, _CONTEXT_B = range(7)
 _VALUES = {1: attrgetter(*_FIELDS[:-1]), 2: attrgetter(*_FIELDS)}
-_PER_OBJECT = attrgetter("grc", "mode", "data")
 
 
 class _ScenePetals:
@@ -73,17 +68,10 @@ def _report(scene_name: str, msg: str) -> None:
 def drop_caches() -> None:
     _buffers.clear()
     _scenes.clear()
+    _written.clear()
+    _pending.clear()
     last_error.clear()
     _printed.clear()
-
-
-def on_depsgraph_update(scene, depsgraph) -> None:
-    """depsgraph_update_post: structural edits (link, unlink, add, delete objects) tag the
-    scene's collections; animated or slider-driven property changes only tag objects and
-    meshes, so playback keeps its cache."""
-    if depsgraph is None or depsgraph.id_type_updated('COLLECTION') or \
-            depsgraph.id_type_updated('SCENE'):
-        _scenes.clear()
 
 
 def scene_petals(scene) -> list:
@@ -108,40 +96,71 @@ def _buffer(shape: tuple[int, ...]) -> np.ndarray:
     return buf
 
 
-def _gather(objects: list, dims: int) -> tuple[list, list, list, np.ndarray]:
-    """(settings, modes, meshes, values (N, 5 + dims) float64) of `objects` in bulk."""
-    per_object = list(map(_PER_OBJECT, objects))       # ReferenceError if one was deleted
-    settings = [p[0] for p in per_object]
+def _evaluated(objects: list, depsgraph) -> list:
+    if depsgraph is None:
+        return objects
+    return [o.evaluated_get(depsgraph) for o in objects]
+
+
+def _values(objects: list, depsgraph, dims: int) -> np.ndarray:
+    """(N, 5 + dims) float64 petal values as `depsgraph` evaluated them."""
+    settings = [o.grc for o in _evaluated(objects, depsgraph)]
     values = np.array(list(map(_VALUES[dims], settings)), dtype=np.float64)
-    return (settings, [p[1] for p in per_object], [p[2] for p in per_object],
-            values.reshape(len(objects), 5 + dims))
+    return values.reshape(len(objects), 5 + dims)
 
 
-def _scene_frame_inputs(scene, dims: int):
-    """The cached petals of `scene` and their gathered values, rebuilt if stale."""
-    for attempt in range(2):
+def _petals_and_values(scene, depsgraph, dims: int) -> tuple[list, np.ndarray]:
+    for _attempt in range(2):
         entry = _cached_petals(scene)
         try:
-            gathered = _gather(entry.objects, dims)
+            values = _values(entry.objects, depsgraph, dims)
         except ReferenceError:          # an object was deleted since the cache was built
             _scenes.pop(scene.as_pointer(), None)
             continue
-        if gathered[3][:, _IS_PETAL].all() or attempt:
-            return entry.objects, gathered
-        _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild once
+        if values[:, _IS_PETAL].all():
+            return entry.objects, values
+        _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild
     entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
-    return entry.objects, _gather(entry.objects, dims)
+    return entry.objects, _values(entry.objects, depsgraph, dims)
 
 
-def _note_explicit(scene, objects: list) -> None:
-    """A petal regenerated explicitly (e.g. just switched on) must be in the frame cache."""
-    entry = _scenes.get(scene.as_pointer())
-    if entry is not None and any(o.as_pointer() not in entry.pointers for o in objects):
-        _scenes.pop(scene.as_pointer(), None)
+def _give_own_meshes(objects: list, meshes: list) -> list[str]:
+    """Linked duplicates (Alt+D) share one mesh: every petal after the first gets a copy, so
+    each can show its own context. Main thread, outside renders only."""
+    notes = []
+    first: dict[int, object] = {}
+    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
+        ptr = mesh.as_pointer()
+        if ptr not in first:
+            first[ptr] = obj
+            continue
+        if obj.grc.mesh != mesh or mesh.library is not None:
+            continue
+        copy = mesh.copy()
+        obj.data = copy
+        obj.grc.mesh = copy
+        meshes[i] = copy
+        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
+                     f"duplicate): it now has its own mesh '{copy.name}'")
+    return notes
 
 
-def regenerate(scene, objects=None) -> str:
-    """Regenerate `objects` (default: every petal in `scene`); returns '' or an error."""
+def _claim(objects: list, model_key: str) -> None:
+    """Petals from before meshes were recorded: the mesh they use is theirs if nothing else
+    uses it. Main thread only (writes object properties)."""
+    for obj in objects:
+        g = obj.grc
+        mesh = obj.data
+        if g.mesh is None and mesh.users == 1 + int(mesh.use_fake_user) \
+                and mesh.library is None and obj.library is None:
+            g.mesh = mesh
+        if not g.model_key:
+            g.model_key = model_key
+
+
+def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
+    """Write every petal of `scene` (or `objects`) whose values changed, as `depsgraph`
+    evaluated them (None: the original objects). Returns '' or the scene's messages."""
     name = scene.name
     try:
         model = store.get_model(scene)
@@ -150,55 +169,188 @@ def regenerate(scene, objects=None) -> str:
         return str(exc)
     if model is None:
         return ""
+    rendering = depsgraph is not None and depsgraph.mode == 'RENDER'
+    if rendering and bpy.app.is_job_running('RENDER') and not scene.render.use_lock_interface:
+        msg = ("petals are not regenerated in this render: turn on Render > Lock Interface "
+               "(changing meshes while the interface renders can crash Blender)")
+        _report(name, msg)
+        return msg
     dims = model.context_dims
-    if objects is None:
-        objects, (settings, modes, meshes, values) = _scene_frame_inputs(scene, dims)
-        keep = values[:, _IS_PETAL] != 0.0
-    else:
-        objects = [o for o in objects if o.type == 'MESH']
-        _note_explicit(scene, objects)
-        settings, modes, meshes, values = _gather(objects, dims)
-        keep = np.ones(len(objects), dtype=bool)
-    if not len(objects):
+    try:
+        if objects is None:
+            objects, values = _petals_and_values(scene, depsgraph, dims)
+        else:
+            objects = [o for o in objects if o.type == 'MESH' and o.grc.is_petal]
+            values = _values(objects, depsgraph, dims)
+    except ReferenceError:
+        _scenes.pop(scene.as_pointer(), None)
+        return ""
+    if not objects:
         _report(name, "")
         return ""
-    errors: list[str] = []
-    if 'EDIT' in modes:   # edit mode owns the mesh; writing would be lost on exit
-        keep &= np.array([m != 'EDIT' for m in modes])
-    cols = values[:, _COLS]
-    wrong = keep & (cols != 0.0) & (cols != model.n_cols)
-    for i in np.flatnonzero(wrong):
-        errors.append(f"petal '{objects[i].name}' was made for a {int(cols[i])}-column model "
-                      f"but the scene's model has {model.n_cols} columns: add a new petal")
-    keep &= ~wrong
+    key = scene.grc.model_key
+    notes: list[str] = []
+    meshes = [o.data for o in objects]
+    if not rendering:
+        _claim(objects, key)
+        if len({m.as_pointer() for m in meshes}) < len(meshes):
+            notes += _give_own_meshes(objects, meshes)
+    sharing: dict[int, int] = {}
+    for m in meshes:
+        sharing[m.as_pointer()] = sharing.get(m.as_pointer(), 0) + 1
+    keep = np.zeros(len(objects), dtype=bool)
     rows = values[:, _ROWS].astype(np.int64)
-    kept_rows = rows[keep]
-    if kept_rows.size:
-        first = kept_rows[0]
-        groups = ([first] if (kept_rows == first).all() else np.unique(kept_rows).tolist())
-    else:
-        groups = []
-    for r in groups:
+    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
+        if obj.mode == 'EDIT':      # edit mode owns the mesh; writing would be lost on exit
+            continue
+        why = ownership.refusal(obj, obj.grc, mesh, key, model.n_cols, sharing[mesh.as_pointer()])
+        if why:
+            notes.append(why)
+            continue
+        if force or _written.get(mesh.as_pointer()) != (key, values[i].tobytes()):
+            keep[i] = True
+    if sharing and max(sharing.values()) > 1:   # still shared (in a render): write one each
+        seen: set[int] = set()
+        for i in np.flatnonzero(keep).tolist():
+            ptr = meshes[i].as_pointer()
+            keep[i] = ptr not in seen
+            seen.add(ptr)
+    for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
-        n = len(idx)
         sel = values[idx]
         alphas = sel[:, _CONTEXT] if dims == 1 else sel[:, _CONTEXT:_CONTEXT_B + 1]
         try:
             out = model.generate_many(sel[:, _TIME], alphas, sel[:, _OFFSET], rows=int(r))
         except GRCError as exc:
-            errors.append(f"generating {n} petal(s) failed: {exc}")
+            notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
             continue
         buf = _buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
-        write = mesh_grid.write_coords
         for j, i in enumerate(idx.tolist()):
-            if not write(meshes[i], buf[j]):
-                mesh_grid.build_grid_mesh(meshes[i], buf[j])
-        for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
-            settings[i].cols = model.n_cols
-    msg = "; ".join(errors)
+            mesh = meshes[i]
+            if not mesh_grid.write_coords(mesh, buf[j]):
+                mesh_grid.build_grid_mesh(mesh, buf[j])
+            ptr = mesh.as_pointer()
+            _written[ptr] = (key, values[i].tobytes())
+            _pending.add(ptr)
+        if not rendering:
+            for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
+                objects[i].grc.cols = model.n_cols
+    msg = "; ".join(dict.fromkeys(notes))
     _report(name, msg)
     return msg
+
+
+def regenerate(scene, objects=None) -> str:
+    """Regenerate `objects` (default: every petal of `scene`) from their current values,
+    outside any frame change (sliders, training, operators)."""
+    msg = sync(scene, None, objects, force=True)
+    if objects is not None:
+        entry = _scenes.get(scene.as_pointer())
+        if entry is not None and any(o.as_pointer() not in entry.pointers for o in objects):
+            _scenes.pop(scene.as_pointer(), None)
+    return msg
+
+
+def on_frame_change(scene, depsgraph) -> None:
+    sync(scene, depsgraph)
+    _pending.clear()    # frame-change writes never reach depsgraph_update_post
+
+
+def _edited(obj, mesh, model, key: str) -> bool:
+    """True if `mesh` no longer holds what the extension last wrote into it."""
+    last = _written.get(mesh.as_pointer())
+    if last is None or last[0] != key or obj.mode == 'EDIT' or not len(mesh.vertices):
+        return False
+    dims = model.context_dims
+    row = np.frombuffer(last[1], dtype=np.float64)
+    alpha = row[_CONTEXT] if dims == 1 else row[_CONTEXT:_CONTEXT_B + 1]
+    try:
+        want = model.generate(row[_TIME], alpha, row[_OFFSET], rows=int(row[_ROWS]))
+    except GRCError:
+        return False
+    if want.size != len(mesh.vertices) * 3:
+        return True
+    have = np.empty(want.size, dtype=np.float32)
+    mesh.attributes["position"].data.foreach_get("vector", have)
+    return not np.allclose(have, want.reshape(-1), rtol=0.0, atol=1e-5 * (1.0 + float(np.abs(want).max())))
+
+
+def on_depsgraph_update(scene, depsgraph) -> None:
+    """depsgraph_update_post: structural edits drop the petal cache; a petal mesh changed by
+    someone else is marked hand-edited (kept, never overwritten); petal values changed
+    outside a frame change (drivers) are written."""
+    if depsgraph is None:
+        return
+    if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
+        _scenes.clear()
+    if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
+        return
+    try:
+        model = store.get_model(scene)
+    except GRCError:
+        return
+    if model is None:
+        return
+    changed = [u.id.original for u in depsgraph.updates
+               if isinstance(u.id, bpy.types.Mesh) and u.is_updated_geometry]
+    if changed:
+        ptrs = {m.as_pointer() for m in changed} - _pending
+        _pending.clear()
+        if ptrs:
+            key = scene.grc.model_key
+            for obj in scene_petals(scene):
+                mesh = obj.data
+                if mesh.as_pointer() in ptrs and obj.grc.mesh == mesh \
+                        and not obj.grc.hand_edited and _edited(obj, mesh, model, key):
+                    obj.grc.hand_edited = True
+                    _written.pop(mesh.as_pointer(), None)
+                    _scenes.pop(scene.as_pointer(), None)
+    entry = _scenes.get(scene.as_pointer())
+    if entry is not None and depsgraph.id_type_updated('OBJECT') and any(
+            isinstance(u.id, bpy.types.Object) and u.id.original.as_pointer() in entry.pointers
+            for u in depsgraph.updates):
+        sync(scene, depsgraph)
+
+
+def refusal_of(scene, obj) -> str:
+    """Why the extension leaves `obj`'s mesh alone ('' if it regenerates it): the panel."""
+    try:
+        model = store.get_model(scene)
+    except GRCError:
+        return ""
+    if model is None or obj.type != 'MESH' or not obj.grc.is_petal:
+        return ""
+    mesh = obj.data
+    sharing = (sum(1 for o in scene.objects if o.data == mesh and o.grc.is_petal)
+               if mesh.users > 2 else 1)
+    return ownership.refusal(obj, obj.grc, mesh, scene.grc.model_key, model.n_cols, sharing)
+
+
+def give_new_mesh(scene, obj) -> None:
+    """A fresh, empty mesh of the petal's own (filled by the next regenerate); the old mesh
+    is left untouched. Main thread, the artist asked (Reset Petal Mesh)."""
+    old = obj.data
+    mesh = bpy.data.meshes.new(old.name if old.users == 1 else "GRC Petal")
+    for mat in old.materials:
+        mesh.materials.append(mat)
+    obj.data = mesh
+    g = obj.grc
+    g.mesh = mesh
+    g.model_key = scene.grc.model_key
+    g.hand_edited = False
+    g.cols = 0
+    _scenes.pop(scene.as_pointer(), None)
+
+
+def follow_new_model(scene, old_key: str) -> None:
+    """After training: the scene's petals that followed its previous model follow the new one
+    (petals made by other models stay as they are)."""
+    new_key = scene.grc.model_key
+    for obj in scene_petals(scene):
+        g = obj.grc
+        if obj.library is None and g.model_key in ("", old_key):
+            g.model_key = new_key
 
 
 def sync_subsurf(obj) -> None:

@@ -128,6 +128,9 @@ class GRCSceneSettings(PropertyGroup):
                                description="Trained model (.npz, base64); validated on load")
     model_key: StringProperty(name="Model Key", options={'HIDDEN'})
     model_summary: StringProperty(name="Model", default="")
+    train_token: StringProperty(
+        name="Training Token", options={'HIDDEN'},
+        description="Identifies the training this scene started, so a result lands only here")
     model_context_dims: IntProperty(name="Model Context Dimensions", default=1, min=1, max=2)
     fidelity: CollectionProperty(type=GRCFidelity)
 
@@ -159,6 +162,14 @@ class GRCObjectSettings(PropertyGroup):
                                   "densely; more rows = smoother petal)")
     cols: IntProperty(name="Columns", default=0, min=0, options={'HIDDEN'},
                       description="Columns of the model the petal was made for")
+    # Ownership: the mesh the extension made for this petal (the only one it writes), the
+    # model that generates it, and whether the artist edited its vertices by hand.
+    mesh: PointerProperty(name="Generated Mesh", type=bpy.types.Mesh, options={'HIDDEN'},
+                          description="The mesh the extension made for this petal")
+    model_key: StringProperty(name="Model Key", options={'HIDDEN'},
+                              description="Checksum of the model that generates this petal")
+    hand_edited: BoolProperty(name="Edited by Hand", default=False, options={'HIDDEN'},
+                              description="The petal's vertices were edited: they are kept")
     subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
                                 update=_update_subsurf, options=set(),
                                 description="Levels of the petal's Subdivision Surface modifier")

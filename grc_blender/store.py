@@ -99,14 +99,31 @@ def clear_model(scene) -> None:
     g.fidelity.clear()
 
 
+def has_model(scene) -> bool:
+    """A model is stored and was not refused: reads only the short key (polls, redraws)."""
+    key = scene.grc.model_key
+    return bool(key) and key not in _failures
+
+
+def model_refusal(scene) -> str:
+    """The cached refusal of the scene's model ('' if none or not decoded yet)."""
+    return _failures.get(scene.grc.model_key, "")
+
+
+def ensure_key(scene) -> None:
+    """Files written before the key existed: compute it once (load_post), never per frame."""
+    g = scene.grc
+    if not g.model_key and g.model_data:
+        g.model_key = payload_key(g.model_data)
+
+
 def get_model(scene) -> GRCModel | None:
-    """The scene's decoded model, None if there is none; GRCError if the payload is bad."""
+    """The scene's decoded model, None if there is none; GRCError if the payload is bad.
+    Looks at the short key first: the payload string is read once per key only."""
     g = scene.grc
     key = g.model_key
     if not key:
-        if not g.model_data:
-            return None
-        key = payload_key(g.model_data)  # key missing (e.g. written by an old version)
+        return None
     model = _models.get(key)
     if model is not None:
         return model

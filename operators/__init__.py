@@ -4,7 +4,7 @@ from __future__ import annotations
 import bpy
 
 from .add_example import GRC_OT_add_example_templates, menu_func
-from .add_petal import GRC_OT_add_petal
+from .add_petal import GRC_OT_add_petal, GRC_OT_reset_petal
 from .bake import GRC_OT_bake_shape_keys
 from .capture import GRC_OT_capture_templates
 from .template_list import GRC_OT_move_template
@@ -17,6 +17,7 @@ CLASSES = (
     GRC_OT_train,
     GRC_OT_cancel_training,
     GRC_OT_add_petal,
+    GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
 )
 

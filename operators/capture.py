@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import capture, store
+from ..grc_blender import capture, jobs, store
 from ..model_core import GRCError
 
 
@@ -28,6 +28,13 @@ class GRC_OT_capture_templates(bpy.types.Operator):
     bl_idname = "grc.capture_templates"
     bl_label = "Capture Templates"
     bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        if jobs.is_running():
+            cls.poll_message_set("A training is running: capture again when it ends (or cancel it)")
+            return False
+        return context.scene is not None
 
     def execute(self, context):
         selected = list(context.selected_objects or [])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import store
+from ..grc_blender import jobs, store
 from ..model_core import GRCError
 
 
@@ -21,7 +21,13 @@ class GRC_OT_move_template(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return context.scene is not None and len(context.scene.grc.templates) > 1
+        if jobs.is_running():
+            cls.poll_message_set("A training is running: reorder the templates when it ends")
+            return False
+        if context.scene is None or len(context.scene.grc.templates) < 2:
+            cls.poll_message_set("Capture at least two templates to reorder them")
+            return False
+        return True
 
     def execute(self, context):
         g = context.scene.grc

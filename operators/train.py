@@ -14,6 +14,7 @@ A cancelled or failed training never touches the stored model.
 from __future__ import annotations
 
 import time
+import uuid
 
 import bpy
 
@@ -63,7 +64,7 @@ def apply_result(job: jobs.TrainingJob) -> tuple[bool, str]:
     """Main thread: write a finished job's model (if any) into its scene. (ok, message)."""
     scene = bpy.data.scenes.get(job.scene_name)
     seconds = time.perf_counter() - job.started
-    if scene is None:
+    if scene is None or scene_settings(scene).train_token != job.token:
         return False, f"Scene '{job.scene_name}' is gone; the trained model was dropped"
     g = scene_settings(scene)
     g.is_training = False
@@ -76,7 +77,13 @@ def apply_result(job: jobs.TrainingJob) -> tuple[bool, str]:
     if job.error or job.model is None:
         g.status = f"Training failed: {job.error or 'no model'}; the previous model is kept"
         return False, g.status
+    if store.payload_key(g.captured) != job.captured_key:
+        g.status = ("The captured templates changed during training; the trained model was "
+                    "dropped and the previous one is kept")
+        return False, g.status
+    old_key = g.model_key
     store.set_model(scene, job.model)
+    petals.follow_new_model(scene, old_key)
     g.progress = 1.0
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
     g.status = f"Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of its size)"
@@ -84,7 +91,7 @@ def apply_result(job: jobs.TrainingJob) -> tuple[bool, str]:
     return True, g.status
 
 
-def make_job(scene_name: str, templates, overrides: dict, seed: int) -> jobs.TrainingJob:
+def make_job(scene, templates, overrides: dict, seed: int) -> jobs.TrainingJob:
     """A training job for `templates` with the panel's settings; GRCError for bad settings.
 
     model_core's TrainConfig is torch-free, so the settings are checked here, before any
@@ -95,7 +102,10 @@ def make_job(scene_name: str, templates, overrides: dict, seed: int) -> jobs.Tra
     except TypeError as exc:
         raise GRCError(f"bad training settings: {exc}") from None
     config.validate()
-    return jobs.TrainingJob(scene_name, templates, config, seed)
+    g = scene_settings(scene)
+    g.train_token = uuid.uuid4().hex
+    return jobs.TrainingJob(scene.name, templates, config, seed, token=g.train_token,
+                            captured_key=store.payload_key(g.captured))
 
 
 class GRC_OT_train(bpy.types.Operator):
@@ -117,7 +127,7 @@ class GRC_OT_train(bpy.types.Operator):
     def _job(self, context) -> jobs.TrainingJob | None:
         try:
             ts, overrides, seed, warnings = prepare(context.scene)
-            job = make_job(context.scene.name, ts, overrides, seed)
+            job = make_job(context.scene, ts, overrides, seed)
         except GRCError as exc:
             self.report({'ERROR'}, str(exc))
             return None

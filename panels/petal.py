@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import petals, trace_image
+from ..grc_blender import petals, store, trace_image
 from .base import GRCPanel, layout_of
 
 UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
@@ -34,8 +34,10 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("grc.add_petal", icon='ADD')
         row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA')
-        if not scene.grc.model_data:
-            layout.label(text="Train a model to add petals", icon='INFO')
+        has_model = store.has_model(scene)
+        if not has_model:
+            layout.label(text=store.model_refusal(scene) or "Train a model to add petals",
+                         icon='INFO')
         err = petals.last_error.get(scene.name, "")
         if err:
             layout.label(text=err, icon='ERROR')
@@ -43,7 +45,12 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
             layout.label(text="Select a GRC petal to edit it")
             return
         g = obj.grc
-        info = trace_image.panel_state(scene, obj) if scene.grc.model_data else None
+        info = trace_image.panel_state(scene, obj) if has_model else None
+        why = petals.refusal_of(scene, obj) if has_model else ""
+        if why:
+            box = layout.box()
+            box.label(text=why, icon='ERROR')
+            box.operator("grc.reset_petal", icon='FILE_REFRESH')
 
         col = layout.column()
         col.use_property_split = True

@@ -263,7 +263,7 @@ def _start_job(grc, steps=100000):
     train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
     ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
     overrides.update(steps=steps, template_steps=steps)
-    job = train_mod.make_job(bpy.context.scene.name, ts, overrides, seed)
+    job = train_mod.make_job(bpy.context.scene, ts, overrides, seed)
     grc.jobs.start(job)
     deadline = time.time() + 60
     while job.snapshot()[0] == 0 and not job.finished.is_set() and time.time() < deadline:
@@ -293,7 +293,8 @@ def test_failed_training_keeps_previous_model(grc):
     train_quick(steps=20, template_steps=20)
     before = bpy.context.scene.grc.model_data
     train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
-    job = grc.jobs.TrainingJob(bpy.context.scene.name, None, None, 0)
+    job = grc.jobs.TrainingJob(bpy.context.scene.name, None, None, 0,
+                               token=bpy.context.scene.grc.train_token)
     job.error = "loss became non-finite at step 12"
     job.finished.set()
     ok, msg = train_mod.apply_result(job)

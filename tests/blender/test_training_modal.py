@@ -31,7 +31,7 @@ def _start(grc, steps):
     train_mod = importlib.import_module(PACKAGE + ".operators.train")
     ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
     overrides.update(steps=steps, template_steps=steps)
-    job = train_mod.make_job(bpy.context.scene.name, ts, overrides, seed)
+    job = train_mod.make_job(bpy.context.scene, ts, overrides, seed)
     grc.jobs.start(job)
     return train_mod, job
 

@@ -1,0 +1,73 @@
+"""Which petal meshes the extension may write: only the one it made for that petal.
+
+A petal's own mesh is the one recorded in `Object.grc.mesh` when the extension made it.
+That pointer is an ID user, so an own mesh has exactly two users (the object's data and the
+pointer), plus one for a fake user. Anything else is the artist's and is left alone with a
+reason the panel shows: a mesh linked in from a library, a mesh swapped in by Link Object
+Data or a data-block switch, a mesh shared with another object, shape keys, a topology that
+is no longer our grid (Join, an applied modifier, edit-mode topology edits), vertices moved
+by hand, or a petal made by another model (appended or linked from another file).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+RESET_HINT = "Reset Petal Mesh gives it a new generated mesh and leaves this one as it is"
+
+
+def grid_counts(rows: int, cols: int) -> tuple[int, int, int]:
+    """(vertices, edges, faces) of a rows x cols quad grid."""
+    return rows * cols, rows * (cols - 1) + (rows - 1) * cols, (rows - 1) * (cols - 1)
+
+
+def grid_rows(mesh: Any, cols: int) -> int:
+    """Rows of the quad grid `mesh` is (0 if its counts are not a grid of `cols` columns)."""
+    if cols < 2:
+        return 0
+    nv = len(mesh.vertices)
+    if nv % cols:
+        return 0
+    rows = nv // cols
+    if rows < 2 or (len(mesh.edges), len(mesh.polygons)) != grid_counts(rows, cols)[1:]:
+        return 0
+    if len(mesh.loops) != 4 * len(mesh.polygons):
+        return 0
+    return rows
+
+
+def expected_users(mesh: Any) -> int:
+    return 2 + int(mesh.use_fake_user)
+
+
+def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
+            sharing_petals: int = 1) -> str:
+    """'' if the extension may write `obj`'s mesh, else why not (one line for the panel).
+
+    `sharing_petals`: how many petals use `mesh` as their data (linked duplicates)."""
+    name = obj.name
+    lib = obj.library or mesh.library      # linked, or a library override's linked mesh
+    if lib is not None:
+        return (f"petal '{name}' is linked from '{lib.filepath}': its mesh belongs to that "
+                f"file and is not regenerated here (make it local to animate it here)")
+    if g.model_key != model_key:
+        return (f"petal '{name}' was made by another model (from another file or scene): "
+                f"it is left as it is. Reset Petal Mesh regenerates it from this scene's model")
+    if g.mesh is None or obj.data != g.mesh:
+        return (f"petal '{name}' uses mesh '{mesh.name}', which the extension did not make "
+                f"for it: left alone. {RESET_HINT}")
+    if mesh.users != expected_users(mesh) and not (
+            sharing_petals > 1 and mesh.users == 2 * sharing_petals + int(mesh.use_fake_user)):
+        return (f"petal '{name}': its mesh '{mesh.name}' is shared with another object: "
+                f"left alone. {RESET_HINT}")
+    if mesh.shape_keys is not None:
+        return (f"petal '{name}' has shape keys: a generated mesh would override them, so it is "
+                f"left alone (remove the shape keys, or {RESET_HINT[0].lower() + RESET_HINT[1:]})")
+    if g.hand_edited:
+        return (f"petal '{name}' was edited by hand: its vertices are kept. {RESET_HINT}")
+    if g.cols and g.cols != n_cols:
+        return (f"petal '{name}' was made for a {g.cols}-column model but the scene's model has "
+                f"{n_cols} columns: add a new petal")
+    if grid_rows(mesh, n_cols) == 0 and len(mesh.vertices):
+        return (f"petal '{name}': its mesh is no longer a {n_cols}-column grid (joined, an "
+                f"applied modifier or edited topology): left alone. {RESET_HINT}")
+    return ""
