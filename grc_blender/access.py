@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:
     import bpy
 
-    from .props import GRCObjectSettings, GRCSceneSettings
+    from .props import GRCMeshSettings, GRCObjectSettings, GRCSceneSettings
 
 
 def scene_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
@@ -25,3 +25,8 @@ def object_settings(obj: bpy.types.Object) -> GRCObjectSettings:
     """`obj.grc` (petal flag, context, time, offset, rows...)."""
     # Registered dynamically by props.register(): unknown to the stubs, hence getattr + cast.
     return cast("GRCObjectSettings", getattr(obj, "grc"))
+
+
+def mesh_settings(mesh: bpy.types.Mesh) -> GRCMeshSettings:
+    """`mesh.grc` (whether the extension generated this mesh)."""
+    return cast("GRCMeshSettings", getattr(mesh, "grc"))

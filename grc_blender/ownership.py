@@ -1,8 +1,7 @@
 """Which petal meshes the extension may write: only the one it made for that petal.
 
-A petal's own mesh is the one recorded in `Object.grc.mesh` when the extension made it.
-That pointer is an ID user, so an own mesh has exactly two users (the object's data and the
-pointer), plus one for a fake user. Anything else is the artist's and is left alone with a
+A petal's own mesh is one the extension made (`Mesh.grc.generated`) that no other object
+uses (one user, plus a fake user; linked duplicates of petals get their own copies). Anything else is the artist's and is left alone with a
 reason the panel shows: a mesh linked in from a library, a mesh swapped in by Link Object
 Data or a data-block switch, a mesh shared with another object, shape keys, a topology that
 is no longer our grid (Join, an applied modifier, edit-mode topology edits), vertices moved
@@ -11,6 +10,8 @@ by hand, or a petal made by another model (appended or linked from another file)
 from __future__ import annotations
 
 from typing import Any
+
+from .access import mesh_settings
 
 RESET_HINT = "Reset Petal Mesh gives it a new generated mesh and leaves this one as it is"
 
@@ -36,7 +37,7 @@ def grid_rows(mesh: Any, cols: int) -> int:
 
 
 def expected_users(mesh: Any) -> int:
-    return 2 + int(mesh.use_fake_user)
+    return 1 + int(mesh.use_fake_user)
 
 
 def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
@@ -52,11 +53,11 @@ def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
     if g.model_key != model_key:
         return (f"petal '{name}' was made by another model (from another file or scene): "
                 f"it is left as it is. Reset Petal Mesh regenerates it from this scene's model")
-    if g.mesh is None or obj.data != g.mesh:
+    if not mesh_settings(mesh).generated:
         return (f"petal '{name}' uses mesh '{mesh.name}', which the extension did not make "
                 f"for it: left alone. {RESET_HINT}")
     if mesh.users != expected_users(mesh) and not (
-            sharing_petals > 1 and mesh.users == 2 * sharing_petals + int(mesh.use_fake_user)):
+            sharing_petals > 1 and mesh.users == sharing_petals + int(mesh.use_fake_user)):
         return (f"petal '{name}': its mesh '{mesh.name}' is shared with another object: "
                 f"left alone. {RESET_HINT}")
     if mesh.shape_keys is not None:

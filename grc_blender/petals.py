@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import sys
 from operator import attrgetter
+from typing import Any
 
 import bpy
 import numpy as np
 
 from ..model_core import GRCError
 from . import mesh_grid, ownership, store
+from .access import mesh_settings
 
 SUBSURF_NAME = "GRC Subdivision"
 
@@ -128,17 +130,16 @@ def _give_own_meshes(objects: list, meshes: list) -> list[str]:
     """Linked duplicates (Alt+D) share one mesh: every petal after the first gets a copy, so
     each can show its own context. Main thread, outside renders only."""
     notes = []
-    first: dict[int, object] = {}
+    first: dict[int, Any] = {}
     for i, (obj, mesh) in enumerate(zip(objects, meshes)):
         ptr = mesh.as_pointer()
         if ptr not in first:
             first[ptr] = obj
             continue
-        if obj.grc.mesh != mesh or mesh.library is not None:
+        if not mesh_settings(mesh).generated or mesh.library is not None:
             continue
         copy = mesh.copy()
         obj.data = copy
-        obj.grc.mesh = copy
         meshes[i] = copy
         notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
                      f"duplicate): it now has its own mesh '{copy.name}'")
@@ -151,9 +152,9 @@ def _claim(objects: list, model_key: str) -> None:
     for obj in objects:
         g = obj.grc
         mesh = obj.data
-        if g.mesh is None and mesh.users == 1 + int(mesh.use_fake_user) \
-                and mesh.library is None and obj.library is None:
-            g.mesh = mesh
+        if not mesh_settings(mesh).generated and mesh.users == 1 + int(mesh.use_fake_user) \
+                and mesh.library is None and obj.library is None and mesh.shape_keys is None:
+            mesh_settings(mesh).generated = True
         if not g.model_key:
             g.model_key = model_key
 
@@ -270,7 +271,7 @@ def _edited(obj, mesh, model, key: str) -> bool:
     except GRCError:
         return False
     if want.size != len(mesh.vertices) * 3:
-        return True
+        return False            # a topology change: ownership.refusal reports it
     have = np.empty(want.size, dtype=np.float32)
     mesh.attributes["position"].data.foreach_get("vector", have)
     return not np.allclose(have, want.reshape(-1), rtol=0.0, atol=1e-5 * (1.0 + float(np.abs(want).max())))
@@ -293,7 +294,8 @@ def on_depsgraph_update(scene, depsgraph) -> None:
     if model is None:
         return
     changed = [u.id.original for u in depsgraph.updates
-               if isinstance(u.id, bpy.types.Mesh) and u.is_updated_geometry]
+               if isinstance(u.id, bpy.types.Mesh) and u.is_updated_geometry
+               and u.id.original is not None]
     if changed:
         ptrs = {m.as_pointer() for m in changed} - _pending
         _pending.clear()
@@ -301,15 +303,21 @@ def on_depsgraph_update(scene, depsgraph) -> None:
             key = scene.grc.model_key
             for obj in scene_petals(scene):
                 mesh = obj.data
-                if mesh.as_pointer() in ptrs and obj.grc.mesh == mesh \
+                if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
                         and not obj.grc.hand_edited and _edited(obj, mesh, model, key):
                     obj.grc.hand_edited = True
                     _written.pop(mesh.as_pointer(), None)
                     _scenes.pop(scene.as_pointer(), None)
-    entry = _scenes.get(scene.as_pointer())
-    if entry is not None and depsgraph.id_type_updated('OBJECT') and any(
-            isinstance(u.id, bpy.types.Object) and u.id.original.as_pointer() in entry.pointers
-            for u in depsgraph.updates):
+    if not depsgraph.id_type_updated('OBJECT'):
+        return
+    try:
+        entry = _cached_petals(scene)
+    except ReferenceError:
+        _scenes.clear()
+        return
+    if entry.objects and any(
+            isinstance(u.id, bpy.types.Object) and u.id.original is not None
+            and u.id.original.as_pointer() in entry.pointers for u in depsgraph.updates):
         sync(scene, depsgraph)
 
 
@@ -323,7 +331,7 @@ def refusal_of(scene, obj) -> str:
         return ""
     mesh = obj.data
     sharing = (sum(1 for o in scene.objects if o.data == mesh and o.grc.is_petal)
-               if mesh.users > 2 else 1)
+               if mesh.users > 1 else 1)
     return ownership.refusal(obj, obj.grc, mesh, scene.grc.model_key, model.n_cols, sharing)
 
 
@@ -331,12 +339,12 @@ def give_new_mesh(scene, obj) -> None:
     """A fresh, empty mesh of the petal's own (filled by the next regenerate); the old mesh
     is left untouched. Main thread, the artist asked (Reset Petal Mesh)."""
     old = obj.data
-    mesh = bpy.data.meshes.new(old.name if old.users == 1 else "GRC Petal")
+    mesh = bpy.data.meshes.new("GRC Petal")
     for mat in old.materials:
         mesh.materials.append(mat)
+    mesh_settings(mesh).generated = True
     obj.data = mesh
     g = obj.grc
-    g.mesh = mesh
     g.model_key = scene.grc.model_key
     g.hand_edited = False
     g.cols = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import petals, store
-from ..grc_blender.access import object_settings
+from ..grc_blender.access import mesh_settings, object_settings
 from ..model_core import GRCError
 
 
@@ -45,7 +45,7 @@ class GRC_OT_add_petal(bpy.types.Operator):
         (context.collection or scene.collection).objects.link(obj)
         obj.location = scene.cursor.location
         g = object_settings(obj)
-        g.mesh = mesh
+        mesh_settings(mesh).generated = True
         g.model_key = scene.grc.model_key
         g.cols = model.n_cols
         g.rows = self.rows

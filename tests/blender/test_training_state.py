@@ -1,0 +1,104 @@
+"""Issue 10: training state. Capture and reorder wait for a running training; a finished
+training lands only in the scene that started it and only onto the templates it learned;
+polls and redraws never read the stored model string."""
+from __future__ import annotations
+
+import importlib
+import time
+
+import bpy
+import pytest
+
+from blender_helpers import add_example_and_capture, train_quick
+
+
+def _start_job(grc, steps=100000):
+    train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
+    ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
+    overrides.update(steps=steps, template_steps=steps)
+    job = grc.jobs.start(train_mod.make_job(bpy.context.scene, ts, overrides, seed))
+    return train_mod, job
+
+
+def _finish(grc, job):
+    job.cancel_event.set()
+    assert job.finished.wait(60)
+    grc.jobs.release(job)
+    job.cancelled = False           # pretend it completed: give it a model to land
+    job.model = grc.store.get_model(bpy.context.scene) if bpy.context.scene.grc.model_key else None
+
+
+def test_capture_and_reorder_wait_for_training(grc):
+    add_example_and_capture()
+    _, job = _start_job(grc)
+    try:
+        with pytest.raises(RuntimeError, match="training is running"):
+            bpy.ops.grc.capture_templates()
+        with pytest.raises(RuntimeError, match="training is running"):
+            bpy.ops.grc.move_template(direction='DOWN')
+    finally:
+        grc.jobs.stop()
+    assert bpy.ops.grc.capture_templates() == {'FINISHED'}
+
+
+def test_result_does_not_land_in_a_recreated_scene(grc):
+    add_example_and_capture()
+    train_quick(steps=20, template_steps=20)
+    train_mod, job = _start_job(grc)
+    _finish(grc, job)
+    old = bpy.context.scene
+    name = old.name
+    new = bpy.data.scenes.new(name + " new")
+    bpy.context.window.scene = new if bpy.context.window else None  # background: no window
+    bpy.data.scenes.remove(old)
+    new.name = name                               # same name, another scene
+    ok, msg = train_mod.apply_result(job)
+    assert not ok and "gone" in msg
+    assert new.grc.model_key == "" and new.grc.model_data == ""
+
+
+def test_result_is_dropped_if_templates_changed(grc):
+    add_example_and_capture()
+    train_quick(steps=20, template_steps=20)
+    scene = bpy.context.scene
+    before = scene.grc.model_key
+    train_mod, job = _start_job(grc)
+    _finish(grc, job)
+    job.model = grc.model_core.train(grc.store.get_captured(scene).template_set(),
+                                     config=grc.model_core.train_config(steps=10, template_steps=10))
+    cap = grc.store.get_captured(scene)
+    scene.grc.captured = grc.store.encode_captured(cap.permuted([1, 0]))   # e.g. by a script
+    ok, msg = train_mod.apply_result(job)
+    assert not ok and "templates changed" in msg
+    assert scene.grc.model_key == before
+
+
+def test_result_lands_in_its_own_scene(grc):
+    add_example_and_capture()
+    scene = bpy.context.scene
+    train_mod, job = _start_job(grc, steps=30)
+    assert job.finished.wait(120)
+    grc.jobs.release(job)
+    ok, msg = train_mod.apply_result(job)
+    assert ok, msg
+    assert scene.grc.model_key
+
+
+def test_polls_and_redraws_do_not_read_a_huge_model(grc):
+    """A 300 MB stored model (refused) must not slow polls: compared with ONE read of the
+    string, in the same process."""
+    add_example_and_capture()
+    scene = bpy.context.scene
+    scene.grc.model_data = "A" * (300 * 1024 * 1024)
+    t0 = time.perf_counter()
+    assert len(scene.grc.model_data) > 0
+    one_read = time.perf_counter() - t0
+    with pytest.raises(grc.model_core.GRCError, match="refusing"):
+        grc.store.get_model(scene)                 # refused once, remembered by key
+    t0 = time.perf_counter()
+    for _ in range(10):
+        with pytest.raises(RuntimeError, match="refusing"):
+            bpy.ops.grc.add_petal()
+        grc.store.has_model(scene)
+    ten_polls = time.perf_counter() - t0
+    assert ten_polls < one_read, (ten_polls, one_read)
