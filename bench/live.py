@@ -303,7 +303,7 @@ class WritePaths:
     """One scene per write path (plus a no-write floor), written every frame by one
     frame_change_post handler from coordinates recorded from the GRC flower."""
 
-    def __init__(self, grc_scene, grc_petals, frames: int):
+    def __init__(self, grc_scene, grc_petals, frames: int, only: tuple[str, ...] | None = None):
         self.frames = frames
         self.coords = record_coords(grc_scene, grc_petals, frames)
         n = len(grc_petals)
@@ -311,6 +311,8 @@ class WritePaths:
         self.writers = {}
         self.scenes = {}
         for key, label, fn in WRITE_PATHS:
+            if only is not None and key not in only:
+                continue
             sc = new_scene(f"write {key}", frames)
             objs = [_grid_object(sc, f"{key} {i}", grids[i], i, n) for i in range(n)]
             if key == "d":
@@ -318,13 +320,26 @@ class WritePaths:
                     o.shape_key_add(name="Basis", from_mix=False)
             self.writers[sc.name] = (fn, [o.data for o in objs])
             self.scenes[key] = (sc, objs, label)
-        self.floor = new_scene("write floor", frames)
-        for i in range(n):
-            _grid_object(self.floor, f"floor {i}", grids[i], i, n)
+        self.floor = None
+        if only is None:
+            self.floor = new_scene("write floor", frames)
+            for i in range(n):
+                _grid_object(self.floor, f"floor {i}", grids[i], i, n)
         bpy.app.handlers.frame_change_post.append(self.dispatch)
         for sc, _objs, _label in self.scenes.values():
             ensure_depsgraph(sc)
-        ensure_depsgraph(self.floor)
+        if self.floor is not None:
+            ensure_depsgraph(self.floor)
+
+    def remove(self) -> None:
+        """Drop the handler and the scenes (so later phases are not taxed by them)."""
+        if self.dispatch in bpy.app.handlers.frame_change_post:
+            bpy.app.handlers.frame_change_post.remove(self.dispatch)
+        for sc, objs, _label in self.scenes.values():
+            for o in objs:
+                bpy.data.meshes.remove(o.data)
+            bpy.data.scenes.remove(sc)
+        self.scenes.clear()
 
     def dispatch(self, scene, depsgraph=None):
         w = self.writers.get(scene.name)
@@ -406,6 +421,15 @@ def main(argv=None) -> int:
                frame_native_ms=nat_s["median_ms"], frame_native_p95_ms=nat_s["p95_ms"],
                petals=args.petals, frames=args.frames)
     res["frame_ratio"] = res["frame_grc_ms"] / res["frame_native_ms"]
+    # The frame path against its floor: the same 100 meshes written from coordinates
+    # precomputed from this flower by the same write path, the two scenes interleaved.
+    floor = WritePaths(scene, grc_petals, args.frames, only=("c+",))
+    floor_scene = floor.scenes["c+"][0]
+    timed = time_round_robin({"grc": scene, "floor": floor_scene}, args.frames, rounds=2)
+    floor.remove()
+    res.update(frame_vs_floor_grc_ms=summary(timed["grc"])["median_ms"],
+               frame_floor_ms=summary(timed["floor"])["median_ms"])
+    res["frame_floor_ratio"] = res["frame_vs_floor_grc_ms"] / res["frame_floor_ms"]
     if args.write_paths:
         paths = WritePaths(scene, grc_petals, args.frames)
         timed = time_round_robin({"native": native} | paths.timed_scenes(), args.frames, rounds=2)
@@ -423,6 +447,9 @@ def main(argv=None) -> int:
           f"{res['frame_native_p95_ms']:.2f} ms")
     print(f"ratio GRC / shape keys: {res['frame_ratio']:.2f}x   ({args.frames} frames x 2 rounds, "
           f"scenes interleaved frame by frame)")
+    print(f"frame path vs writing the same meshes from precomputed coordinates (c+): "
+          f"{res['frame_vs_floor_grc_ms']:.2f} ms / {res['frame_floor_ms']:.2f} ms = "
+          f"{res['frame_floor_ratio']:.2f}x (target <= 1.3x, interleaved)")
     if args.write_paths:
         print_write_paths(res["write_paths"], args.petals, args.frames)
     return 0

@@ -16,6 +16,7 @@ records a message (`last_error`) that the panel shows.
 from __future__ import annotations
 
 import sys
+import zlib
 from operator import attrgetter
 from typing import Any
 
@@ -33,27 +34,35 @@ last_error: dict[str, str] = {}
 _printed: set[str] = set()
 # float32 staging buffers keyed by shape, reused across frames.
 _buffers: dict[tuple[int, ...], np.ndarray] = {}
-# mesh pointer -> (model key, values row) last written into it: skip unchanged petals, and
-# tell the extension's own writes from the artist's edits.
-_written: dict[int, tuple[str, bytes]] = {}
+# mesh pointer -> (model key, crc32 of the float32 positions) last written into it: tells
+# the extension's own writes from the artist's edits.
+_written: dict[int, tuple[str, int]] = {}
 # meshes written outside a frame change, whose depsgraph update is ours, not an edit
 _pending: set[int] = set()
+# object pointer -> (cheap signature, epoch, ownership.refusal); a depsgraph update starts a
+# new epoch, which makes every verdict stale
+_verdicts: dict[int, tuple[tuple, int, str]] = {}
+_epoch = [0]
 
 # Per-petal values, read in one C call per petal. Column order of the gathered array
 # (context_b only for models with a 2-D context):
 _FIELDS = ("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
 _IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _CONTEXT, _CONTEXT_B = range(7)
 _VALUES = {1: attrgetter(*_FIELDS[:-1]), 2: attrgetter(*_FIELDS)}
+_DATA_MODE = attrgetter("data", "mode")
 
 
 class _ScenePetals:
-    """Cached petal objects of one scene (bpy references: dropped on undo/load/edits)."""
-    __slots__ = ("objects", "pointers", "n_objects")
+    """Cached petal objects of one scene (bpy references: dropped on undo/load/edits), and
+    the values each petal's mesh was last written with (NaN: unknown)."""
+    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key")
 
     def __init__(self, objects: list, n_objects: int):
         self.objects = objects
-        self.pointers = {o.as_pointer() for o in objects}
+        self.pointers = {o.as_pointer(): i for i, o in enumerate(objects)}
         self.n_objects = n_objects
+        self.last = np.empty((0, 0))
+        self.last_key = ""
 
 
 _scenes: dict[int, _ScenePetals] = {}
@@ -72,6 +81,7 @@ def drop_caches() -> None:
     _scenes.clear()
     _written.clear()
     _pending.clear()
+    _verdicts.clear()
     last_error.clear()
     _printed.clear()
 
@@ -146,17 +156,18 @@ def _give_own_meshes(objects: list, meshes: list) -> list[str]:
     return notes
 
 
-def _claim(objects: list, model_key: str) -> None:
-    """Petals from before meshes were recorded: the mesh they use is theirs if nothing else
-    uses it. Main thread only (writes object properties)."""
-    for obj in objects:
-        g = obj.grc
-        mesh = obj.data
-        if not mesh_settings(mesh).generated and mesh.users == 1 + int(mesh.use_fake_user) \
-                and mesh.library is None and obj.library is None and mesh.shape_keys is None:
-            mesh_settings(mesh).generated = True
-        if not g.model_key:
-            g.model_key = model_key
+def _claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
+    """A petal made by a script (an empty mesh) or saved before meshes were marked: its mesh
+    becomes the extension's if nothing else uses it and, unless `any_mesh` (explicit
+    regenerate, file load), it holds nothing to lose. Main thread only."""
+    settings = mesh_settings(mesh)
+    if settings.generated or mesh.users != 1 + int(mesh.use_fake_user) \
+            or mesh.library is not None or obj.library is not None \
+            or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
+        return
+    settings.generated = True
+    if not obj.grc.model_key:
+        obj.grc.model_key = model_key
 
 
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
@@ -191,31 +202,50 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         return ""
     key = scene.grc.model_key
     notes: list[str] = []
-    meshes = [o.data for o in objects]
-    if not rendering:
-        _claim(objects, key)
-        if len({m.as_pointer() for m in meshes}) < len(meshes):
-            notes += _give_own_meshes(objects, meshes)
-    sharing: dict[int, int] = {}
-    for m in meshes:
-        sharing[m.as_pointer()] = sharing.get(m.as_pointer(), 0) + 1
+    per_object = list(map(_DATA_MODE, objects))
+    meshes = [p[0] for p in per_object]
+    ptrs = [m.as_pointer() for m in meshes]
+    if not rendering and len(set(ptrs)) < len(ptrs):
+        notes += _give_own_meshes(objects, meshes)
+        ptrs = [m.as_pointer() for m in meshes]
+    sharing: dict[int, int] = dict.fromkeys(ptrs, 0)
+    for ptr in ptrs:
+        sharing[ptr] += 1
+    # Which petals changed since their meshes were last written (the frame path's cache).
+    entry = _scenes.get(scene.as_pointer())
+    if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != key
+                              or len(entry.last) != len(entry.objects)):
+        entry.last = np.full((len(entry.objects), values.shape[1]), np.nan)
+        entry.last_key = key
+    rows_in_entry = (np.arange(len(objects)) if entry is not None and entry.objects is objects
+                     else None)
+    if rows_in_entry is not None and not force:
+        changed = ~np.all(values == entry.last, axis=1)
+    else:
+        changed = np.ones(len(objects), dtype=bool)
+        if entry is not None and rows_in_entry is None:   # explicit objects: their rows
+            rows_in_entry = np.array([entry.pointers.get(o.as_pointer(), -1) for o in objects])
     keep = np.zeros(len(objects), dtype=bool)
+    for i, (obj, mesh, ptr) in enumerate(zip(objects, meshes, ptrs)):
+        if per_object[i][1] == 'EDIT':  # edit mode owns the mesh; a write would be lost
+            continue
+        # The full ownership test runs again after any depsgraph update (edits, links,
+        # joins, modifiers); between them, as in playback, only this cheap signature.
+        sig = (ptr, mesh.users, key, sharing[ptr], mesh.shape_keys is None, len(mesh.vertices))
+        old = _verdicts.get(obj.as_pointer())
+        verdict = old
+        if old is None or old[0] != sig or old[1] != _epoch[0]:
+            if not rendering:
+                _claim(obj, mesh, key, force)
+            verdict = _verdicts[obj.as_pointer()] = (sig, _epoch[0], ownership.refusal(
+                obj, obj.grc, mesh, key, model.n_cols, sharing[ptr]))
+            if old is None or old[2] or old[0][0] != ptr:   # newly writable, or another mesh
+                changed[i] = True
+        if verdict[2]:
+            notes.append(verdict[2])
+        elif changed[i]:
+            keep[i] = sharing[ptr] == 1 or ptr not in ptrs[:i]   # shared in a render: once
     rows = values[:, _ROWS].astype(np.int64)
-    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
-        if obj.mode == 'EDIT':      # edit mode owns the mesh; writing would be lost on exit
-            continue
-        why = ownership.refusal(obj, obj.grc, mesh, key, model.n_cols, sharing[mesh.as_pointer()])
-        if why:
-            notes.append(why)
-            continue
-        if force or _written.get(mesh.as_pointer()) != (key, values[i].tobytes()):
-            keep[i] = True
-    if sharing and max(sharing.values()) > 1:   # still shared (in a render): write one each
-        seen: set[int] = set()
-        for i in np.flatnonzero(keep).tolist():
-            ptr = meshes[i].as_pointer()
-            keep[i] = ptr not in seen
-            seen.add(ptr)
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = values[idx]
@@ -231,9 +261,11 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             mesh = meshes[i]
             if not mesh_grid.write_coords(mesh, buf[j]):
                 mesh_grid.build_grid_mesh(mesh, buf[j])
-            ptr = mesh.as_pointer()
-            _written[ptr] = (key, values[i].tobytes())
-            _pending.add(ptr)
+            _written[ptrs[i]] = (key, zlib.crc32(buf[j]))
+            _pending.add(ptrs[i])
+        if entry is not None and rows_in_entry is not None:
+            at = rows_in_entry[idx]
+            entry.last[at[at >= 0]] = sel[at >= 0]
         if not rendering:
             for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
                 objects[i].grc.cols = model.n_cols
@@ -258,23 +290,15 @@ def on_frame_change(scene, depsgraph) -> None:
     _pending.clear()    # frame-change writes never reach depsgraph_update_post
 
 
-def _edited(obj, mesh, model, key: str) -> bool:
-    """True if `mesh` no longer holds what the extension last wrote into it."""
+def _edited(obj, mesh, key: str) -> bool:
+    """True if `mesh` no longer holds the positions the extension last wrote into it."""
     last = _written.get(mesh.as_pointer())
-    if last is None or last[0] != key or obj.mode == 'EDIT' or not len(mesh.vertices):
+    n = len(mesh.vertices)
+    if last is None or last[0] != key or obj.mode == 'EDIT' or not n:
         return False
-    dims = model.context_dims
-    row = np.frombuffer(last[1], dtype=np.float64)
-    alpha = row[_CONTEXT] if dims == 1 else row[_CONTEXT:_CONTEXT_B + 1]
-    try:
-        want = model.generate(row[_TIME], alpha, row[_OFFSET], rows=int(row[_ROWS]))
-    except GRCError:
-        return False
-    if want.size != len(mesh.vertices) * 3:
-        return False            # a topology change: ownership.refusal reports it
-    have = np.empty(want.size, dtype=np.float32)
+    have = np.empty(n * 3, dtype=np.float32)
     mesh.attributes["position"].data.foreach_get("vector", have)
-    return not np.allclose(have, want.reshape(-1), rtol=0.0, atol=1e-5 * (1.0 + float(np.abs(want).max())))
+    return zlib.crc32(have) != last[1]
 
 
 def on_depsgraph_update(scene, depsgraph) -> None:
@@ -283,6 +307,7 @@ def on_depsgraph_update(scene, depsgraph) -> None:
     outside a frame change (drivers) are written."""
     if depsgraph is None:
         return
+    _epoch[0] += 1
     if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
         _scenes.clear()
     if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
@@ -304,7 +329,7 @@ def on_depsgraph_update(scene, depsgraph) -> None:
             for obj in scene_petals(scene):
                 mesh = obj.data
                 if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
-                        and not obj.grc.hand_edited and _edited(obj, mesh, model, key):
+                        and not obj.grc.hand_edited and _edited(obj, mesh, key):
                     obj.grc.hand_edited = True
                     _written.pop(mesh.as_pointer(), None)
                     _scenes.pop(scene.as_pointer(), None)
