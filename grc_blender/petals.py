@@ -219,7 +219,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         entry.last_key = key
     rows_in_entry = (np.arange(len(objects)) if entry is not None and entry.objects is objects
                      else None)
-    if rows_in_entry is not None and not force:
+    if entry is not None and rows_in_entry is not None and not force:
         changed = ~np.all(values == entry.last, axis=1)
     else:
         changed = np.ones(len(objects), dtype=bool)
@@ -233,8 +233,9 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         # joins, modifiers); between them, as in playback, only this cheap signature.
         sig = (ptr, mesh.users, key, sharing[ptr], mesh.shape_keys is None, len(mesh.vertices))
         old = _verdicts.get(obj.as_pointer())
-        verdict = old
-        if old is None or old[0] != sig or old[1] != _epoch[0]:
+        if old is not None and old[0] == sig and old[1] == _epoch[0]:
+            verdict = old
+        else:
             if not rendering:
                 _claim(obj, mesh, key, force)
             verdict = _verdicts[obj.as_pointer()] = (sig, _epoch[0], ownership.refusal(
