@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from ..model_core import GRCError
-from . import anim, mesh_grid
-from .store import Captured
+from . import anim, jobs, mesh_grid
+from .store import Captured, encode_captured, get_captured
 
 TIME_TOLERANCE = 1e-4  # relative keyframe times must agree to this (fraction of the range)
 
@@ -136,3 +136,51 @@ def capture(context, objects) -> Captured:
         except GRCError as exc:
             raise GRCError(f"the captured templates were refused: {exc}") from None
     return cap
+
+
+def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
+    """The captured arrays become the scene's templates (list order = training order)."""
+    g = scene.grc
+    g.captured = encode_captured(cap)
+    g.templates.clear()
+    for name in cap.names:
+        entry = g.templates.add()
+        entry.name = name
+        entry.obj = objects_by_name.get(name)
+    g.template_index = 0
+    k, t, r, c = cap.shape
+    g.captured_frames = ", ".join(f"{f:g}" for f in cap.frames)
+    g.captured_rows = r
+    g.captured_info = (f"{k} templates, {t} keyframes ({cap.frames[0]:g}..{cap.frames[-1]:g}), "
+                       f"{r} x {c} grid")
+
+
+def capture_templates(context, objects) -> Captured:
+    """Capture `objects` and store them as the scene's templates; GRCError names the
+    offending object. Refused while a training runs (it would land on other templates)."""
+    if jobs.is_running():
+        raise GRCError("A training is running: capture again when it ends (or cancel it)")
+    objects = list(objects)
+    cap = capture(context, objects)
+    store_templates(context.scene, cap, {o.name: o for o in objects})
+    return cap
+
+
+def move_template(scene, index: int, step: int) -> int:
+    """Move template `index` by `step` (-1 up, +1 down); returns its new index. The stored
+    arrays are permuted with the list, so the list order is always the training order."""
+    if jobs.is_running():
+        raise GRCError("A training is running: reorder the templates when it ends")
+    g = scene.grc
+    n = len(g.templates)
+    j = index + step
+    if not (0 <= index < n and 0 <= j < n):
+        raise GRCError(f"cannot move template {index} to {j} (there are {n})")
+    cap = get_captured(scene)
+    if cap is not None and len(cap.names) == n:
+        order = list(range(n))
+        order[index], order[j] = order[j], order[index]
+        g.captured = encode_captured(cap.permuted(order))
+    g.templates.move(index, j)
+    g.template_index = j
+    return j

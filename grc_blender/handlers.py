@@ -12,8 +12,7 @@ from __future__ import annotations
 import bpy
 from bpy.app.handlers import persistent
 
-from . import jobs, petals, store
-from .access import scene_settings
+from . import jobs, petals, store, training
 
 
 @persistent
@@ -53,12 +52,7 @@ def on_load_post(*_args):
     petals.drop_caches()
     for scene in bpy.data.scenes:
         store.ensure_key(scene)
-    # A file saved mid-training must not open as "training" forever.
-    for scene in bpy.data.scenes:
-        g = scene_settings(scene)
-        if g.is_training:
-            g.is_training = False
-            g.status = "Training was interrupted (the file was saved while training)"
+    training.mark_interrupted()
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
         if petals.scene_petals(scene):
@@ -70,7 +64,7 @@ def on_undo_redo_post(*_args):
     # Undo swaps ID data under us: forget decoded models and any bpy references.
     store.drop_caches()
     petals.drop_caches()
-    jobs.sync_training_flags()
+    training.sync_flags()
 
 
 _HANDLERS = (

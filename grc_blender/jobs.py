@@ -1,10 +1,8 @@
 """Background training: a worker thread that never touches bpy, polled from the main thread.
 
 The worker gets a model_core.TemplateSet (numpy copies) and a TrainConfig, calls
-model_core.train, and leaves the result on the job object. The main thread (the train
-operator's modal TIMER events) copies progress into Scene.grc and, when the thread ends,
-writes the model into the scene by name. A cancelled or failed training never touches the
-stored model.
+model_core.train, and leaves the result on the job object; training.py, on the main
+thread, copies progress into the scene and lands the result.
 
 One training at a time (the machine has few cores and torch uses them). `stop()` cancels
 and joins it; it runs on load_pre, on unregister and at interpreter exit.
@@ -16,9 +14,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import bpy
-
-from .access import scene_settings
+from ..model_core import GRCError, TrainingCancelled, train
 
 if TYPE_CHECKING:
     from ..model_core import GRCModel
@@ -54,7 +50,6 @@ class TrainingJob:
             self._step, self._total, self._losses = int(step), max(int(total), 1), dict(losses)
 
     def _run(self) -> None:
-        from ..model_core import GRCError, TrainingCancelled, train
         try:
             self.model = train(self.templates, config=self.config, seed=self.seed,
                                progress=self._progress, cancel=self.cancel_event)
@@ -124,31 +119,6 @@ def stop(timeout: float = 10.0) -> None:
     if job.thread.is_alive():
         job.thread.join(timeout)
     _job = None
-
-
-def format_losses(losses: dict) -> str:
-    return "  ".join(f"{k} {v:.3g}" for k, v in sorted(losses.items())
-                     if isinstance(v, (int, float)))
-
-
-def write_progress(scene, job: TrainingJob) -> None:
-    step, total, losses = job.snapshot()
-    g = scene_settings(scene)
-    g.is_training = True
-    g.progress = min(max(step / total, 0.0), 1.0)
-    g.loss_text = format_losses(losses)
-    g.status = f"Training: step {step} of {total}"
-
-
-def sync_training_flags() -> None:
-    """After undo/redo the restored is_training may be stale; the job is the truth."""
-    job = _job
-    running = job.scene_name if job is not None and not job.finished.is_set() else None
-    for scene in bpy.data.scenes:
-        want = scene.name == running
-        g = scene_settings(scene)
-        if g.is_training != want:
-            g.is_training = want
 
 
 atexit.register(stop, 5.0)

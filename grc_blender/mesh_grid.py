@@ -180,17 +180,6 @@ def grid_order(topo: Topology, coords: np.ndarray, name: str = "mesh") -> np.nda
     return grid
 
 
-def grid_from_mesh(mesh, name: str = "mesh", order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(grid (R, C, 3) float64, order (R, C)) from a mesh; reuse `order` if given."""
-    co = mesh_coords(mesh)
-    if order is None:
-        order = grid_order(mesh_topology(mesh), co, name)
-    elif order.size != len(co):
-        raise GRCError(f"'{name}' changes its vertex count between keyframes "
-                       f"({order.size} -> {len(co)}); templates need one fixed grid")
-    return co[order], order
-
-
 def grid_faces(rows: int, cols: int) -> np.ndarray:
     """(F, 4) vertex indexes of a rows x cols grid, index = r * cols + c (see docstring)."""
     idx = np.arange(rows * cols).reshape(rows, cols)

@@ -16,15 +16,8 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from ..model_core.config import TrainConfig  # torch-free (torch is imported inside train() only)
-
-# The panel's training settings start at model_core's TrainConfig defaults (one source of
-# truth, no copied constants). operators/train.py leaves settings still at these defaults
-# out of the overrides, so model_core's exact float64 values apply.
-_TRAIN_SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter", "context_dims")
-_CFG = TrainConfig()
-TRAIN_DEFAULTS: dict = {name: getattr(_CFG, name) for name in _TRAIN_SETTINGS}
-del _CFG
+from . import petals, store
+from .training import DEFAULTS as TRAIN_DEFAULTS
 
 # Hard limits keep generate() inputs inside model_core's accepted range (|x| <= 1e4), so a
 # slider dragged or typed far out extrapolates instead of raising on the frame path.
@@ -45,20 +38,17 @@ def _regenerate_petal(self, context):
     obj = self.id_data
     if not self.is_petal:
         return
-    from . import petals
     scene = _scene_of(obj, context)
     if scene is not None:
         petals.regenerate(scene, [obj])
 
 
 def _update_subsurf(self, context):
-    from . import petals
     petals.sync_subsurf(self.id_data)
 
 
 def _model_data_changed(self, context):
     # Keep the cheap cache key in step with the payload (the frame path reads only the key).
-    from . import store
     store.on_model_data_changed(self)
 
 
@@ -184,9 +174,8 @@ class GRCMeshSettings(PropertyGroup):
 CLASSES = (GRCTemplateEntry, GRCFidelity, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
 
 
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+def attach() -> None:
+    """Add `grc` to Scene, Object and Mesh (after CLASSES are registered)."""
     # setattr and an Any-typed PointerProperty: the stubs know no `grc` attribute (read it
     # through access.py) and declare bpy.props functions as returning None.
     pointer: Any = PointerProperty
@@ -195,9 +184,7 @@ def register() -> None:
     setattr(bpy.types.Mesh, "grc", pointer(type=GRCMeshSettings))
 
 
-def unregister() -> None:
+def detach() -> None:
     delattr(bpy.types.Mesh, "grc")
     delattr(bpy.types.Object, "grc")
     delattr(bpy.types.Scene, "grc")
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)

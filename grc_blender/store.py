@@ -91,14 +91,6 @@ def write_summary(scene, model: GRCModel) -> None:
                 pass
 
 
-def clear_model(scene) -> None:
-    g = scene.grc
-    g.model_data = ""
-    g.model_key = ""
-    g.model_summary = ""
-    g.fidelity.clear()
-
-
 def has_model(scene) -> bool:
     """A model is stored and was not refused: reads only the short key (polls, redraws)."""
     key = scene.grc.model_key
@@ -145,15 +137,6 @@ def get_model(scene) -> GRCModel | None:
         raise GRCError(msg) from None
     _models[key] = model
     return model
-
-
-def model_error(scene) -> str:
-    """The refusal message for the scene's model, or '' if it decodes (or there is none)."""
-    try:
-        get_model(scene)
-    except GRCError as exc:
-        return str(exc)
-    return ""
 
 
 # ---- captured templates ---------------------------------------------------------------------

@@ -93,6 +93,7 @@ def grc(grc_installed):
         petals = importlib.import_module(PACKAGE + ".grc_blender.petals")
         mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.mesh_grid")
         jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
+        api = importlib.import_module(PACKAGE + ".grc_blender.api")
         anim = importlib.import_module(PACKAGE + ".grc_blender.anim")
         model_core = importlib.import_module(PACKAGE + ".model_core")
     return NS

@@ -260,15 +260,11 @@ def test_extreme_slider_values_stay_finite(grc):
 
 def _start_job(grc, steps=100000):
     import importlib
-    train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
-    ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
-    overrides.update(steps=steps, template_steps=steps)
-    job = train_mod.make_job(bpy.context.scene, ts, overrides, seed)
-    grc.jobs.start(job)
+    job = grc.api.start_training(bpy.context.scene, steps=steps, template_steps=steps)
     deadline = time.time() + 60
     while job.snapshot()[0] == 0 and not job.finished.is_set() and time.time() < deadline:
         time.sleep(0.05)
-    return train_mod, job
+    return grc.api, job
 
 
 def test_cancel_keeps_previous_model(grc):
@@ -276,12 +272,12 @@ def test_cancel_keeps_previous_model(grc):
     train_quick(steps=20, template_steps=20)
     scene = bpy.context.scene
     before = scene.grc.model_data
-    train_mod, job = _start_job(grc)
+    api, job = _start_job(grc)
     assert grc.jobs.is_running() and job.snapshot()[0] > 0
     assert bpy.ops.grc.cancel_training() == {'FINISHED'}
     assert job.finished.wait(30)
     grc.jobs.release(job)
-    ok, msg = train_mod.apply_result(job)
+    ok, msg = api.land(job)
     assert not ok and "cancelled" in msg
     assert scene.grc.model_data == before and not scene.grc.is_training
     assert threading.active_count() >= 1 and not job.thread.is_alive()
@@ -292,12 +288,11 @@ def test_failed_training_keeps_previous_model(grc):
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
     before = bpy.context.scene.grc.model_data
-    train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
     job = grc.jobs.TrainingJob(bpy.context.scene.name, None, None, 0,
                                token=bpy.context.scene.grc.train_token)
     job.error = "loss became non-finite at step 12"
     job.finished.set()
-    ok, msg = train_mod.apply_result(job)
+    ok, msg = grc.api.land(job)
     assert not ok and "non-finite" in msg and "previous model is kept" in msg
     assert bpy.context.scene.grc.model_data == before
 

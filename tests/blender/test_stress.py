@@ -179,8 +179,7 @@ def test_sliders_and_scrubbing_while_training(grc):
     train_mod = importlib.import_module(PACKAGE + ".operators.train")
     scene.grc.seed = 11
     scene.grc.steps, scene.grc.template_steps = 1000, 500   # overlaps most of the loop
-    ts, overrides, seed, _ = train_mod.prepare(scene)      # numpy copies for the thread
-    job = grc.jobs.start(train_mod.make_job(scene, ts, overrides, seed))
+    job = grc.api.start_training(scene)                    # numpy copies for the thread
     op = _ModalStandIn()
     timer = SimpleNamespace(type='TIMER', value='NOTHING', timer=op._timer)
 

@@ -29,10 +29,7 @@ class FakeOperator:
 
 def _start(grc, steps):
     train_mod = importlib.import_module(PACKAGE + ".operators.train")
-    ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
-    overrides.update(steps=steps, template_steps=steps)
-    job = train_mod.make_job(bpy.context.scene, ts, overrides, seed)
-    grc.jobs.start(job)
+    job = grc.api.start_training(bpy.context.scene, steps=steps, template_steps=steps)
     return train_mod, job
 
 

@@ -3,7 +3,6 @@ training lands only in the scene that started it and only onto the templates it 
 polls and redraws never read the stored model string."""
 from __future__ import annotations
 
-import importlib
 import time
 
 import bpy
@@ -13,11 +12,7 @@ from blender_helpers import add_example_and_capture, train_quick
 
 
 def _start_job(grc, steps=100000):
-    train_mod = importlib.import_module(grc.pkg.__name__ + ".operators.train")
-    ts, overrides, seed, _ = train_mod.prepare(bpy.context.scene)
-    overrides.update(steps=steps, template_steps=steps)
-    job = grc.jobs.start(train_mod.make_job(bpy.context.scene, ts, overrides, seed))
-    return train_mod, job
+    return grc.api, grc.api.start_training(bpy.context.scene, steps=steps, template_steps=steps)
 
 
 def _finish(grc, job):
@@ -52,7 +47,7 @@ def test_result_does_not_land_in_a_recreated_scene(grc):
     bpy.context.window.scene = new if bpy.context.window else None  # background: no window
     bpy.data.scenes.remove(old)
     new.name = name                               # same name, another scene
-    ok, msg = train_mod.apply_result(job)
+    ok, msg = train_mod.land(job)
     assert not ok and "gone" in msg
     assert new.grc.model_key == "" and new.grc.model_data == ""
 
@@ -68,7 +63,7 @@ def test_result_is_dropped_if_templates_changed(grc):
                                      config=grc.model_core.train_config(steps=10, template_steps=10))
     cap = grc.store.get_captured(scene)
     scene.grc.captured = grc.store.encode_captured(cap.permuted([1, 0]))   # e.g. by a script
-    ok, msg = train_mod.apply_result(job)
+    ok, msg = train_mod.land(job)
     assert not ok and "templates changed" in msg
     assert scene.grc.model_key == before
 
@@ -79,7 +74,7 @@ def test_result_lands_in_its_own_scene(grc):
     train_mod, job = _start_job(grc, steps=30)
     assert job.finished.wait(120)
     grc.jobs.release(job)
-    ok, msg = train_mod.apply_result(job)
+    ok, msg = train_mod.land(job)
     assert ok, msg
     assert scene.grc.model_key
 

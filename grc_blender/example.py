@@ -1,4 +1,4 @@
-"""grc.add_example_templates: the bundled example petals as two animated template objects.
+"""The bundled example petals as two animated template objects (Add > Mesh > GRC Example).
 
 model_core.example_templates() gives K=2 templates over T=7 time indexes on a 7x7 grid.
 Each becomes a grid mesh object (row 0 = base at the object origin) in the "GRC Templates"
@@ -11,7 +11,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..grc_blender import anim, mesh_grid
+from . import anim, mesh_grid
 from ..model_core import example_templates
 
 COLLECTION_NAME = "GRC Templates"
@@ -37,6 +37,7 @@ def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray) -> None:
 
 
 def add_example(context) -> list:
+    """Two example templates in a new collection, selected, ready to capture."""
     ts = example_templates()
     names = ts.names
     scene = context.scene
@@ -65,20 +66,7 @@ def add_example(context) -> list:
     return objects
 
 
-class GRC_OT_add_example_templates(bpy.types.Operator):
-    """Add two example template petals (7x7 grids animated over 7 keyframes: one bud,
-    two ways of opening), selected and ready to capture"""
-    bl_idname = "grc.add_example_templates"
-    bl_label = "GRC Example Templates"
-    bl_options = {'REGISTER', 'UNDO'}
-
-    def execute(self, context):
-        objects = add_example(context)
-        self.report({'INFO'}, f"Added {len(objects)} example templates in '{COLLECTION_NAME}' "
-                              f"(keyframes {FRAME_START}..{FRAME_START + FRAME_STEP * 6}): "
-                              f"press Capture, then Train")
-        return {'FINISHED'}
-
-
-def menu_func(self, context):
-    self.layout.operator(GRC_OT_add_example_templates.bl_idname, icon='OUTLINER_OB_SURFACE')
+def report(objects: list) -> str:
+    last = FRAME_START + FRAME_STEP * 6
+    return (f"Added {len(objects)} example templates in '{COLLECTION_NAME}' (keyframes "
+            f"{FRAME_START}..{last}): press Capture, then Train")

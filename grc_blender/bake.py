@@ -1,4 +1,4 @@
-"""grc.bake_shape_keys: a plain mesh copy of a petal that plays without the extension.
+"""Bake a petal to a plain mesh copy with shape keys, which plays without the extension.
 
 One shape key per frame of the scene's frame range, each keyed 1 at its own frame and 0
 at the neighbouring frames (LINEAR), so exactly one key is active on every frame and
@@ -10,12 +10,14 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..grc_blender import anim, mesh_grid, petals, store
+from . import anim, mesh_grid, petals, store
 from ..model_core import GRCError
 
 
-def bake(context, src) -> bpy.types.Object:
-    scene = context.scene
+def bake(scene, src) -> bpy.types.Object:
+    """A copy of petal `src` with one shape key per frame of the scene's range."""
+    if store.get_model(scene) is None:
+        raise GRCError("No trained model in this scene: train before baking")
     frames = list(range(scene.frame_start, scene.frame_end + 1))
     frame0, sub0 = scene.frame_current, scene.frame_subframe
     coords = []
@@ -61,32 +63,3 @@ def baked_frame_count(obj: bpy.types.Object) -> int:
     if keys is None:
         raise GRCError(f"'{obj.name}' has no shape keys after baking")
     return len(keys.key_blocks) - 1
-
-
-class GRC_OT_bake_shape_keys(bpy.types.Operator):
-    """Bake the active petal's animation over the scene's frame range into shape keys on a
-    plain mesh copy (renders and exports without the extension)"""
-    bl_idname = "grc.bake_shape_keys"
-    bl_label = "Bake to Shape Keys"
-    bl_options = {'REGISTER', 'UNDO'}
-
-    @classmethod
-    def poll(cls, context):
-        obj = context.active_object
-        return obj is not None and obj.type == 'MESH' and obj.grc.is_petal
-
-    def execute(self, context):
-        src = context.active_object
-        if src is None or src.type != 'MESH' or not src.grc.is_petal:
-            self.report({'ERROR'}, "Select a GRC petal to bake")
-            return {'CANCELLED'}
-        try:
-            if store.get_model(context.scene) is None:
-                raise GRCError("No trained model in this scene: train before baking")
-            obj = bake(context, src)
-            n = baked_frame_count(obj)
-        except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
-            return {'CANCELLED'}
-        self.report({'INFO'}, f"Baked {n} frames into '{obj.name}'")
-        return {'FINISHED'}

@@ -1,0 +1,27 @@
+"""The add-on's use cases, in one place: what operators, tests, the demo and scripts call.
+
+Operators are thin wrappers over these (read their properties, call one function, report);
+every function raises model_core.GRCError with a message for the artist when it refuses.
+
+    from grc.grc_blender import api          # bl_ext.<repo>.grc inside Blender
+    api.add_example_templates(bpy.context)
+    api.capture_templates(bpy.context, objects)
+    ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
+    petal, warning = api.add_petal(scene, context_value=0.5)
+    baked = api.bake_petal(scene, petal)
+"""
+from __future__ import annotations
+
+from .bake import bake as bake_petal
+from .capture import capture_templates, move_template
+from .example import add_example as add_example_templates
+from .petal_objects import add_petal, reset_petals
+from .training import cancel as cancel_training
+from .training import follow as follow_training
+from .training import land, new_job, prepare
+from .training import run as train
+from .training import start as start_training
+
+__all__ = ["add_example_templates", "capture_templates", "move_template", "prepare", "new_job",
+           "train", "start_training", "follow_training", "land", "cancel_training",
+           "add_petal", "reset_petals", "bake_petal"]

@@ -1,0 +1,195 @@
+"""Training as a use case: prepare, start, follow, land or cancel a training run.
+
+`TrainingState` is the only writer of a scene's training state (`Scene.grc.is_training`,
+`progress`, `loss_text`, `status`); everything else reads it. The worker thread lives in
+jobs.py and never touches bpy; this module runs on the main thread.
+
+A result lands only in the scene that started it (a per-start token, so a scene deleted
+and re-created under the same name does not receive it) and only if that scene's captured
+templates are still the ones trained on; otherwise the previous model is kept.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+
+import bpy
+
+from ..model_core import GRCError, TemplateSet, train_config
+from ..model_core.config import TrainConfig
+from . import jobs, petals, store
+from .access import scene_settings
+
+# The panel's training settings start at model_core's TrainConfig defaults (one source of
+# truth); settings still at their defaults are left out of the overrides, so model_core's
+# exact float64 values apply (Blender stores float properties as float32).
+SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter")
+_CFG = TrainConfig()
+DEFAULTS: dict = {name: getattr(_CFG, name) for name in (*SETTINGS, "context_dims")}
+del _CFG
+
+
+class TrainingState:
+    """The training state of one scene, written here only."""
+
+    def __init__(self, scene) -> None:
+        self.g = scene_settings(scene)
+
+    def started(self) -> None:
+        g = self.g
+        g.is_training, g.progress, g.loss_text = True, 0.0, ""
+        g.status = "Training started (Esc cancels)"
+
+    def running(self, step: int, total: int, losses: dict) -> None:
+        g = self.g
+        g.is_training = True
+        g.progress = min(max(step / max(total, 1), 0.0), 1.0)
+        g.loss_text = format_losses(losses)
+        g.status = f"Training: step {step} of {total}"
+
+    def cancelling(self) -> None:
+        self.g.status = "Cancelling..."
+
+    def ended(self, status: str, losses: dict | None = None, done: bool = False) -> str:
+        g = self.g
+        g.is_training = False
+        if losses:
+            g.loss_text = format_losses(losses)
+        if done:
+            g.progress = 1.0
+        g.status = status
+        return status
+
+    def interrupted(self) -> None:
+        """A file saved mid-training must not open as "training" forever."""
+        if self.g.is_training:
+            self.ended("Training was interrupted (the file was saved while training)")
+
+    def follow(self, running: bool) -> None:
+        """After undo/redo the restored flag may be stale: the job is the truth."""
+        if self.g.is_training != running:
+            self.g.is_training = running
+
+
+def format_losses(losses: dict) -> str:
+    return "  ".join(f"{k} {v:.3g}" for k, v in sorted(losses.items())
+                     if isinstance(v, (int, float)))
+
+
+def overrides(scene) -> dict:
+    """TrainConfig overrides from the scene's training settings."""
+    g = scene_settings(scene)
+    dims = int(g.context_dims)
+    if g.literal:
+        return dict(literal=True, context_dims=dims)
+    out = dict(context_dims=dims)
+    for name in SETTINGS:
+        value, default = getattr(g, name), DEFAULTS[name]
+        if abs(value - default) > 1e-6 * abs(default):
+            out[name] = value
+    return out
+
+
+def prepare(scene) -> tuple[TemplateSet, list[str]]:
+    """The scene's captured templates, validated, and warnings; GRCError with what to do."""
+    cap = store.get_captured(scene)
+    if cap is None:
+        raise GRCError("No templates captured: select the template objects and press Capture "
+                       "(or add the example templates)")
+    if len(cap.names) < 2:
+        raise GRCError(f"Only {len(cap.names)} template captured: training needs at least 2 "
+                       f"(select all template objects and Capture again)")
+    ts = cap.template_set()
+    names = ts.names
+    warnings = [f"templates '{names[i]}' and '{names[j]}' are identical: the context "
+                f"cannot separate them" for i, j in ts.identical_pairs()]
+    return ts, warnings
+
+
+def new_job(scene, templates: TemplateSet | None = None, **changes) -> jobs.TrainingJob:
+    """A training job for the scene's templates and settings (`changes` override settings);
+    GRCError for bad settings, before any thread starts. torch is imported by the job."""
+    if templates is None:
+        templates, _ = prepare(scene)
+    try:
+        config = train_config(**(overrides(scene) | changes))
+    except TypeError as exc:
+        raise GRCError(f"bad training settings: {exc}") from None
+    config.validate()
+    g = scene_settings(scene)
+    g.train_token = uuid.uuid4().hex
+    return jobs.TrainingJob(scene.name, templates, config, int(g.seed), token=g.train_token,
+                            captured_key=store.payload_key(g.captured))
+
+
+def start(scene, **changes) -> jobs.TrainingJob:
+    """Start training the scene's model in the background thread."""
+    job = jobs.start(new_job(scene, **changes))
+    TrainingState(scene).started()
+    return job
+
+
+def run(scene, **changes) -> tuple[bool, str]:
+    """Train synchronously (scripts, background mode) and land the result. (ok, message)."""
+    job = new_job(scene, **changes)
+    scene_settings(scene).status = "Training..."
+    job.run_here()
+    return land(job)
+
+
+def follow(job: jobs.TrainingJob) -> None:
+    """Copy the job's progress into its scene (main thread, from the operator's timer)."""
+    scene = bpy.data.scenes.get(job.scene_name)
+    if scene is not None and scene_settings(scene).train_token == job.token:
+        TrainingState(scene).running(*job.snapshot())
+
+
+def cancel() -> bool:
+    job = jobs.current()
+    if not jobs.cancel() or job is None:
+        return False
+    scene = bpy.data.scenes.get(job.scene_name)
+    if scene is not None:
+        TrainingState(scene).cancelling()
+    return True
+
+
+def land(job: jobs.TrainingJob) -> tuple[bool, str]:
+    """Main thread: write a finished job's model (if any) into its scene. (ok, message)."""
+    scene = bpy.data.scenes.get(job.scene_name)
+    seconds = time.perf_counter() - job.started
+    if scene is None or scene_settings(scene).train_token != job.token:
+        return False, f"Scene '{job.scene_name}' is gone; the trained model was dropped"
+    state = TrainingState(scene)
+    g = state.g
+    _step, _total, losses = job.snapshot()
+    if job.cancelled:
+        return False, state.ended("Training cancelled; the previous model is kept", losses)
+    if job.error or job.model is None:
+        return False, state.ended(f"Training failed: {job.error or 'no model'}; the previous "
+                                  f"model is kept", losses)
+    if store.payload_key(g.captured) != job.captured_key:
+        return False, state.ended("The captured templates changed during training; the trained "
+                                  "model was dropped and the previous one is kept", losses)
+    old_key = g.model_key
+    store.set_model(scene, job.model)
+    petals.follow_new_model(scene, old_key)
+    worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
+    msg = state.ended(f"Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of "
+                      f"its size)", losses, done=True)
+    petals.regenerate(scene)
+    return True, msg
+
+
+def sync_flags() -> None:
+    """After undo/redo: every scene's is_training follows the running job."""
+    job = jobs.current()
+    running = job.token if job is not None and not job.finished.is_set() else None
+    for scene in bpy.data.scenes:
+        TrainingState(scene).follow(running is not None
+                                    and scene_settings(scene).train_token == running)
+
+
+def mark_interrupted() -> None:
+    for scene in bpy.data.scenes:
+        TrainingState(scene).interrupted()
