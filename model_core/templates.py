@@ -11,11 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import GRCError
-
-MAX_TEMPLATES = 8
-MAX_GRID = 64  # rows or columns; the Blender side documents 3..32 as the supported range
-MAX_TIMES = 256
-MAX_COORD = 1e9  # scene units; far beyond any petal, keeps every later product finite
+from .limits import MAX_COORD, MAX_GRID, MAX_TEMPLATES, MAX_TIMES, MIN_TEMPLATES, MIN_TIMES
 
 
 def _index(values, n: int, what: str) -> np.ndarray:
@@ -49,12 +45,12 @@ class TemplateSet:
             raise GRCError(
                 f"templates must be an array of shape (K, T, R, C, 3), got {coords.shape}")
         k, t, r, c, _ = coords.shape
-        if k < 2:
-            raise GRCError(f"need at least 2 templates to learn a context, got {k}")
+        if k < MIN_TEMPLATES:
+            raise GRCError(f"need at least {MIN_TEMPLATES} templates to learn a context, got {k}")
         if k > MAX_TEMPLATES:
             raise GRCError(f"at most {MAX_TEMPLATES} templates are supported, got {k}")
-        if t < 2:
-            raise GRCError(f"need at least 2 time indexes (keyframes) per template, got {t}")
+        if t < MIN_TIMES:
+            raise GRCError(f"need at least {MIN_TIMES} time indexes (keyframes) per template, got {t}")
         if t > MAX_TIMES:
             raise GRCError(f"at most {MAX_TIMES} time indexes are supported, got {t}")
         if r < 2 or c < 2:
