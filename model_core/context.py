@@ -128,12 +128,12 @@ class Context1D(Context):
         """Along the normal of the path curve c(m) in the (morph, context) plane, toward the
         last template's side of the first, decided per row: where the traces cross, the side
         turns with them, so a positive offset keeps moving beyond the last template. The turn
-        is smooth (over 2% of the traces' spread) so the petal never tears at a crossing;
+        is smooth (over 5% of the traces' spread) so the petal never tears at a crossing;
         where all traces coincide the model's overall side (`side`) breaks the tie."""
         out = path.copy()
         off = offset.astype(np.float32)[:, None]
         gap = points[:, -1, :, 2] - points[:, 0, :, 2]                      # (N, M)
-        eps = np.float32(max(0.02 * spread, 1e-9))
+        eps = np.float32(max(0.05 * spread, 1e-9))
         row_side = np.tanh(gap / eps + np.float32(side))
         c = path[..., 2]
         slope = np.gradient(c, mn.astype(np.float32), axis=1)
@@ -169,7 +169,7 @@ class Context2D(Context):
         w = query @ pinv
         if corr is not None:
             w += _gauss(alpha, self.targets(), sigma) @ corr
-        return w
+        return w / w.sum(axis=1, keepdims=True)   # within 1e-5 of 1 already: make it exact
 
     def offset(self, path: np.ndarray, points: np.ndarray, mn: np.ndarray, offset: np.ndarray,
                side: float, spread: float) -> np.ndarray:
