@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import GRCError
+from .geometry import hull_distance
 from .limits import MAX_ABS_INPUT
 
 AUTO = 0                 # TrainConfig.context_dims: choose from the number of templates
@@ -86,6 +87,11 @@ class Context:
         """(..., d) context values -> the documented trace shape ((...) for 1-D)."""
         return traces
 
+    def excess_per_row(self, traces_t: np.ndarray, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how far each path row lies outside the templates' traces at that row, the
+        templates' spread at that row). traces_t (K, R[, d]), path (R[, d])."""
+        raise NotImplementedError
+
 
 class Context1D(Context):
     """One slider: alpha = k is template k; between, the traces are walked row by row."""
@@ -145,6 +151,10 @@ class Context1D(Context):
     def trace_values(self, traces: np.ndarray) -> np.ndarray:
         return traces[..., 0]
 
+    def excess_per_row(self, traces_t: np.ndarray, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = traces_t.min(axis=0), traces_t.max(axis=0)
+        return np.maximum(np.maximum(lo - path, path - hi), 0.0), hi - lo
+
 
 class Context2D(Context):
     """A pad: template k sits at targets()[k] on a circle; the pad point picks the blend."""
@@ -181,6 +191,19 @@ class Context2D(Context):
         direction = np.where(length > 1e-9, d / np.maximum(length, 1e-12), np.array([1.0, 0.0], np.float32))
         out[..., 2:] += off[..., None] * direction
         return out
+
+
+    def excess_per_row(self, traces_t: np.ndarray, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance outside the convex hull of the templates' points at each row."""
+        diff = traces_t[:, None] - traces_t[None, :]                         # (K, K, R, 2)
+        spread = np.sqrt((diff ** 2).sum(-1)).max(axis=(0, 1))
+        if traces_t.shape[0] == 2:   # the hull is a segment: vectorised over rows
+            a, d = traces_t[0], traces_t[1] - traces_t[0]
+            l2 = (d ** 2).sum(-1)
+            u = np.clip(((path - a) * d).sum(-1) / np.where(l2 > 0, l2, 1.0), 0.0, 1.0)
+            return np.linalg.norm(path - (a + u[:, None] * d), axis=-1), spread
+        dist = np.array([hull_distance(traces_t[:, m], path[m]) for m in range(path.shape[0])])
+        return dist, spread
 
 
 def _gauss(p: np.ndarray, centres: np.ndarray, sigma: float) -> np.ndarray:
