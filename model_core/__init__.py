@@ -10,7 +10,10 @@ from typing import Any, Callable
 from .config import TrainConfig
 from .errors import GRCError, TrainingCancelled
 from .example import example_templates
-from .infer import MAX_ROWS, GRCModel, context_targets
+from . import limits
+from .context import AUTO, context_for, context_targets, resolve_dims
+from .infer import GRCModel
+from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
 from .store import load_model, model_from_bytes
 from .templates import TemplateSet
@@ -33,4 +36,4 @@ def train_config(**overrides: Any) -> TrainConfig:
 
 __all__ = ["TrainConfig", "GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
            "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
-           "SEED_SIZES", "MAX_ROWS"]
+           "SEED_SIZES", "MAX_ROWS", "limits", "AUTO", "context_for", "resolve_dims"]

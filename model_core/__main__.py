@@ -1,22 +1,35 @@
 """Command line: python -m model_core train | generate | info.
 
-Errors print one line and exit with status 2 (no traceback); Ctrl-C cancels training.
+Every TrainConfig setting is a `train` flag (`--context-dims`, `--sizes`, `--template-steps`,
+`--lr-r`, ...: `train --help` lists them with their defaults). Errors print one line,
+`error: <what>`, and exit with status 2 (no traceback); Ctrl-C cancels training.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
-import zipfile
-from typing import Sequence
+from dataclasses import fields
+from typing import Any, Sequence
 
 import numpy as np
 
+from .config import TrainConfig
 from .errors import GRCError, TrainingCancelled
-from .infer import MAX_ROWS
+from .limits import MAX_ROWS
+from .nets import SEED_SIZES, NetSizes
 from .store import load_model
 from .templates import TemplateSet
+
+_HELP = {
+    "context_dims": "context dimensions: 0 = auto (1 for two templates, 2 for more), "
+                    "1 = the templates lie in a row, 2 = a pad",
+    "sizes": "hidden widths 'TEMPLATE:RELATIONAL:GENERATIVE', each comma-separated "
+             "(e.g. 48,48:48,32:48,48), or 'seed' for the seed article's sizes",
+    "literal": "start from the seed article's procedure (slow); other flags override it",
+}
 
 
 class _Bar:
@@ -36,37 +49,63 @@ class _Bar:
 
 def load_templates(path: str) -> TemplateSet:
     """TEMPLATES.npz: `templates` (K, T, R, C, 3), optional `times`, `morphs`, `names`."""
+    return TemplateSet.load(path)
+
+
+def parse_sizes(text: str) -> NetSizes:
+    if text.strip().lower() == "seed":
+        return SEED_SIZES
+    parts = text.split(":")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if "templates" not in npz.files:
-                raise GRCError(f"{path}: no 'templates' array (found: {', '.join(npz.files) or 'nothing'})")
-            unknown = set(npz.files) - {"templates", "times", "morphs", "names"}
-            if unknown:
-                raise GRCError(f"{path}: unexpected arrays {sorted(unknown)}")
-            coords = npz["templates"]
-            times = npz["times"] if "times" in npz.files else None
-            morphs = npz["morphs"] if "morphs" in npz.files else None
-            names = [str(n) for n in npz["names"]] if "names" in npz.files else None
-    except GRCError:
-        raise
-    except FileNotFoundError:
-        raise GRCError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise GRCError(f"{path}: not a readable .npz of templates ({exc})") from None
-    if coords.dtype.kind not in "fiu":
-        raise GRCError(f"{path}: 'templates' must be numeric, got dtype {coords.dtype}")
-    return TemplateSet(coords, times, morphs, names)
+        widths = [tuple(int(w) for w in p.split(",")) for p in parts]
+    except ValueError:
+        widths = []
+    if len(widths) != 3 or not all(widths) or not all(1 <= w <= 512 for ws in widths for w in ws):
+        raise GRCError(f"--sizes must look like 48,48:48,32:48,48 (widths 1..512) or 'seed', got {text!r}")
+    return NetSizes(*widths)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_train_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field, typed like its default (booleans as --x / --no-x)."""
+    default = TrainConfig()
+    for f in fields(TrainConfig):
+        value = getattr(default, f.name)
+        text = _HELP.get(f.name, f.name.replace("_", " "))
+        if f.name == "sizes":
+            p.add_argument(_flag(f.name), type=str, help=f"{text} (default {_sizes_text(value)})")
+        elif isinstance(value, bool):
+            p.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None,
+                           help=f"{text} (default {value})")
+        else:
+            p.add_argument(_flag(f.name), type=type(value), help=f"{text} (default {value})")
+    p.add_argument("--literal", action="store_true", help=_HELP["literal"])
+
+
+def _sizes_text(s: NetSizes) -> str:
+    return ":".join(",".join(map(str, w)) for w in (s.template, s.relational, s.generative))
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The TrainConfig the flags ask for: the default (or --literal) with every given flag."""
+    from . import train_config
+    overrides: dict[str, Any] = {"literal": bool(args.literal)}
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            overrides[f.name] = parse_sizes(value) if f.name == "sizes" else value
+    cfg = train_config(**overrides)
+    cfg.validate()
+    return cfg
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from . import train, train_config
+    from . import train
     ts = load_templates(args.templates)
-    overrides = {"literal": args.literal}
-    if args.steps is not None:
-        if args.steps < 1:
-            raise GRCError("--steps must be at least 1")
-        overrides["steps"] = args.steps
-    cfg = train_config(**overrides)
+    cfg = config_from_args(args)
     cancel = threading.Event()
     try:
         model = train(ts, cfg, seed=args.seed, progress=_Bar(), cancel=cancel)
@@ -76,12 +115,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
     finally:
         sys.stderr.write("\n")
     model.save(args.output)
-    print(f"wrote {args.output} in {model.meta['train_seconds']:.1f} s")
+    print(f"wrote {args.output} in {model.meta['train_seconds']:.1f} s "
+          f"({model.context_dims}-D context)")
     _print_errors(model.errors)
     return 0
 
 
-def _print_errors(errors: Sequence[dict]) -> None:
+def _print_errors(errors: Sequence[dict[str, Any]]) -> None:
     for e in errors:
         print(f"  {e['name']}: mean vertex error {e['mean']:.4g} ({e['mean_pct']:.3f}% of size), "
               f"max {e['max']:.4g} ({e['max_pct']:.3f}%)")
@@ -96,38 +136,58 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_info(model: Any) -> dict[str, Any]:
+    """What `info` prints, as plain JSON-able data."""
+    traces = model.context_traces()
+    return {
+        "n_templates": model.n_templates, "n_rows": model.n_rows, "n_cols": model.n_cols,
+        "context_dims": model.context_dims, "names": list(model.names),
+        "times": [float(t) for t in model.times], "morphs": [float(m) for m in model.morphs],
+        "template_context": [list(model.template_context(k)) for k in range(model.n_templates)],
+        "context_range": [float(traces.min()), float(traces.max())],
+        "hidden": {"template": [int(w.shape[1]) for w, _ in model.template_nets[0][:-1]],
+                   "relational": [int(w.shape[1]) for w, _ in model.relational[:-1]],
+                   "generative": [int(w.shape[1]) for w, _ in model.generative[:-1]]},
+        "meta": model.meta,
+    }
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     model = load_model(args.model)
-    meta = model.meta
-    cfg = meta.get("config", {})
+    info = model_info(model)
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    meta, cfg = model.meta, model.meta.get("config", {})
+    hidden = info["hidden"]
     print(f"GRC model: {model.n_templates} templates, grid {model.n_rows} x {model.n_cols}, "
           f"{len(model.times)} time indexes, {model.context_dims}-D context")
     print(f"templates: {', '.join(model.names)}")
-    sizes = cfg.get("sizes", {})
-    if sizes:
-        print(f"hidden sizes: template {sizes.get('template')}, relational {sizes.get('relational')}, "
-              f"generative {sizes.get('generative')}")
+    print(f"hidden sizes: template {hidden['template']}, relational {hidden['relational']}, "
+          f"generative {hidden['generative']}")
     print(f"training: {meta.get('steps_done', '?')} steps, seed {meta.get('seed', '?')}, "
           f"{meta.get('train_seconds', '?')} s, rates lrR {cfg.get('lr_r')} lrG {cfg.get('lr_g')}, "
           f"batch {cfg.get('batch')}, context filter {cfg.get('context_filter')}")
     traces = model.context_traces()
     print(f"context range: {traces.min():.4f} .. {traces.max():.4f}")
     for k in range(model.n_templates):
-        print(f"  {model.names[k]}: context {traces[k].min():.4f} .. {traces[k].max():.4f}")
-    print("reconstruction (generate(alpha = template index) at each captured time):")
+        slider = ", ".join(f"{v:g}" for v in model.template_context(k))
+        print(f"  {model.names[k]}: context {traces[k].min():.4f} .. {traces[k].max():.4f}, "
+              f"slider ({slider})")
+    print("reconstruction (generate at each template's slider value, each captured time):")
     _print_errors(model.errors)
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m model_core", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m model_core", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a model from TEMPLATES.npz")
     p.add_argument("templates")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int)
-    p.add_argument("--literal", action="store_true", help="the seed article's procedure (slow)")
+    _add_train_flags(p)
     p.set_defaults(func=_cmd_train)
     p = sub.add_parser("generate", help="generate a petal grid into OUT.npy")
     p.add_argument("model")
@@ -139,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(func=_cmd_generate)
     p = sub.add_parser("info", help="describe a model")
     p.add_argument("model")
+    p.add_argument("--json", action="store_true", help="print the description as JSON")
     p.set_defaults(func=_cmd_info)
     args = parser.parse_args(argv)
     try:

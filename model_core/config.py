@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
+from .context import AUTO, resolve_dims
 from .errors import GRCError
 from .nets import SEED_SIZES, NetSizes
 
@@ -15,7 +17,7 @@ from .nets import SEED_SIZES, NetSizes
 @dataclass(frozen=True)
 class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 48)))
-    context_dims: int = 1
+    context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
     template_steps: int = 1000
     template_lr: float = 3e-2
@@ -46,8 +48,7 @@ class TrainConfig:
                            flat_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0)
 
     def validate(self) -> None:
-        if self.context_dims not in (1, 2):
-            raise GRCError(f"context_dims must be 1 or 2, got {self.context_dims}")
+        resolve_dims(self.context_dims, 3)   # refuses anything but AUTO and the supported dims
         for name in ("template_steps", "steps", "batch", "threads"):
             if int(getattr(self, name)) < 1:
                 raise GRCError(f"{name} must be at least 1")

@@ -27,31 +27,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .context import Context, context_for, context_targets
 from .errors import GRCError
+from .limits import MAX_ABS_INPUT, MAX_BATCH, MAX_ROWS
 from .nets import Layers, forward
 from .templates import grid_layout
 
-MAX_ROWS = 256          # dense output rows per petal (documented cap)
-MAX_BATCH = 4096        # petals in one generate_many call
-MAX_ABS_INPUT = 1e4     # |time|, |alpha|, |offset| beyond this are refused, not computed
 TABLE_STEPS = 512       # time-table intervals across the captured range ...
 TABLE_MARGIN = 0.5      # ... extended by half the range on each side
 TABLE_MIN_BATCH = 8     # petals in one call before the table pays for itself
-_AFFINE_WEIGHT = 1e3    # 2-D blend: how strongly the weights are held to sum to 1
 
-
-def context_targets(n_templates: int, context_dims: int) -> np.ndarray:
-    """The weak context target of each template, (K, dims).
-
-    1-D: the template's index spread over [0, 1]. 2-D: the templates on a circle of
-    radius 0.5 around (0.5, 0.5), template 0 at (1, 0.5), counter-clockwise. The target only
-    *scales* the emergent context (it passes through the seed's 0.05 rFilter mask).
-    """
-    k = np.arange(n_templates, dtype=np.float64)
-    if context_dims == 1:
-        return (k / (n_templates - 1))[:, None]
-    angle = 2.0 * np.pi * k / n_templates
-    return np.stack([0.5 + 0.5 * np.cos(angle), 0.5 + 0.5 * np.sin(angle)], axis=1)
+__all__ = ["GRCModel", "TimeTable", "context_targets", "unit_index", "MAX_ROWS", "MAX_BATCH",
+           "MAX_ABS_INPUT"]
 
 
 def unit_index(values: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -119,18 +106,22 @@ class GRCModel:
     _tables: dict[int | None, TimeTable] = field(default_factory=dict, init=False, repr=False)
     _recent: dict[tuple[int | None, bytes], np.ndarray] = field(default_factory=dict, init=False, repr=False)
     _side: float = field(default=1.0, init=False, repr=False)
+    _spread: float = field(default=0.0, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.context: Context = context_for(self.context_dims, len(self.template_nets))
         # float32 copies for inference (stored weights are float32 already).
         self._tmpl32 = [_f32(net) for net in self.template_nets]
         self._rel32 = _f32(self.relational)
         self._gen32 = _f32(self.generative)
         self._centre32 = np.asarray(self.centre, np.float32)
-        # Which way "outside the traces" is, fixed per model so a petal's offset never
-        # flips with time or with the other petals in a batch: toward the last template.
-        if self.context_dims == 1:
-            traces = self._exact_points(self._tn(self.times), self._morph_grid(None))[..., 2]
-            self._side = float(np.sign(np.mean(traces[:, -1] - traces[:, 0])) or 1.0)
+        # The offset's side is decided per row (Context.offset); where every trace
+        # coincides this model-wide side, toward the last template, breaks the tie, and
+        # `_spread` (the widest gap between first and last trace) sets how sharply it turns.
+        traces = self._exact_points(self._tn(self.times), self._morph_grid(None))[..., 2:]
+        gap = traces[:, -1] - traces[:, 0]
+        self._side = float(np.sign(np.mean(gap[..., 0])) or 1.0)
+        self._spread = float(np.abs(gap).max())
 
     # ---- shape facts -------------------------------------------------------------------
     @property
@@ -144,6 +135,10 @@ class GRCModel:
     @property
     def errors(self) -> list[dict[str, Any]]:
         return list(self.meta.get("errors", []))
+
+    def template_context(self, k: int) -> tuple[float, ...]:
+        """The slider value(s) (one per context dimension) at which generate() gives template k."""
+        return self.context.template_context(k)
 
     # ---- relational-map coordinates ------------------------------------------------------
     def _tn(self, time: Any) -> np.ndarray:
@@ -204,71 +199,18 @@ class GRCModel:
         """(K, T, R) context of each template's rows (1-D context), (K, T, R, 2) for 2-D."""
         t = self.times if times is None else np.asarray(times, dtype=np.float64).reshape(-1)
         traces = np.swapaxes(self._exact_points(self._tn(t), self._morph_grid(rows))[..., 2:], 0, 1)
-        return traces[..., 0].astype(np.float64) if self.context_dims == 1 else traces.astype(np.float64)
+        return self.context.trace_values(traces).astype(np.float64)
 
     # ---- the context path -------------------------------------------------------------------
-    def _blend(self, points: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-        """The path between the templates' relational points, row by row.
-
-        points (N, K, M, 2 + d), alpha (N, d) -> (N, M, 2 + d)."""
-        k = self.n_templates
-        n = np.arange(points.shape[0])
-        if self.context_dims == 1:
-            a = alpha[:, 0]
-            # Walk the ordered traces: segment i joins template i and i+1; the end
-            # segments extend past 0 and K-1, which is how alpha extrapolates.
-            i = np.clip(np.floor(a), 0, k - 2).astype(np.int64)
-            f = (a - i).astype(np.float32)[:, None, None]
-            lo = points[n, i]
-            return lo + f * (points[n, i + 1] - lo)
-        # 2-D: an affine map per row that sends each template's pad point to its relational
-        # point (exact for K = 3, least squares otherwise); the pad point picks the blend.
-        # The weights always sum to 1 (the heavily weighted last column): with K = 2 the pad
-        # point is projected onto the line through the two templates.
-        basis = np.hstack([context_targets(k, 2), np.full((k, 1), _AFFINE_WEIGHT)])   # (K, 3)
-        query = np.column_stack([alpha, np.full(len(alpha), _AFFINE_WEIGHT)])
-        coef = query @ np.linalg.pinv(basis)                                           # (N, K)
-        return np.einsum("nk,nkmd->nmd", coef.astype(np.float32), points)
-
-    def _offset_path(self, path: np.ndarray, points: np.ndarray, mn: np.ndarray,
-                     offset: np.ndarray) -> np.ndarray:
-        """Move each path point by `offset` along the trace normal, away from the templates.
-
-        1-D: the context path is a curve c(m) in the (morph, context) plane; its unit normal
-        (-c'(m), 1)/|.| is oriented toward the last template, so a positive offset leaves
-        the traces beyond it (seed figure 8). 2-D: along the direction from the templates'
-        mean context to the path point. path (N, M, 2 + d), points (N, K, M, 2 + d)."""
-        if not np.any(offset):
-            return path
-        out = path.copy()
-        off = offset.astype(np.float32)[:, None]
-        if self.context_dims == 1:
-            c = path[..., 2]
-            slope = np.gradient(c, mn.astype(np.float32), axis=1)
-            norm = np.sqrt(1.0 + slope ** 2)
-            out[..., 1] -= self._side * off * slope / norm
-            out[..., 2] += self._side * off / norm
-            return out
-        d = path[..., 2:] - points[..., 2:].mean(axis=1)
-        length = np.linalg.norm(d, axis=-1, keepdims=True)
-        direction = np.where(length > 1e-9, d / np.maximum(length, 1e-12), np.array([1.0, 0.0], np.float32))
-        out[..., 2:] += off[..., None] * direction
-        return out
-
-    # ---- generation ---------------------------------------------------------------------
     def _alphas(self, alphas: Any, n: int) -> np.ndarray:
-        a = np.asarray(alphas, dtype=np.float64)
-        if self.context_dims == 1 and a.size == n:
-            a = a.reshape(n, 1)
-        if a.shape != (n, self.context_dims):
-            raise GRCError(f"alpha must give {self.context_dims} value(s) per petal, got shape {a.shape}")
-        if not np.all(np.isfinite(a)) or np.any(np.abs(a) > MAX_ABS_INPUT):
-            raise GRCError(f"alpha must be finite and within +-{MAX_ABS_INPUT:g}")
-        return a
+        return self.context.alphas(alphas, n)
 
     def _path(self, t: np.ndarray, a: np.ndarray, off: np.ndarray, rows: int | None) -> np.ndarray:
         points = self._points(self._tn(t), rows)
-        return self._offset_path(self._blend(points, a), points, self._morph_grid(rows), off)
+        path = self.context.blend(points, a)
+        if not np.any(off):
+            return path
+        return self.context.offset(path, points, self._morph_grid(rows), off, self._side, self._spread)
 
     def context_path(self, time: float, alpha: Any, offset: float = 0.0,
                      rows: int | None = None) -> np.ndarray:

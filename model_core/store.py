@@ -6,27 +6,26 @@ anything else with a GRCError. np.load runs with allow_pickle=False.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
-import zipfile
 from typing import Any
 
 import numpy as np
 
+from .archive import read_archive, read_file, write_archive
+from .context import check_dims
 from .errors import GRCError
 from .infer import GRCModel
+from .limits import (MAX_DEPTH, MAX_FILE_BYTES, MAX_GRID, MAX_JSON_DEPTH, MAX_TEMPLATES,
+                     MAX_TIMES, MAX_WEIGHT, MAX_WIDTH)
 from .nets import Layers, NetSizes, layer_shapes
-from .templates import MAX_GRID, MAX_TEMPLATES, MAX_TIMES
 
 FORMAT = "grc-model"
 FORMAT_VERSION = 1
-MAX_WIDTH = 512               # hidden layer width limit: refuses absurd "models"
-MAX_DEPTH = 8                 # hidden layers per net
-MAX_FILE_BYTES = 64 << 20     # a real model is well under 1 MB
-MAX_WEIGHT = 1e6              # |weight| beyond this is not a trained model
-MAX_ARRAY_BYTES = 64 << 20    # all arrays together, uncompressed
 MAX_ARRAYS = 4 * (MAX_TEMPLATES + 2) * (MAX_DEPTH + 1) + 8
+
+__all__ = ["model_to_arrays", "model_to_bytes", "model_from_bytes", "save_model", "load_model",
+           "MAX_FILE_BYTES", "FORMAT", "FORMAT_VERSION"]
 
 
 def _net_arrays(prefix: str, layers: Layers) -> dict[str, np.ndarray]:
@@ -62,9 +61,7 @@ def _hidden(layers: Layers) -> list[int]:
 
 
 def model_to_bytes(model: GRCModel) -> bytes:
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **model_to_arrays(model))  # type: ignore[arg-type]
-    return buf.getvalue()
+    return write_archive(model_to_arrays(model))
 
 
 def save_model(model: GRCModel, path: str) -> None:
@@ -126,49 +123,46 @@ def _increasing(a: np.ndarray, what: str) -> np.ndarray:
     return a
 
 
-def _check_member_sizes(data: bytes) -> None:
-    """Read only each array's header: a small compressed file must not be able to make
-    us allocate gigabytes (a "zip bomb") before its shapes are checked."""
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        members = zf.infolist()
-        if len(members) > MAX_ARRAYS:
-            raise GRCError("model file holds far more arrays than any GRC model")
-        total = 0
-        for info in members:
-            with zf.open(info) as fh:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-                elif version == (2, 0):
-                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-                else:
-                    raise GRCError(f"model array '{info.filename}' has an unsupported .npy version")
-            if dtype.hasobject:
-                raise GRCError(f"model array '{info.filename}' holds Python objects: refused")
-            total += int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-            if total > MAX_ARRAY_BYTES:
-                raise GRCError(f"model file's arrays hold over {MAX_ARRAY_BYTES >> 20} MB: "
-                               "far larger than any GRC model")
-
-
 def model_from_bytes(data: bytes) -> GRCModel:
     """Decode and validate a model; GRCError for anything that is not one of ours."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise GRCError("model data must be bytes")
-    if len(data) > MAX_FILE_BYTES:
-        raise GRCError(f"model data is {len(data)} bytes, far larger than any GRC model")
-    try:
-        _check_member_sizes(bytes(data))
-        with np.load(io.BytesIO(bytes(data)), allow_pickle=False) as npz:
-            names = list(npz.files)
-            if len(names) > MAX_ARRAYS:
-                raise GRCError("model file holds far more arrays than any GRC model")
-            arrays = {name: npz[name] for name in names}
-    except GRCError:
-        raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise GRCError(f"not a readable GRC model file ({type(exc).__name__}: {exc})") from None
-    return _model_from_arrays(arrays)
+    return _model_from_arrays(read_archive(data, "model", MAX_ARRAYS))
+
+
+def _depth(obj: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, d)
+            if d > MAX_JSON_DEPTH:
+                break
+            stack.extend((v, d + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_meta(meta: Any) -> dict[str, Any]:
+    """The training record: free-form for the future, but the fields readers use are typed."""
+    if not isinstance(meta, dict):
+        raise GRCError("model metadata 'meta' must be an object")
+    kinds = {"config": dict, "errors": list, "context_range": list, "identical_templates": list}
+    for key, kind in kinds.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise GRCError(f"model metadata 'meta.{key}' must be a{'n object' if kind is dict else ' list'}")
+    for key in ("seed", "steps_done"):
+        if key in meta and not (isinstance(meta[key], int) and not isinstance(meta[key], bool)):
+            raise GRCError(f"model metadata 'meta.{key}' must be an integer")
+    if "train_seconds" in meta and not _number(meta["train_seconds"]):
+        raise GRCError("model metadata 'meta.train_seconds' must be a number")
+    for e in meta.get("errors", []):
+        if not (isinstance(e, dict) and isinstance(e.get("name"), str)
+                and all(_number(e.get(f)) for f in ("mean", "max", "mean_pct", "max_pct"))):
+            raise GRCError("model metadata 'meta.errors' must list one error record per template")
+    return meta
 
 
 def _model_from_arrays(arrays: dict[str, np.ndarray]) -> GRCModel:
@@ -179,6 +173,10 @@ def _model_from_arrays(arrays: dict[str, np.ndarray]) -> GRCModel:
         header = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise GRCError(f"model metadata is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise GRCError(f"model metadata is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    if _depth(header) > MAX_JSON_DEPTH:
+        raise GRCError(f"model metadata is nested deeper than {MAX_JSON_DEPTH} levels")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise GRCError("metadata does not describe a GRC model")
     if header.get("format_version") != FORMAT_VERSION:
@@ -187,16 +185,17 @@ def _model_from_arrays(arrays: dict[str, np.ndarray]) -> GRCModel:
     k = _int(header, "n_templates", 2, MAX_TEMPLATES)
     r = _int(header, "n_rows", 2, MAX_GRID)
     c = _int(header, "n_cols", 2, MAX_GRID)
-    d = _int(header, "context_dims", 1, 2)
+    try:
+        d = check_dims(header.get("context_dims"))
+    except GRCError as exc:
+        raise GRCError(f"model metadata 'context_dims': {exc}") from None
     scale = header.get("scale")
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not 0 < scale < 1e9:
         raise GRCError(f"model metadata 'scale' must be a positive number, got {scale!r}")
     names = header.get("names")
     if not isinstance(names, list) or len(names) != k or not all(isinstance(n, str) for n in names):
         raise GRCError("model metadata 'names' must list one name per template")
-    meta = header.get("meta", {})
-    if not isinstance(meta, dict):
-        raise GRCError("model metadata 'meta' must be an object")
+    meta = _check_meta(header.get("meta", {}))
     times = arrays.get("times")
     if times is None or times.ndim != 1 or not 2 <= times.shape[0] <= MAX_TIMES:
         raise GRCError("model file has no valid 'times' array")
@@ -217,9 +216,4 @@ def _model_from_arrays(arrays: dict[str, np.ndarray]) -> GRCModel:
 
 
 def load_model(path: str) -> GRCModel:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise GRCError(f"cannot read model file {path!r}: {exc.strerror or exc}") from None
-    return model_from_bytes(data)
+    return model_from_bytes(read_file(path, "model"))

@@ -10,12 +10,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .archive import read_archive, read_file, write_archive
 from .errors import GRCError
-
-MAX_TEMPLATES = 8
-MAX_GRID = 64  # rows or columns; the Blender side documents 3..32 as the supported range
-MAX_TIMES = 256
-MAX_COORD = 1e9  # scene units; far beyond any petal, keeps every later product finite
+from .limits import MAX_COORD, MAX_GRID, MAX_TEMPLATES, MAX_TIMES, MIN_TEMPLATES, MIN_TIMES
 
 
 def _index(values, n: int, what: str) -> np.ndarray:
@@ -49,12 +46,12 @@ class TemplateSet:
             raise GRCError(
                 f"templates must be an array of shape (K, T, R, C, 3), got {coords.shape}")
         k, t, r, c, _ = coords.shape
-        if k < 2:
-            raise GRCError(f"need at least 2 templates to learn a context, got {k}")
+        if k < MIN_TEMPLATES:
+            raise GRCError(f"need at least {MIN_TEMPLATES} templates to learn a context, got {k}")
         if k > MAX_TEMPLATES:
             raise GRCError(f"at most {MAX_TEMPLATES} templates are supported, got {k}")
-        if t < 2:
-            raise GRCError(f"need at least 2 time indexes (keyframes) per template, got {t}")
+        if t < MIN_TIMES:
+            raise GRCError(f"need at least {MIN_TIMES} time indexes (keyframes) per template, got {t}")
         if t > MAX_TIMES:
             raise GRCError(f"at most {MAX_TIMES} time indexes are supported, got {t}")
         if r < 2 or c < 2:
@@ -100,6 +97,36 @@ class TemplateSet:
         centre = (lo + hi) / 2.0
         scale = float(np.max(hi - lo) / 2.0)
         return centre, scale
+
+    # ---- storage: the CLI's TEMPLATES.npz and the add-on's captured templates ------------------
+    ARRAYS = ("templates", "times", "morphs", "names")
+
+    def to_bytes(self) -> bytes:
+        """`templates` (K, T, R, C, 3), `times`, `morphs` and `names` as a plain .npz."""
+        return write_archive({"templates": self.coords, "times": self.times, "morphs": self.morphs,
+                              "names": np.array(self.names, dtype=np.str_)})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "TemplateSet":
+        """A validated TemplateSet from .npz bytes (only `templates` is required)."""
+        arrays = read_archive(data, "templates", 2 * len(cls.ARRAYS))
+        if "templates" not in arrays:
+            raise GRCError(f"no 'templates' array (found: {', '.join(sorted(arrays)) or 'nothing'})")
+        unknown = sorted(set(arrays) - set(cls.ARRAYS))
+        if unknown:
+            raise GRCError(f"unexpected arrays {unknown}")
+        names = arrays.get("names")
+        if names is not None and (names.dtype.kind != "U" or names.ndim != 1):
+            raise GRCError("'names' must be a 1-D array of strings")
+        return cls(arrays["templates"], arrays.get("times"), arrays.get("morphs"),
+                   None if names is None else [str(n) for n in names])
+
+    @classmethod
+    def load(cls, path: str) -> "TemplateSet":
+        try:
+            return cls.from_bytes(read_file(path, "templates"))
+        except GRCError as exc:
+            raise GRCError(f"{path}: {exc}") from None
 
     def identical_pairs(self, rtol: float = 1e-6) -> list[tuple[int, int]]:
         """Template pairs with the same shape everywhere: their context cannot separate."""

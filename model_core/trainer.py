@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from threading import Event
 from typing import Any, Callable
 
@@ -28,6 +29,7 @@ import torch
 
 from .errors import GRCError, TrainingCancelled
 from .config import TrainConfig
+from .context import resolve_dims
 from .infer import GRCModel, context_targets, unit_index
 from .nets import Layers
 from .templates import TemplateSet, rows_layout
@@ -256,9 +258,7 @@ def reconstruction_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, An
     diags = ts.diagonals()
     out = []
     for i in range(k):
-        alpha: Any = [i] * t
-        if model.context_dims == 2:
-            alpha = np.repeat(context_targets(k, 2)[i:i + 1], t, axis=0)
+        alpha = np.repeat([model.template_context(i)], t, axis=0)
         gen = model.generate_many(ts.times, alpha, np.zeros(t))
         err = np.linalg.norm(gen - ts.coords[i], axis=-1)
         out.append({"name": ts.names[i],
@@ -275,6 +275,7 @@ def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
         raise GRCError("train() needs a TemplateSet")
     cfg = config or TrainConfig()
     cfg.validate()
+    cfg = replace(cfg, context_dims=resolve_dims(cfg.context_dims, ts.shape[0]))
     started = time.perf_counter()
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)

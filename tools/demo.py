@@ -10,7 +10,7 @@
    step with Workbench at 320x240 and composes out/contact_sheet.png (also copied to
    docs/images/contact_sheet.png for the README).
 4. Plots the model's context traces (seed figures 5 and 6) into out/context_traces.png
-   with numpy only (model_core/plot.py, as in the panel).
+   with numpy only (tools/figure.py: anti-aliased lines on the panel's model_core/raster.py).
 5. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
    and checks that scrubbing the timeline regenerates the petal.
 """
@@ -27,11 +27,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
 import numpy as np  # noqa: E402
 
-# The extension's own numpy plotting (the same code draws the panel's trace image).
-from model_core import plot as pngplot  # noqa: E402
+# Anti-aliased figures and PNG files on the add-on's own numpy raster (tools/figure.py).
+import figure as pngplot  # noqa: E402
 
 PACKAGE = "bl_ext.user_default.grc"
 WIDTH, HEIGHT = 320, 240
@@ -189,7 +190,7 @@ def contact_sheet(tiles: list[np.ndarray], labels: list[str], cols: int = 3,
                   gap: int = 6) -> np.ndarray:
     h, w = tiles[0].shape[:2]
     rows = (len(tiles) + cols - 1) // cols
-    canvas = pngplot.Canvas(cols * w + (cols + 1) * gap, rows * h + (rows + 1) * gap,
+    canvas = pngplot.Figure(cols * w + (cols + 1) * gap, rows * h + (rows + 1) * gap,
                             background=(1.0, 1.0, 1.0))
     for i, (tile, label) in enumerate(zip(tiles, labels)):
         r, c = divmod(i, cols)
@@ -209,7 +210,7 @@ def plot_traces(model, demo_time: float, alphas: np.ndarray, path: Path) -> None
     paths = np.array([model.context_path(demo_time, float(a), rows=rows) for a in alphas])
     K, T = traces.shape[:2]
     dims = 1 if traces.ndim == 3 else 2
-    canvas = pngplot.Canvas(1120, 470)
+    canvas = pngplot.Figure(1120, 470)
     boxes = [(80, 50, 540, 410), (640, 50, 1100, 410)]
 
     if dims == 1:

@@ -22,3 +22,15 @@ def quick_model(example_set):
     """A short training: enough for shape, storage and determinism tests."""
     from model_core import train_config
     return train(example_set, train_config(template_steps=60, steps=60, check_every=0), seed=3)
+
+
+@pytest.fixture(scope="session")
+def petal_sets():
+    """Sets the repository has never seen (bench/petal_sets.py), by name."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from petal_sets import acceptance_sets, petal_set
+    sets = dict(acceptance_sets())
+    sets["crossing 2x7 9x7"] = petal_set(2, 7, 9, 7, seed=21, crossing=True)
+    return sets

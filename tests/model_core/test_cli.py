@@ -76,3 +76,118 @@ def test_a_model_that_is_not_a_model(templates_file, model_file, tmp_path):
     assert "no metadata" in _error("info", templates_file)
     assert "rows must be between" in _error("generate", model_file, "--time", "0.5", "--alpha", "0",
                                             "--rows", "100000", "-o", tmp_path / "x.npy")
+
+
+# ---- training flags and info --json ------------------------------------------------------------
+
+def test_every_training_setting_is_a_flag():
+    from dataclasses import fields
+    from model_core import TrainConfig
+    from model_core.__main__ import main
+    import contextlib, io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = out.getvalue()
+    for f in fields(TrainConfig):
+        assert "--" + f.name.replace("_", "-") in text, f.name
+    for flag in ("--context-dims", "--sizes", "--template-steps", "--lr-r", "--lr-g", "--template-lr",
+                 "--context-filter", "--literal", "--steps", "--seed"):
+        assert flag in text
+
+
+def test_flags_reach_the_config():
+    import argparse
+    from model_core.__main__ import config_from_args, main  # noqa: F401
+    from model_core import SEED_SIZES, NetSizes
+
+    def parse(*argv):
+        import model_core.__main__ as cli_mod
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--seed", type=int, default=0)
+        cli_mod._add_train_flags(parser)
+        return cli_mod.config_from_args(parser.parse_args(list(argv)))
+
+    cfg = parse("--context-dims", "2", "--sizes", "8,8:9:10,11", "--template-steps", "7",
+                "--lr-r", "0.001", "--lr-g", "0.002", "--template-lr", "0.003",
+                "--context-filter", "0.2", "--steps", "9", "--no-lr-decay", "--batch", "5")
+    assert (cfg.context_dims, cfg.template_steps, cfg.steps, cfg.batch) == (2, 7, 9, 5)
+    assert (cfg.lr_r, cfg.lr_g, cfg.template_lr, cfg.context_filter) == (0.001, 0.002, 0.003, 0.2)
+    assert cfg.sizes == NetSizes((8, 8), (9,), (10, 11)) and cfg.lr_decay is False
+    literal = parse("--literal", "--steps", "50")
+    assert literal.sizes == SEED_SIZES and literal.steps == 50 and literal.batch == 1
+    assert parse("--sizes", "seed").sizes == SEED_SIZES
+
+
+def test_bad_flags_are_one_line_errors(templates_file, tmp_path):
+    out = tmp_path / "m.npz"
+    assert "--sizes must look like" in _error("train", templates_file, "-o", out, "--sizes", "4,x")
+    assert "context_dims must be one of" in _error("train", templates_file, "-o", out, "--context-dims", "3")
+    assert "learning rate" in _error("train", templates_file, "-o", out, "--lr-r", "2")
+    assert "steps must be at least 1" in _error("train", templates_file, "-o", out, "--steps", "0")
+
+
+def test_train_with_flags_and_info_json(templates_file, tmp_path):
+    import json
+    out = tmp_path / "m2.npz"
+    cli("train", templates_file, "-o", out, "--context-dims", "2", "--sizes", "12,12:12,8:12,12",
+        "--template-steps", "30", "--steps", "30", "--seed", "4")
+    info = json.loads(cli("info", out, "--json").stdout)
+    assert info["context_dims"] == 2 and info["n_templates"] == 2
+    assert info["hidden"] == {"template": [12, 12], "relational": [12, 8], "generative": [12, 12]}
+    assert info["meta"]["seed"] == 4 and info["meta"]["config"]["template_steps"] == 30
+    assert len(info["template_context"]) == 2 and all(len(v) == 2 for v in info["template_context"])
+    assert [e["name"] for e in info["meta"]["errors"]] == info["names"]
+
+
+# ---- malformed model headers: one line, status 2, never a traceback ------------------------------
+
+def _with_header(model_file, tmp_path, edit, raw=None):
+    import io
+    import json
+    with np.load(model_file, allow_pickle=False) as npz:
+        arrays = {n: npz[n] for n in npz.files}
+    header = json.loads(arrays["meta_json"].tobytes())
+    text = raw if raw is not None else json.dumps(edit(header))
+    arrays["meta_json"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    path = tmp_path / "tampered.npz"
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _nested(depth):
+    value = [1]
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _set_meta(key, value):
+    def edit(h):
+        h["meta"][key] = value
+        return h
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set_meta("config", [1, 2, 3]), "meta.config' must be an object"),
+    (_set_meta("errors", {"a": 1}), "meta.errors' must be a list"),
+    (_set_meta("errors", [{"name": "x"}]), "meta.errors' must list"),
+    (_set_meta("seed", "zero"), "meta.seed' must be an integer"),
+    (_set_meta("train_seconds", [1]), "train_seconds' must be a number"),
+    (_set_meta("config", {"a": _nested(40)}), "nested deeper than"),
+    (lambda h: dict(h, meta=[]), "'meta' must be an object"),
+    (lambda h: dict(h, context_dims=3), "context_dims"),
+    (lambda h: [h], "does not describe a GRC model"),
+])
+def test_malformed_headers_are_one_line_errors(model_file, tmp_path, edit, message):
+    path = _with_header(model_file, tmp_path, edit)
+    for args in (("info", path), ("info", path, "--json")):
+        assert message in _error(*args)
+
+
+def test_very_deeply_nested_header_is_a_one_line_error(model_file, tmp_path):
+    path = _with_header(model_file, tmp_path, None, raw="[" * 100_000 + "]" * 100_000)
+    assert "nested deeper than" in _error("info", path)

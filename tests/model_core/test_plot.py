@@ -12,6 +12,11 @@ import pytest
 
 from model_core import example_templates, plot, train, train_config
 
+from pngread import read_png  # tests/model_core/pngread.py
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import figure  # noqa: E402  (tools/figure.py: the demo's PNG writer and anti-aliased lines)
+
 ROOT = Path(__file__).resolve().parents[2]
 PALETTE = {plot.BACKGROUND, plot.PLOT_BG, plot.BAND, plot.GRID, plot.AXIS, plot.TEXT,
            plot.PATH_COLOR, plot.PATH_OUTSIDE_COLOR, plot.SLIDER_COLOR, plot.OUTLINE,
@@ -71,14 +76,14 @@ def _chunks(data: bytes):
 def test_png_round_trip_float_rgba_and_uint8_rgb(tmp_path):
     rng = np.random.default_rng(0)
     rgba = rng.random((13, 21, 4)).astype(np.float32)
-    plot.write_png(tmp_path / "a.png", rgba)
-    back = plot.read_png(tmp_path / "a.png")
+    figure.write_png(tmp_path / "a.png", rgba)
+    back = read_png(tmp_path / "a.png")
     assert back.shape == (13, 21, 4) and back.dtype == np.uint8
-    np.testing.assert_array_equal(back, plot.to_uint8(rgba))
+    np.testing.assert_array_equal(back, figure.to_uint8(rgba))
     assert np.abs(back / 255.0 - rgba).max() <= 0.5 / 255 + 1e-6
     rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
-    plot.write_png(tmp_path / "sub" / "b.png", rgb)
-    np.testing.assert_array_equal(plot.read_png(tmp_path / "sub" / "b.png"), rgb)
+    figure.write_png(tmp_path / "sub" / "b.png", rgb)
+    np.testing.assert_array_equal(read_png(tmp_path / "sub" / "b.png"), rgb)
     # well-formed chunks: signature, IHDR first, CRCs right, IEND last
     data = (tmp_path / "a.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -90,9 +95,9 @@ def test_png_round_trip_float_rgba_and_uint8_rgb(tmp_path):
 
 def test_png_refuses_bad_images(tmp_path):
     with pytest.raises(ValueError):
-        plot.write_png(tmp_path / "x.png", np.zeros((4, 4), dtype=np.uint8))
+        figure.write_png(tmp_path / "x.png", np.zeros((4, 4), dtype=np.uint8))
     with pytest.raises(ValueError):
-        plot.write_png(tmp_path / "x.png", np.zeros((4, 4, 2), dtype=np.float32))
+        figure.write_png(tmp_path / "x.png", np.zeros((4, 4, 2), dtype=np.float32))
 
 
 def test_plot_module_is_numpy_only():
@@ -239,7 +244,7 @@ def test_pad_points_at_their_pixels(model_2d):
 # ---- the rasteriser the demo uses ----------------------------------------------------------------
 
 def test_canvas_figure_api():
-    canvas = plot.Canvas(200, 120)
+    canvas = figure.Figure(200, 120)
     ax = canvas.axes((30, 10, 190, 100), xlim=(0.0, 1.0), ylim=(-1.0, 1.0))
     ax.ticks(plot.nice_ticks(0, 1, 5), plot.nice_ticks(-1, 1, 5))
     ax.line([0, 0.5, 1], [-1, 1, 0], (0.8, 0.2, 0.2), width=2.0, dash=(6.0, 3.0))
@@ -248,8 +253,8 @@ def test_canvas_figure_api():
     img = canvas.to_uint8()
     assert img.shape == (120, 200, 3) and img.dtype == np.uint8
     assert (img != 255).any()
-    assert plot.nice_ticks(0, 1, 5) == [0.0, 0.25, 0.5, 0.75, 1.0]
-    hard = plot.Canvas(10, 10, (0, 0, 0))
+    assert figure.nice_ticks(0, 1, 5) == [0.0, 0.25, 0.5, 0.75, 1.0] == plot.nice_ticks(0, 1, 5)
+    hard = figure.Figure(10, 10, (0, 0, 0))
     hard.polyline([0.5, 9.5], [4.5, 4.5], (1.0, 1.0, 1.0), width=2, aa=False)
     assert set(np.unique(hard.rgb)) == {0.0, 1.0}
     assert hard.rgb[4:6, :, 0].all() and not hard.rgb[:4].any() and not hard.rgb[6:].any()
