@@ -10,7 +10,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import anim, mesh_grid, petals, store
+from . import anim, mesh_grid, store
+from .petal_objects import SUBSURF_NAME
 from ..model_core import GRCError
 
 
@@ -47,7 +48,7 @@ def bake(scene, src) -> bpy.types.Object:
         anim.set_keys(key, f'key_blocks["{kb.name}"].value', [p[0] for p in pts],
                       [p[1] for p in pts], 'LINEAR',
                       insert=lambda fr, kb=kb: kb.keyframe_insert("value", frame=fr))
-    mod = src.modifiers.get(petals.SUBSURF_NAME)
+    mod = src.modifiers.get(SUBSURF_NAME)
     if mod is not None:
         new = obj.modifiers.new(mod.name, 'SUBSURF')
         if not isinstance(new, bpy.types.SubsurfModifier):

@@ -27,8 +27,6 @@ from ..model_core import GRCError
 from . import mesh_grid, ownership, store
 from .access import mesh_settings
 
-SUBSURF_NAME = "GRC Subdivision"
-
 # Messages per scene name (shown in the panel); printed once each to the console.
 last_error: dict[str, str] = {}
 _printed: set[str] = set()
@@ -44,11 +42,19 @@ _pending: set[int] = set()
 _verdicts: dict[int, tuple[tuple, int, str]] = {}
 _epoch = [0]
 
-# Per-petal values, read in one C call per petal. Column order of the gathered array
-# (context_b only for models with a 2-D context):
-_FIELDS = ("is_petal", "rows", "cols", "time", "offset", "context", "context_b")
-_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _CONTEXT, _CONTEXT_B = range(7)
-_VALUES = {1: attrgetter(*_FIELDS[:-1]), 2: attrgetter(*_FIELDS)}
+# Per-petal values, read in one C call per petal. Column order of the gathered array: these,
+# then the model's slider fields (model_core.context).
+_FIELDS = ("is_petal", "rows", "cols", "time", "offset")
+_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET = range(5)
+_CONTEXT = 5
+_getters: dict[tuple[str, ...], attrgetter] = {}
+
+
+def _getter(fields: tuple[str, ...]) -> attrgetter:
+    got = _getters.get(fields)
+    if got is None:
+        got = _getters[fields] = attrgetter(*_FIELDS, *fields)
+    return got
 _DATA_MODE = attrgetter("data", "mode")
 
 
@@ -74,6 +80,11 @@ def _report(scene_name: str, msg: str) -> None:
     if msg and msg not in _printed:
         _printed.add(msg)
         print(f"GRC: {msg}", file=sys.stderr)
+
+
+def forget_scene(scene) -> None:
+    """Drop the scene's cached petal list (a petal's mesh or membership changed)."""
+    _scenes.pop(scene.as_pointer(), None)
 
 
 def drop_caches() -> None:
@@ -114,18 +125,18 @@ def _evaluated(objects: list, depsgraph) -> list:
     return [o.evaluated_get(depsgraph) for o in objects]
 
 
-def _values(objects: list, depsgraph, dims: int) -> np.ndarray:
-    """(N, 5 + dims) float64 petal values as `depsgraph` evaluated them."""
+def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
+    """(N, 5 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
     settings = [o.grc for o in _evaluated(objects, depsgraph)]
-    values = np.array(list(map(_VALUES[dims], settings)), dtype=np.float64)
-    return values.reshape(len(objects), 5 + dims)
+    values = np.array(list(map(_getter(fields), settings)), dtype=np.float64)
+    return values.reshape(len(objects), len(_FIELDS) + len(fields))
 
 
-def _petals_and_values(scene, depsgraph, dims: int) -> tuple[list, np.ndarray]:
+def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
     for _attempt in range(2):
         entry = _cached_petals(scene)
         try:
-            values = _values(entry.objects, depsgraph, dims)
+            values = _values(entry.objects, depsgraph, fields)
         except ReferenceError:          # an object was deleted since the cache was built
             _scenes.pop(scene.as_pointer(), None)
             continue
@@ -133,7 +144,7 @@ def _petals_and_values(scene, depsgraph, dims: int) -> tuple[list, np.ndarray]:
             return entry.objects, values
         _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild
     entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
-    return entry.objects, _values(entry.objects, depsgraph, dims)
+    return entry.objects, _values(entry.objects, depsgraph, fields)
 
 
 def _give_own_meshes(objects: list, meshes: list) -> list[str]:
@@ -187,13 +198,13 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
                "(changing meshes while the interface renders can crash Blender)")
         _report(name, msg)
         return msg
-    dims = model.context_dims
+    fields = model.context.slider_fields
     try:
         if objects is None:
-            objects, values = _petals_and_values(scene, depsgraph, dims)
+            objects, values = _petals_and_values(scene, depsgraph, fields)
         else:
             objects = [o for o in objects if o.type == 'MESH' and o.grc.is_petal]
-            values = _values(objects, depsgraph, dims)
+            values = _values(objects, depsgraph, fields)
     except ReferenceError:
         _scenes.pop(scene.as_pointer(), None)
         return ""
@@ -250,7 +261,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = values[idx]
-        alphas = sel[:, _CONTEXT] if dims == 1 else sel[:, _CONTEXT:_CONTEXT_B + 1]
+        alphas = sel[:, _CONTEXT:]
         try:
             out = model.generate_many(sel[:, _TIME], alphas, sel[:, _OFFSET], rows=int(r))
         except GRCError as exc:
@@ -361,22 +372,6 @@ def refusal_of(scene, obj) -> str:
     return ownership.refusal(obj, obj.grc, mesh, scene.grc.model_key, model.n_cols, sharing)
 
 
-def give_new_mesh(scene, obj) -> None:
-    """A fresh, empty mesh of the petal's own (filled by the next regenerate); the old mesh
-    is left untouched. Main thread, the artist asked (Reset Petal Mesh)."""
-    old = obj.data
-    mesh = bpy.data.meshes.new("GRC Petal")
-    for mat in old.materials:
-        mesh.materials.append(mat)
-    mesh_settings(mesh).generated = True
-    obj.data = mesh
-    g = obj.grc
-    g.model_key = scene.grc.model_key
-    g.hand_edited = False
-    g.cols = 0
-    _scenes.pop(scene.as_pointer(), None)
-
-
 def follow_new_model(scene, old_key: str) -> None:
     """After training: the scene's petals that followed its previous model follow the new one
     (petals made by other models stay as they are)."""
@@ -385,15 +380,3 @@ def follow_new_model(scene, old_key: str) -> None:
         g = obj.grc
         if obj.library is None and g.model_key in ("", old_key):
             g.model_key = new_key
-
-
-def sync_subsurf(obj) -> None:
-    """Keep the petal's Subdivision modifier at Object.grc.subsurf_levels."""
-    mod = obj.modifiers.get(SUBSURF_NAME)
-    levels = obj.grc.subsurf_levels
-    if mod is None:
-        if levels == 0:
-            return
-        mod = obj.modifiers.new(SUBSURF_NAME, 'SUBSURF')
-    mod.levels = levels
-    mod.render_levels = levels

@@ -14,18 +14,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
-import zipfile
 
 import numpy as np
 
 from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
+from ..model_core.archive import read_archive, write_archive
+from ..model_core.limits import MAX_FILE_BYTES
 
-# Far larger than any model or template set this add-on makes (a 64-row, 64-column grid
-# with 256 times and 8 templates is ~200 MB as float64 only in absurd cases). Refuse
-# before decoding so a hostile file cannot make Blender allocate gigabytes.
-MAX_PAYLOAD_CHARS = 64 * 1024 * 1024
-MAX_TEMPLATE_ARRAY_BYTES = 48 * 1024 * 1024
+# base64 of the largest archive model_core reads: refused before decoding, so a hostile
+# file cannot make Blender allocate gigabytes.
+MAX_PAYLOAD_CHARS = (MAX_FILE_BYTES * 4) // 3 + 4
+_CAPTURED = ("coords", "times", "frames", "names")
 
 _models: dict[str, GRCModel] = {}
 _failures: dict[str, str] = {}
@@ -163,32 +162,24 @@ class Captured:
 
 
 def encode_captured(cap: Captured) -> str:
-    buf = io.BytesIO()
-    np.savez(buf, coords=np.asarray(cap.coords, dtype=np.float64),
-             times=np.asarray(cap.times, dtype=np.float64),
-             frames=np.asarray(cap.frames, dtype=np.float64),
-             names=np.array(cap.names, dtype=np.str_))
-    return encode_bytes(buf.getvalue())
+    return encode_bytes(write_archive({
+        "coords": np.asarray(cap.coords, dtype=np.float64),
+        "times": np.asarray(cap.times, dtype=np.float64),
+        "frames": np.asarray(cap.frames, dtype=np.float64),
+        "names": np.array(cap.names, dtype=np.str_)}, compress=False))
 
 
 def decode_captured(payload: str) -> Captured:
     """Decode and validate captured arrays (any K >= 1; training checks K >= 2)."""
     data = _decode_b64(payload, "templates")
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            arrays = {}
-            for key in ("coords", "times", "frames", "names"):
-                if key not in npz.files:
-                    raise GRCError(f"the stored templates lack the '{key}' array")
-                info = npz.zip.getinfo(key + ".npy")
-                if info.file_size > MAX_TEMPLATE_ARRAY_BYTES:
-                    raise GRCError(f"the stored templates' '{key}' array is too large")
-                arrays[key] = npz[key]
-    except GRCError:
-        raise
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
-        raise GRCError(f"the stored templates are damaged ({type(exc).__name__}: {exc})") from None
-    coords, times, frames, names = (arrays[k] for k in ("coords", "times", "frames", "names"))
+        arrays = read_archive(data, "templates", 4, allowed=_CAPTURED)
+    except GRCError as exc:
+        raise GRCError(f"the stored templates are damaged: {exc}") from None
+    missing = [k for k in _CAPTURED if k not in arrays]
+    if missing:
+        raise GRCError(f"the stored templates lack the '{missing[0]}' array")
+    coords, times, frames, names = (arrays[k] for k in _CAPTURED)
     if coords.dtype.kind != "f" or coords.ndim != 5 or coords.shape[-1] != 3 or coords.shape[0] < 1:
         raise GRCError(f"the stored templates have a bad shape {coords.shape} ({coords.dtype})")
     k, t = coords.shape[:2]

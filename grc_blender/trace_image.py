@@ -30,7 +30,8 @@ import bpy
 import bpy.utils.previews
 import numpy as np
 
-from ..model_core import GRCError, context_targets
+from ..model_core import GRCError
+from ..model_core.context import ALL_SLIDER_FIELDS
 from ..model_core import plot
 from . import store
 from .redraw import tag_sidebars
@@ -46,9 +47,8 @@ class TraceState:
     """What the panel shows for the last rendered petal (plain values only)."""
     key: tuple | None = None
     error: str = ""
-    dims: int = 1
     warnings: list[str] = field(default_factory=list)
-    pads: list[tuple[str, float, float]] = field(default_factory=list)   # 2-D: name, A, B
+    pads: list[tuple] = field(default_factory=list)   # a pad view: (name, *slider values)
     rendered_at: float = 0.0
     renders: int = 0
     pending: tuple[str, str] | None = None        # (scene name, object name) to render
@@ -109,16 +109,22 @@ def plot_rows(obj) -> int:
     return int(min(max(obj.grc.rows, 2), MAX_PLOT_ROWS))
 
 
-def petal_alpha(obj, dims: int) -> Any:
+def petal_alpha(obj, fields: tuple[str, ...]) -> tuple[float, ...]:
+    """The petal's slider values, one per field of the model's context."""
     g = obj.grc
-    return float(g.context) if dims == 1 else (float(g.context), float(g.context_b))
+    return tuple(float(getattr(g, f)) for f in fields)
+
+
+def _plain(values: tuple[float, ...]) -> Any:
+    """One slider value as a number, several as a tuple (how the plot takes alpha)."""
+    return values[0] if len(values) == 1 else values
 
 
 def petal_key(scene, obj) -> tuple:
     """Cheap identity of what the image shows: plain values read from properties."""
     g = obj.grc
-    return (scene.name, obj.name, scene.grc.model_key, float(g.time), float(g.context),
-            float(g.context_b), float(g.offset), plot_rows(obj))
+    return (scene.name, obj.name, scene.grc.model_key, float(g.time),
+            petal_alpha(obj, ALL_SLIDER_FIELDS), float(g.offset), plot_rows(obj))
 
 
 def view_for(scene, obj, width: int = WIDTH, height: int = HEIGHT) -> plot.TraceView | None:
@@ -127,7 +133,7 @@ def view_for(scene, obj, width: int = WIDTH, height: int = HEIGHT) -> plot.Trace
     if model is None:
         return None
     g = obj.grc
-    return plot.trace_view(model, float(g.time), petal_alpha(obj, model.context_dims),
+    return plot.trace_view(model, float(g.time), _plain(petal_alpha(obj, model.context.slider_fields)),
                            float(g.offset), rows=plot_rows(obj), width=width, height=height)
 
 
@@ -151,11 +157,10 @@ def refresh(scene, obj) -> bool:
         p.image_size = (w, h)     # (re)allocates and flags the preview as changed
         p.image_pixels_float.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
     _state.error = ""
-    _state.dims = view.dims
     _state.warnings = list(view.extrapolation.messages)
-    if view.dims == 2:
-        pads = context_targets(view.n_templates, 2)
-        _state.pads = [(view.names[k], float(pads[k, 0]), float(pads[k, 1]))
+    model = store.get_model(scene)
+    if model is not None and model.context.view == "pad":
+        _state.pads = [(view.names[k], *model.template_context(k))
                        for k in range(view.n_templates)]
     else:
         _state.pads = []

@@ -239,3 +239,13 @@ def context_targets(n_templates: int, context_dims: int) -> np.ndarray:
 
 def supported_dims() -> tuple[int, ...]:
     return tuple(sorted(_KINDS))
+
+
+def slider_fields(dims: Any) -> tuple[str, ...]:
+    """The per-petal properties holding the slider values of a `dims`-D context."""
+    return _KINDS[check_dims(dims)].slider_fields
+
+
+# Every slider field any kind uses, in order: the Blender side makes one property of each.
+ALL_SLIDER_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    f for dims in sorted(_KINDS) for f in _KINDS[dims].slider_fields))

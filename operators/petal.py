@@ -5,9 +5,10 @@ import bpy
 
 from ..grc_blender import api, store
 from ..grc_blender.bake import baked_frame_count
-from ..grc_blender.petal_objects import DEFAULT_ROWS, local_petals
+from ..grc_blender.petal_objects import local_petals
+from ..model_core.limits import DEFAULT_ROWS
 from ..model_core import GRCError
-from ..grc_blender.props import CONTEXT_LIMIT, MAX_ROWS
+from ..model_core.limits import CONTEXT_LIMIT, MAX_ROWS
 
 
 def _model_poll(cls, context) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import petals, store, trace_image
+from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
 
 UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
@@ -54,12 +55,9 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
 
         col = layout.column()
         col.use_property_split = True
-        if scene.grc.model_context_dims == 2:
-            # the 2-D pad: both values keyframeable, the image below shows where they land
-            col.prop(g, "context", text="Context A")
-            col.prop(g, "context_b", text="Context B")
-        else:
-            col.prop(g, "context", slider=True)
+        fields = slider_fields(scene.grc.model_context_dims)
+        for f in fields:     # one slider per context dimension, all keyframeable
+            col.prop(g, f, slider=len(fields) == 1)
         col.prop(g, "time", slider=True)
         col.prop(g, "offset")
 
@@ -75,11 +73,11 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
             box.label(text="Beyond the trained range: the shape is invented here", icon='ERROR')
             for msg in info.warnings:
                 box.label(text=msg)
-        if info.dims == 2 and info.pads:
+        if info.pads:
             sub = layout.column(align=True)
-            sub.label(text="Templates on the pad (Context A, B):")
-            for k, (name, a, b) in enumerate(info.pads):
-                sub.label(text=f"{k}  {name}:  {a:.2f}, {b:.2f}")
+            sub.label(text="Templates on the pad (their context values):")
+            for k, (name, *values) in enumerate(info.pads):
+                sub.label(text=f"{k}  {name}:  " + ", ".join(f"{v:.2f}" for v in values))
 
 
 class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):

@@ -5,9 +5,8 @@ import bpy
 
 from .base import GRCPanel, layout_of
 
-# model_core's reconstruction target at the keyframes, % of a template's bbox diagonal
-MEAN_TARGET_PCT = 0.5
-MAX_TARGET_PCT = 2.0
+from ..model_core.limits import TARGET_MAX_PCT as MAX_TARGET_PCT
+from ..model_core.limits import TARGET_MEAN_PCT as MEAN_TARGET_PCT
 
 
 class GRC_PT_train(GRCPanel, bpy.types.Panel):

@@ -89,7 +89,7 @@ def test_applied_subdivision_is_kept(grc):
     scene, petal = _trained_petal()
     _key_context(petal)
     select_only(petal)
-    assert bpy.ops.object.modifier_apply(modifier=grc.petals.SUBSURF_NAME) == {'FINISHED'}
+    assert bpy.ops.object.modifier_apply(modifier="GRC Subdivision") == {'FINISHED'}
     dense = coords_of(petal)
     assert len(dense) > petal.grc.rows * petal.grc.cols
     scene.frame_set(6)
