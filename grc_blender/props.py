@@ -19,7 +19,7 @@ from bpy.types import PropertyGroup
 from . import petal_objects, petals, store
 from .training import DEFAULTS as TRAIN_DEFAULTS
 
-from ..model_core.context import ALL_SLIDER_FIELDS, AUTO
+from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
 from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
 
 
@@ -48,6 +48,18 @@ def _update_subsurf(self, context):
 def _model_data_changed(self, context):
     # Keep the cheap cache key in step with the payload (the frame path reads only the key).
     store.on_model_data_changed(self)
+
+
+def _dims_items() -> list[tuple[str, str, str]]:
+    """Auto, then every context dimension model_core supports."""
+    items = [(str(AUTO), "Auto", "One slider for two templates; a pad of two values for "
+                                 "three or more")]
+    for dims in supported_dims():
+        n = len(slider_fields(dims))
+        items.append((str(dims), "In a Row" if n == 1 else f"{n}-D",
+                      "One context slider: the templates lie in a row (0, 1, ...)" if n == 1
+                      else f"{n} context values per petal"))
+    return items
 
 
 # ---- scene level ------------------------------------------------------------------------------
@@ -98,9 +110,7 @@ class GRCSceneSettings(PropertyGroup):
     seed: IntProperty(name="Seed", default=0, min=0)
     context_dims: EnumProperty(
         name="Context", default=str(TRAIN_DEFAULTS["context_dims"]),
-        items=[(str(AUTO), "Auto", "One slider for two templates; a 2-D pad for three or more"),
-               ("1", "In a Row", "One context slider: the templates lie in a row (0, 1, ...)"),
-               ("2", "2-D", "Two context values (Context and Context B): a pad")])
+        items=_dims_items())
     literal: BoolProperty(
         name="Seed Procedure", default=False,
         description="Train with the seed article's literal procedure (100,000 single-sample "

@@ -4,8 +4,8 @@
 
 1. Installs and enables the built extension zip (dist/) under a temporary
    BLENDER_USER_RESOURCES, so the developer's own Blender set-up is never touched.
-2. grc.add_example_templates, selects the template objects, grc.capture_templates,
-   grc.train (synchronous in background mode; progress is printed), grc.add_petal.
+2. Through the use-case API (grc_blender.api): the example templates, capture, training
+   (synchronous; progress is printed) and one petal.
 3. Sweeps the petal's context from -0.5 to 1.5 at time 1.0 (the open petal), renders each
    step with Workbench at 320x240 and composes out/contact_sheet.png (also copied to
    docs/images/contact_sheet.png for the README).
@@ -60,13 +60,6 @@ def install_extension(bpy, zip_path: Path):
         raise SystemExit(f"installing {zip_path} failed: {result}")
     log(f"installed and enabled {zip_path.name} as {PACKAGE} ({time.perf_counter() - t0:.1f} s)")
     return importlib.import_module(PACKAGE)
-
-
-def call(op, **kwargs) -> None:
-    """Run an operator; fail loudly unless it FINISHED."""
-    result = op(**kwargs)
-    if result != {"FINISHED"}:
-        raise SystemExit(f"{op.idname_py()} returned {result}")
 
 
 class ProgressPrinter:
@@ -316,38 +309,28 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
     scene = bpy.context.scene
 
-    # templates -> capture -> train -> petal
-    before = set(bpy.data.objects)
-    call(bpy.ops.grc.add_example_templates)
-    templates = [o for o in bpy.data.objects if o not in before and o.type == "MESH"]
-    if not templates:
-        raise SystemExit("grc.add_example_templates added no mesh objects")
-    for o in bpy.context.view_layer.objects:
-        o.select_set(o in templates)
-    bpy.context.view_layer.objects.active = templates[0]
-    call(bpy.ops.grc.capture_templates)
-    info = getattr(scene.grc, "captured_info", "")
-    log(f"captured {len(templates)} templates: {', '.join(o.name for o in templates)}"
-        + (f" ({info})" if info else ""))
+    # templates -> capture -> train -> petal, through the add-on's use-case API
+    api = importlib.import_module(PACKAGE + ".grc_blender.api")
+    templates = api.add_example_templates(bpy.context)
+    cap = api.capture_templates(bpy.context, templates)
+    log(f"captured {len(templates)} templates: {', '.join(cap.names)} ({scene.grc.captured_info})")
 
-    log("training (synchronous in background mode)...")
+    log("training (synchronous)...")
     t0 = time.perf_counter()
     with ProgressPrinter(jobs):
-        call(bpy.ops.grc.train)
+        ok, msg = api.train(scene)
+    if not ok:
+        raise SystemExit(f"training failed: {msg}")
     train_seconds = time.perf_counter() - t0
     model = store.get_model(scene)
-    if model is None:
-        raise SystemExit("grc.train finished but the scene holds no model")
-    log(f"trained in {train_seconds:.1f} s: {getattr(scene.grc, 'model_summary', '')}")
+    log(f"trained in {train_seconds:.1f} s: {scene.grc.model_summary}")
     for err in model.errors:
         log(f"  fidelity {err.get('name')}: mean {err.get('mean_pct', 0):.2f}%  "
             f"max {err.get('max_pct', 0):.2f}% of template size")
 
     for o in templates:  # the contact sheet shows the generated petal only
         o.hide_render = True
-    before = set(bpy.data.objects)
-    call(bpy.ops.grc.add_petal)
-    petal = next(o for o in bpy.data.objects if o not in before)
+    petal, _warning = api.add_petal(scene)
     petal.grc.time = args.time
     petal.color = (*PETAL_COLOR, 1.0)
 
