@@ -205,25 +205,13 @@ def build_grid_mesh(mesh, grid: np.ndarray) -> None:
 def write_coords(mesh, grid_f32: np.ndarray) -> bool:
     """Write (R, C, 3) float32 coords into a mesh of matching size; False if sizes differ.
 
-    The frame path's write; bench/live.py times the alternatives side by side and checks
-    the evaluated mesh after frame_set (positions, normals, bounds, subdivided result):
-    - `attributes["position"].data.foreach_set("vector", float32)` is a raw copy into the
-      position attribute (~2.5 us for a 175-vertex petal; float64 input loses the fast path,
-      hence the float32 staging buffer). `vertices.foreach_set("co", ...)` runs the
-      per-vertex setter instead (~18 us); writing into a shape key makes the depsgraph copy
-      and evaluate the key as well.
-    - The raw write tags the mesh for the depsgraph (its RNA update), but does NOT tell the
-      mesh that its positions changed: the normals and bounds caches, which the evaluated
-      copy shares, would stay stale (wrong shading without Subdivision, wrong bounds).
-      Writing one vertex through `MeshVertex.co` runs Blender's own "positions changed"
-      invalidation (normals, bounds, BVH) and its depsgraph tag: ~5 us a petal, where
-      `mesh.update()` clears normals but leaves the bounds stale. No extra
-      `update_tag()` is needed: both writes tag the mesh already.
+    A raw float32 copy into the `position` attribute, then one `MeshVertex.co` write so
+    Blender invalidates normals and bounds too (the fastest correct path: bench/live.py).
     """
     if len(mesh.vertices) * 3 != grid_f32.size:
         return False
     flat = np.ascontiguousarray(grid_f32, dtype=np.float32).reshape(-1)  # no copy if float32
     mesh.attributes["position"].data.foreach_set("vector", flat)
     v0 = mesh.vertices[0]
-    v0.co = v0.co       # "positions changed" (see docstring); cheaper than from numpy
+    v0.co = v0.co       # Blender's own "positions changed" invalidation
     return True
