@@ -44,9 +44,9 @@ _epoch = [0]
 
 # Per-petal values, read in one C call per petal. Column order of the gathered array: these,
 # then the model's slider fields (model_core.context).
-_FIELDS = ("is_petal", "rows", "cols", "time", "offset")
-_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET = range(5)
-_CONTEXT = 5
+_FIELDS = ("is_petal", "rows", "cols", "time", "offset", "delay")
+_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _DELAY = range(6)
+_CONTEXT = 6
 _getters: dict[tuple[str, ...], attrgetter] = {}
 
 
@@ -55,13 +55,13 @@ def _getter(fields: tuple[str, ...]) -> attrgetter:
     if got is None:
         got = _getters[fields] = attrgetter(*_FIELDS, *fields)
     return got
-_DATA_MODE = attrgetter("data", "mode")
+_DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
 
 
 class _ScenePetals:
     """Cached petal objects of one scene (bpy references: dropped on undo/load/edits), and
     the values each petal's mesh was last written with (NaN: unknown)."""
-    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key")
+    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key", "roots")
 
     def __init__(self, objects: list, n_objects: int):
         self.objects = objects
@@ -69,6 +69,7 @@ class _ScenePetals:
         self.n_objects = n_objects
         self.last = np.empty((0, 0))
         self.last_key = ""
+        self.roots: set[int] = set()       # flower roots of these petals (drivers on them)
 
 
 _scenes: dict[int, _ScenePetals] = {}
@@ -126,7 +127,7 @@ def _evaluated(objects: list, depsgraph) -> list:
 
 
 def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
-    """(N, 5 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
+    """(N, 6 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
     settings = [o.grc for o in _evaluated(objects, depsgraph)]
     values = np.array(list(map(_getter(fields), settings)), dtype=np.float64)
     return values.reshape(len(objects), len(_FIELDS) + len(fields))
@@ -181,6 +182,40 @@ def _claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
         obj.grc.model_key = model_key
 
 
+def _follow_flowers(values: np.ndarray, parents: list, depsgraph,
+                    fields: tuple[str, ...]) -> set[int]:
+    """Petals parented to a flower root take their time from its Bloom (after their own
+    delay, clamped to 0..1) and add its Context to theirs, in place. Returns the roots."""
+    at: dict[int, int] = {}
+    rows: list[int] = []
+    index: list[int] = []
+    found: list = []
+    for i, parent in enumerate(parents):
+        if parent is None:
+            continue
+        ptr = parent.as_pointer()
+        j = at.get(ptr)
+        if j is None:
+            if not parent.grc.is_flower:
+                at[ptr] = -1
+                continue
+            j = at[ptr] = len(found)
+            found.append(parent)
+        if j >= 0:
+            rows.append(i)
+            index.append(j)
+    if not found:
+        return set()
+    ev = _evaluated(found, depsgraph)
+    root = np.array([(g.bloom, *(getattr(g, f) for f in fields)) for g in (r.grc for r in ev)],
+                    dtype=np.float64)[index]
+    sel = np.array(rows)
+    delay = values[sel, _DELAY]
+    values[sel, _TIME] = np.clip((root[:, 0] - delay) / (1.0 - delay), 0.0, 1.0)
+    values[sel, _CONTEXT:] += root[:, 1:]
+    return {r.as_pointer() for r in found}
+
+
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     """Write every petal of `scene` (or `objects`) whose values changed, as `depsgraph`
     evaluated them (None: the original objects). Returns '' or the scene's messages."""
@@ -213,7 +248,8 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         return ""
     key = scene.grc.model_key
     notes: list[str] = []
-    per_object = list(map(_DATA_MODE, objects))
+    per_object = list(map(_DATA_MODE_PARENT, objects))
+    roots = _follow_flowers(values, [p[2] for p in per_object], depsgraph, fields)
     meshes = [p[0] for p in per_object]
     ptrs = [m.as_pointer() for m in meshes]
     if not rendering and len(set(ptrs)) < len(ptrs):
@@ -224,6 +260,8 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         sharing[ptr] += 1
     # Which petals changed since their meshes were last written (the frame path's cache).
     entry = _scenes.get(scene.as_pointer())
+    if entry is not None and entry.objects is objects:
+        entry.roots = roots
     if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != key
                               or len(entry.last) != len(entry.objects)):
         entry.last = np.full((len(entry.objects), values.shape[1]), np.nan)
@@ -354,7 +392,8 @@ def on_depsgraph_update(scene, depsgraph) -> None:
         return
     if entry.objects and any(
             isinstance(u.id, bpy.types.Object) and u.id.original is not None
-            and u.id.original.as_pointer() in entry.pointers for u in depsgraph.updates):
+            and (u.id.original.as_pointer() in entry.pointers
+                 or u.id.original.as_pointer() in entry.roots) for u in depsgraph.updates):
         sync(scene, depsgraph)
 
 

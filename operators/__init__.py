@@ -6,7 +6,8 @@ from typing import Any
 
 import bpy
 
-from .petal import GRC_OT_add_petal, GRC_OT_bake_shape_keys, GRC_OT_reset_petal
+from .petal import (GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_bake_shape_keys,
+                    GRC_OT_reset_petal, flower_menu_func)
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
                         GRC_OT_move_template, menu_func)
 from .train import GRC_OT_cancel_training, GRC_OT_train
@@ -20,9 +21,11 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_add_petal,
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
+    GRC_OT_add_flower,
 )
 
 # (menu, draw function) pairs appended on register, removed on unregister
 MENUS: tuple[tuple[Any, Any], ...] = (
     (bpy.types.VIEW3D_MT_mesh_add, menu_func),
+    (bpy.types.VIEW3D_MT_mesh_add, flower_menu_func),
 )
