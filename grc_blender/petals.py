@@ -24,7 +24,8 @@ import bpy
 import numpy as np
 
 from ..model_core import GRCError
-from . import mesh_grid, ownership, store
+from . import flower_rule, mesh_grid, ownership, store
+from .petal_columns import CONTEXT, COLS, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 from .access import mesh_settings
 
 # Messages per scene name (shown in the panel); printed once each to the console.
@@ -42,18 +43,14 @@ _pending: set[int] = set()
 _verdicts: dict[int, tuple[tuple, int, str]] = {}
 _epoch = [0]
 
-# Per-petal values, read in one C call per petal. Column order of the gathered array: these,
-# then the model's slider fields (model_core.context).
-_FIELDS = ("is_petal", "rows", "cols", "time", "offset", "delay")
-_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET, _DELAY = range(6)
-_CONTEXT = 6
+# Per-petal values, read in one C call per petal (column order: petal_columns.py).
 _getters: dict[tuple[str, ...], attrgetter] = {}
 
 
 def _getter(fields: tuple[str, ...]) -> attrgetter:
     got = _getters.get(fields)
     if got is None:
-        got = _getters[fields] = attrgetter(*_FIELDS, *fields)
+        got = _getters[fields] = attrgetter(*FIELDS, *fields)
     return got
 _DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
 
@@ -130,7 +127,7 @@ def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
     """(N, 6 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
     settings = [o.grc for o in _evaluated(objects, depsgraph)]
     values = np.array(list(map(_getter(fields), settings)), dtype=np.float64)
-    return values.reshape(len(objects), len(_FIELDS) + len(fields))
+    return values.reshape(len(objects), len(FIELDS) + len(fields))
 
 
 def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
@@ -141,79 +138,11 @@ def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list,
         except ReferenceError:          # an object was deleted since the cache was built
             _scenes.pop(scene.as_pointer(), None)
             continue
-        if values[:, _IS_PETAL].all():
+        if values[:, IS_PETAL].all():
             return entry.objects, values
         _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild
     entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
     return entry.objects, _values(entry.objects, depsgraph, fields)
-
-
-def _give_own_meshes(objects: list, meshes: list) -> list[str]:
-    """Linked duplicates (Alt+D) share one mesh: every petal after the first gets a copy, so
-    each can show its own context. Main thread, outside renders only."""
-    notes = []
-    first: dict[int, Any] = {}
-    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
-        ptr = mesh.as_pointer()
-        if ptr not in first:
-            first[ptr] = obj
-            continue
-        if not mesh_settings(mesh).generated or mesh.library is not None:
-            continue
-        copy = mesh.copy()
-        obj.data = copy
-        meshes[i] = copy
-        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
-                     f"duplicate): it now has its own mesh '{copy.name}'")
-    return notes
-
-
-def _claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
-    """A petal made by a script (an empty mesh) or saved before meshes were marked: its mesh
-    becomes the extension's if nothing else uses it and, unless `any_mesh` (explicit
-    regenerate, file load), it holds nothing to lose. Main thread only."""
-    settings = mesh_settings(mesh)
-    if settings.generated or mesh.users != 1 + int(mesh.use_fake_user) \
-            or mesh.library is not None or obj.library is not None \
-            or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
-        return
-    settings.generated = True
-    if not obj.grc.model_key:
-        obj.grc.model_key = model_key
-
-
-def _follow_flowers(values: np.ndarray, parents: list, depsgraph,
-                    fields: tuple[str, ...]) -> set[int]:
-    """Petals parented to a flower root take their time from its Bloom (after their own
-    delay, clamped to 0..1) and add its Context to theirs, in place. Returns the roots."""
-    at: dict[int, int] = {}
-    rows: list[int] = []
-    index: list[int] = []
-    found: list = []
-    for i, parent in enumerate(parents):
-        if parent is None:
-            continue
-        ptr = parent.as_pointer()
-        j = at.get(ptr)
-        if j is None:
-            if not parent.grc.is_flower:
-                at[ptr] = -1
-                continue
-            j = at[ptr] = len(found)
-            found.append(parent)
-        if j >= 0:
-            rows.append(i)
-            index.append(j)
-    if not found:
-        return set()
-    ev = _evaluated(found, depsgraph)
-    root = np.array([(g.bloom, *(getattr(g, f) for f in fields)) for g in (r.grc for r in ev)],
-                    dtype=np.float64)[index]
-    sel = np.array(rows)
-    delay = values[sel, _DELAY]
-    values[sel, _TIME] = np.clip((root[:, 0] - delay) / (1.0 - delay), 0.0, 1.0)
-    values[sel, _CONTEXT:] += root[:, 1:]
-    return {r.as_pointer() for r in found}
 
 
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
@@ -249,11 +178,11 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     key = scene.grc.model_key
     notes: list[str] = []
     per_object = list(map(_DATA_MODE_PARENT, objects))
-    roots = _follow_flowers(values, [p[2] for p in per_object], depsgraph, fields)
+    roots = flower_rule.apply(values, [p[2] for p in per_object], _evaluated, depsgraph, fields)
     meshes = [p[0] for p in per_object]
     ptrs = [m.as_pointer() for m in meshes]
     if not rendering and len(set(ptrs)) < len(ptrs):
-        notes += _give_own_meshes(objects, meshes)
+        notes += ownership.give_own_meshes(objects, meshes)
         ptrs = [m.as_pointer() for m in meshes]
     sharing: dict[int, int] = dict.fromkeys(ptrs, 0)
     for ptr in ptrs:
@@ -286,7 +215,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             verdict = old
         else:
             if not rendering:
-                _claim(obj, mesh, key, force)
+                ownership.claim(obj, mesh, key, force)
             verdict = _verdicts[obj.as_pointer()] = (sig, _epoch[0], ownership.refusal(
                 obj, obj.grc, mesh, key, model.n_cols, sharing[ptr]))
             if old is None or old[2] or old[0][0] != ptr:   # newly writable, or another mesh
@@ -295,13 +224,13 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             notes.append(verdict[2])
         elif changed[i]:
             keep[i] = sharing[ptr] == 1 or ptr not in ptrs[:i]   # shared in a render: once
-    rows = values[:, _ROWS].astype(np.int64)
+    rows = values[:, ROWS].astype(np.int64)
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = values[idx]
-        alphas = sel[:, _CONTEXT:]
+        alphas = sel[:, CONTEXT:]
         try:
-            out = model.generate_many(sel[:, _TIME], alphas, sel[:, _OFFSET], rows=int(r))
+            out = model.generate_many(sel[:, TIME], alphas, sel[:, OFFSET], rows=int(r))
         except GRCError as exc:
             notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
             continue
@@ -317,7 +246,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             at = rows_in_entry[idx]
             entry.last[at[at >= 0]] = sel[at >= 0]
         if not rendering:
-            for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
+            for i in idx[sel[:, COLS] == 0.0].tolist():   # first generation: remember the grid
                 objects[i].grc.cols = model.n_cols
     msg = "; ".join(dict.fromkeys(notes))
     _report(name, msg)
