@@ -17,6 +17,7 @@ SUBSURF_NAME = "GRC Subdivision"
 MATERIAL_NAME = "GRC Petal"
 BASE_COLOR = (0.95, 0.85, 0.35, 1.0)     # the gradient: warm at the base ...
 TIP_COLOR = (0.85, 0.25, 0.45, 1.0)      # ... to pink at the tip
+VIEWPORT_COLOR = (0.93, 0.55, 0.68, 1.0)  # Solid mode and Workbench show this
 
 
 def petal_material() -> bpy.types.Material:
@@ -28,7 +29,7 @@ def petal_material() -> bpy.types.Material:
     mat = bpy.data.materials.new(MATERIAL_NAME)
     if bpy.app.version < (5, 0, 0):        # 5.0 materials always have their node tree
         mat.use_nodes = True
-    mat.diffuse_color = tuple((a + b) / 2 for a, b in zip(BASE_COLOR, TIP_COLOR))
+    mat.diffuse_color = VIEWPORT_COLOR
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes.get("Principled BSDF")
     coord = nodes.new("ShaderNodeTexCoord")
