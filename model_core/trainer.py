@@ -309,6 +309,13 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, progress: Progress | No
     targets = torch.tensor(context_targets(k, cfg.context_dims), dtype=DTYPE)
     rel = MLP(cfg.sizes.relational_sizes(c, cfg.context_dims))
     gen = MLP(cfg.sizes.generative_sizes(c, cfg.context_dims))
+    with torch.no_grad():
+        # The generative model, like the template models, maps a few order-1 inputs to a
+        # row: a steeper first layer reaches the target in fewer steps (docs/model.md).
+        first = gen.seq[0]
+        assert isinstance(first, torch.nn.Linear)
+        first.weight.mul_(cfg.generative_init_gain)
+        first.bias.mul_(cfg.generative_init_gain)
     opt = _adam([{"params": list(rel.parameters()), "lr": cfg.lr_r},
                  {"params": list(gen.parameters()), "lr": cfg.lr_g}], cfg)
     mask = torch.tensor([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, dtype=DTYPE)
