@@ -23,7 +23,10 @@ def write_archive(arrays: dict[str, np.ndarray], compress: bool = True) -> bytes
         if np.asarray(a).dtype.hasobject:
             raise GRCError(f"array '{name}' holds Python objects: not written")
     buf = io.BytesIO()
-    (np.savez_compressed if compress else np.savez)(buf, **arrays)  # type: ignore[operator]
+    if compress:
+        np.savez_compressed(buf, **arrays)
+    else:
+        np.savez(buf, **arrays)
     return buf.getvalue()
 
 

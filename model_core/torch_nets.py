@@ -110,12 +110,18 @@ class FlatAdam:
             p.grad = None
 
     def step(self, lr_factor: float = 1.0) -> None:
-        g = torch.cat([p.grad.reshape(-1) for p in self.params])  # type: ignore[union-attr]
+        g = torch.cat([_grad(p).reshape(-1) for p in self.params])
         self.t += 1
         self.m.lerp_(g, 1.0 - self.b1)
         self.v.mul_(self.b2).addcmul_(g, g, value=1.0 - self.b2)
         denom = (self.v / (1.0 - self.b2 ** self.t)).sqrt_().add_(self.eps)
         self.flat.addcdiv_(self.m * self.lr, denom, value=-lr_factor / (1.0 - self.b1 ** self.t))
+
+
+def _grad(p: torch.Tensor) -> torch.Tensor:
+    if p.grad is None:
+        raise GRCError("a parameter received no gradient")   # every parameter is in the loss
+    return p.grad
 
 
 def flat_adam(groups: list[dict[str, Any]], cfg: TrainConfig) -> FlatAdam:
