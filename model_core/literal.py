@@ -13,11 +13,9 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .context import context_targets
 from .infer import GRCModel
 from .templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, Reporter, criterion, finish, fit_templates,
-                         relational_data)
+from .torch_nets import DTYPE, Reporter, criterion, finish, stage_one, stage_two_nets
 
 
 class TorchAdams:
@@ -42,19 +40,10 @@ def torch_adams(groups: list[dict[str, Any]], cfg: TrainConfig) -> TorchAdams:
 
 
 def run(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
-    k, _, _, c = ts.shape
-    centre, scale, norm_rows, rel_in = relational_data(ts)
-    report(0, {})
-    templates = fit_templates(ts, norm_rows, rel_in, cfg, report, torch_adams)
-    for p in templates.parameters():
-        p.requires_grad_(False)
+    k = ts.shape[0]
+    centre, scale, _, templates = stage_one(ts, cfg, report, torch_adams)
     rng = np.random.default_rng(seed)
-    targets = torch.tensor(context_targets(k, cfg.context_dims), dtype=DTYPE)
-    rel = MLP(cfg.sizes.relational_sizes(c, cfg.context_dims))
-    gen = MLP(cfg.sizes.generative_sizes(c, cfg.context_dims))
-    opt = torch_adams([{"params": list(rel.parameters()), "lr": cfg.lr_r},
-                       {"params": list(gen.parameters()), "lr": cfg.lr_g}], cfg)
-    mask = torch.tensor([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, dtype=DTYPE)
+    targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, torch_adams)
     loss_g = loss_r = torch.zeros(())
     for step in range(cfg.steps):
         which = torch.from_numpy(rng.integers(0, k, cfg.batch))

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
+from .context import context_targets
 from .errors import GRCError, TrainingCancelled
 from .infer import GRCModel, unit_index
 from .nets import Layers
@@ -223,6 +224,37 @@ def reconstruction_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, An
                     "mean_pct": float(100 * err.mean() / diags[i]),
                     "max_pct": float(100 * err.max() / diags[i])})
     return out
+
+
+def stage_one(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
+              make_opt: OptFactory) -> tuple[np.ndarray, float, np.ndarray, BatchedMLP]:
+    """Fit and freeze the template models -> (centre, scale, relational inputs, templates)."""
+    centre, scale, norm_rows, rel_in = relational_data(ts)
+    report(0, {})
+    templates = fit_templates(ts, norm_rows, rel_in, cfg, report, make_opt)
+    for p in templates.parameters():
+        p.requires_grad_(False)
+    return centre, scale, rel_in, templates
+
+
+def stage_two_nets(ts: TemplateSet, cfg: TrainConfig, make_opt: OptFactory
+                   ) -> tuple[torch.Tensor, MLP, MLP, torch.Tensor, Optimiser]:
+    """(context targets, relational model, generative model, loss_R mask, optimiser)."""
+    k, _, _, c = ts.shape
+    targets = torch.tensor(context_targets(k, cfg.context_dims), dtype=DTYPE)
+    rel = MLP(cfg.sizes.relational_sizes(c, cfg.context_dims))
+    gen = MLP(cfg.sizes.generative_sizes(c, cfg.context_dims))
+    with torch.no_grad():
+        # The generative model, like the template models, maps a few order-1 inputs to a
+        # row: a steeper first layer reaches the target in fewer steps (docs/model.md).
+        first = gen.seq[0]
+        assert isinstance(first, torch.nn.Linear)
+        first.weight.mul_(cfg.generative_init_gain)
+        first.bias.mul_(cfg.generative_init_gain)
+    opt = make_opt([{"params": list(rel.parameters()), "lr": cfg.lr_r},
+                    {"params": list(gen.parameters()), "lr": cfg.lr_g}], cfg)
+    mask = torch.tensor([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, dtype=DTYPE)
+    return targets, rel, gen, mask, opt
 
 
 def finish(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, centre: np.ndarray,

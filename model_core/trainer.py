@@ -25,13 +25,13 @@ import torch
 
 from . import literal
 from .config import TrainConfig
-from .context import context_targets, resolve_dims
+from .context import resolve_dims
 from .errors import GRCError
 from .infer import GRCModel
 from .templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model,
-                         criterion, finish, fit_templates, flat_adam, lr_factor,
-                         reconstruction_errors, relational_data)
+                         criterion, finish, flat_adam, lr_factor, reconstruction_errors,
+                         stage_one, stage_two_nets)
 
 __all__ = ["train", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 
@@ -89,27 +89,9 @@ def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
 
 
 def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
-    k, _, _, c = ts.shape
-    centre, scale, norm_rows, rel_in = relational_data(ts)
-    report(0, {})
-    templates = fit_templates(ts, norm_rows, rel_in, cfg, report, flat_adam)
-    for p in templates.parameters():
-        p.requires_grad_(False)
-
+    centre, scale, rel_in, templates = stage_one(ts, cfg, report, flat_adam)
     rng = np.random.default_rng(seed)
-    targets = torch.tensor(context_targets(k, cfg.context_dims), dtype=DTYPE)
-    rel = MLP(cfg.sizes.relational_sizes(c, cfg.context_dims))
-    gen = MLP(cfg.sizes.generative_sizes(c, cfg.context_dims))
-    with torch.no_grad():
-        # The generative model, like the template models, maps a few order-1 inputs to a
-        # row: a steeper first layer reaches the target in fewer steps (docs/model.md).
-        first = gen.seq[0]
-        assert isinstance(first, torch.nn.Linear)
-        first.weight.mul_(cfg.generative_init_gain)
-        first.bias.mul_(cfg.generative_init_gain)
-    opt = flat_adam([{"params": list(rel.parameters()), "lr": cfg.lr_r},
-                     {"params": list(gen.parameters()), "lr": cfg.lr_g}], cfg)
-    mask = torch.tensor([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, dtype=DTYPE)
+    targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, flat_adam)
     pool = _Pool(templates, targets, rel_in, rng, cfg)
 
     def good() -> bool:
