@@ -28,7 +28,7 @@ class TrainConfig:
     lr_r: float = 2e-2
     lr_g: float = 2e-2
     generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
-    batch: int = 128
+    batch: int = 64
     context_filter: float = 0.05     # the seed's rFilter weight on the context output
     lr_decay: bool = True            # cosine decay to 1% of the rates
     pool: int = 8192                 # template-model samples drawn per template up front
