@@ -158,3 +158,18 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
         addon_utils.enable(PACKAGE, default_set=True)
     for f, a, b in zip(frames, live, without):
         assert np.abs(a - b).mean() < 2e-3, f"frame {f}: {np.abs(a - b).mean()}"
+
+
+def test_keyed_rows_rebuild_the_grid_and_bake_refuses_them(grc):
+    scene, root, petals = _flower(grc, petals=2)
+    p = petals[0]
+    for f, rows in ((1, 9), (5, 17)):
+        p.grc.rows = rows
+        p.keyframe_insert("grc.rows", frame=f)
+    scene.frame_set(1)
+    assert len(p.data.vertices) == 9 * p.grc.cols
+    scene.frame_set(5)
+    assert len(p.data.vertices) == 17 * p.grc.cols
+    np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
+    with pytest.raises(grc.model_core.GRCError, match="fixed Rows"):
+        grc.api.bake_petals(scene, [p], 1, 5)
