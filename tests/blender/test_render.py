@@ -179,3 +179,30 @@ def test_handlers_are_registered_for_render_end(grc):
     names = {h.__name__ for h in bpy.app.handlers.render_complete
              if getattr(h, "__module__", "").startswith(PACKAGE)}
     assert "on_render_end" in names
+
+
+def test_collection_instances_show_the_frames_shape(grc):
+    """A collection holding a keyed petal, instanced elsewhere in the scene: every instance
+    the depsgraph produces carries the petal's shape of that frame."""
+    scene, petal = _keyed_petal()
+    petal.grc.subsurf_levels = 0          # compare the cage itself
+    coll = bpy.data.collections.new("Petal Set")
+    coll.objects.link(petal)
+    inst = bpy.data.objects.new("Petal Set Instance", None)
+    inst.instance_type = 'COLLECTION'
+    inst.instance_collection = coll
+    inst.location = (3.0, 0.0, 0.0)
+    scene.collection.objects.link(inst)
+    for f in (FRAMES[0], FRAMES[-1]):
+        scene.frame_set(f)
+        dg = bpy.context.evaluated_depsgraph_get()
+        want = _expected(grc, scene, petal, f)
+        found = 0
+        for oi in dg.object_instances:
+            if oi.is_instance and oi.object.original == petal:
+                me = oi.object.data
+                co = np.empty(len(me.vertices) * 3, np.float32)
+                me.vertices.foreach_get("co", co)
+                np.testing.assert_allclose(co.reshape(-1, 3), want, atol=1e-4)
+                found += 1
+        assert found == 1, f"frame {f}: {found} instances"
