@@ -1,8 +1,9 @@
 """A field of flowers in real bpy (issue 13): the frame cost of 1 flower of 100 petals and
-of 10 flowers x 100 petals (1,000 petal objects), every flower's Bloom and Context keyed,
-beside the same numbers of native shape-key petals (Blender's own per-object cost).
+of 10 flowers x 100 petals, every flower's Bloom and Context keyed, beside the same numbers
+of native shape-key petal objects (Blender's own per-object cost). By default the flowers
+use Merge Petals (one mesh a flower); --separate times one object a petal.
 
-    .venv/bin/python bench/field.py [--frames 60] [--flowers 10] [--petals 100] [--json]
+    .venv/bin/python bench/field.py [--frames 60] [--flowers 10] [--petals 100] [--separate] [--json]
 
 Each scene is timed on its own (frame_set over --frames frames, twice), the GRC and native
 scenes of one size interleaved frame by frame. Prints the median frame, the per-petal cost,
@@ -27,10 +28,10 @@ import numpy as np  # noqa: E402
 PACKAGE = live.PACKAGE
 
 
-def grc_field(scene, api, flowers: int, petals: int, frames: int, rng) -> None:
+def grc_field(scene, api, flowers: int, petals: int, frames: int, rng, merge: bool) -> None:
     for k in range(flowers):
-        root, _made = api.add_flower(scene, layout=api.FlowerLayout(petals=petals, seed=k),
-                                     location=(2.0 * k, 0.0, 0.0))
+        layout = api.FlowerLayout(petals=petals, seed=k, merge=merge)
+        root, _made = api.add_flower(scene, layout=layout, location=(2.0 * k, 0.0, 0.0))
         for f in np.linspace(1, frames, 4).astype(int):
             root.grc.bloom, root.grc.context = float(rng.random()), float(rng.random())
             root.keyframe_insert("grc.bloom", frame=int(f))
@@ -59,6 +60,8 @@ def main(argv=None) -> int:
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--flowers", type=int, default=10)
     ap.add_argument("--petals", type=int, default=100)
+    ap.add_argument("--separate", action="store_true",
+                    help="petals as separate objects (default: Merge Petals, one mesh a flower)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -75,7 +78,8 @@ def main(argv=None) -> int:
         grc.grc.model_data = bpy.context.scene.grc.model_data   # the same model
         native = live.new_scene(f"native {n}", args.frames)
         t0 = time.perf_counter()
-        grc_field(grc, api, flowers, args.petals, args.frames, np.random.default_rng(1))
+        grc_field(grc, api, flowers, args.petals, args.frames, np.random.default_rng(1),
+                  merge=not args.separate)
         native_field(native, model, flowers, args.petals, args.frames, np.random.default_rng(1))
         build_s = time.perf_counter() - t0
         live.ensure_depsgraph(grc)
@@ -99,7 +103,8 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(res))
         return 0
-    print(f"field: flowers of {args.petals} petals (7x{live.ROWS}, Subdivision 1), each "
+    kind = "separate petal objects" if args.separate else "Merge Petals (one mesh a flower)"
+    print(f"field: flowers of {args.petals} petals (7x{live.ROWS}, Subdivision 1), {kind}, each "
           f"flower's Bloom and Context keyed; {args.frames} frames x 2 rounds, interleaved")
     print(f"  {'':34} {'GRC':>10} {'native shape keys':>18}")
     for n in (small, big):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from .bake import bake as bake_petal
 from .bake import bake_petals
 from .flower import FlowerLayout, add_flower, flower_petals
+from .flower_mesh import merged_object as merged_flower_object
 from .capture import capture_templates, move_template
 from .example import add_example as add_example_templates
 from .petal_objects import add_petal, reset_petals
@@ -29,4 +30,4 @@ from .training import start as start_training
 __all__ = ["add_example_templates", "capture_templates", "move_template", "prepare", "new_job",
            "train", "start_training", "follow_training", "land", "cancel_training",
            "add_petal", "reset_petals", "bake_petal", "bake_petals", "FlowerLayout", "add_flower",
-           "flower_petals"]
+           "flower_petals", "merged_flower_object"]

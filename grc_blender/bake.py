@@ -11,7 +11,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import anim, mesh_grid, store
+from . import anim, flower_mesh, mesh_grid, store
 from .access import mesh_settings
 from .petal_objects import SUBSURF_NAME
 from ..model_core import GRCError
@@ -63,6 +63,9 @@ def _petals_of(objects) -> list:
     for obj in objects:
         if obj.type == 'MESH' and obj.grc.is_petal:
             out[obj.as_pointer()] = obj
+        elif obj.grc.is_flower and obj.grc.merge_petals and flower_mesh.merged_object(obj):
+            merged = flower_mesh.merged_object(obj)
+            out[merged.as_pointer()] = merged
         elif obj.grc.is_flower:
             for child in obj.children:
                 if child.type == 'MESH' and child.grc.is_petal:

@@ -15,9 +15,9 @@ import numpy as np
 from mathutils import Euler, Matrix, Vector
 
 from ..model_core import GRCError
-from . import petals, store
-from .access import object_settings
-from .petal_objects import add_petal
+from . import flower_mesh, petals, store
+from .access import mesh_settings, object_settings
+from .petal_objects import SUBSURF_NAME, add_petal, petal_material
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 
@@ -40,6 +40,7 @@ class FlowerLayout:
     scale_jitter: float = 0.08
     rotation_jitter: float = math.radians(6)
     rows: int = 25
+    merge: bool = False             # all petals in one mesh (Merge Petals): fields of flowers
 
     def validate(self) -> None:
         if not 1 <= self.petals <= 1000:
@@ -105,6 +106,7 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     rng = np.random.default_rng(layout.seed)
     align = growth_rotation(model)
     made = []
+    g.merge_petals = False
     for azimuth, tilt, scale, ring in placements(layout):
         petal, _msg = add_petal(scene, coll, context_value=0.0, time=0.0, rows=layout.rows,
                                 location=(0.0, 0.0, 0.0))
@@ -122,9 +124,43 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
         petal.matrix_basis = rot.to_4x4() @ Matrix.Diagonal((s, s, s, 1.0))
         made.append(petal)
     petals.regenerate(scene, made)
+    g.merge_petals = layout.merge       # its update merges the petals into one mesh
     return root, made
 
 
 def flower_petals(root) -> list:
     """The petals of a flower root (its child petal objects)."""
     return [c for c in root.children if c.type == 'MESH' and object_settings(c).is_petal]
+
+
+def set_merged(scene, root, on: bool) -> None:
+    """Merge Petals on: one mesh object under the root receives every petal, and the petal
+    objects are hidden (they keep each petal's settings). Off: the reverse."""
+    members = flower_petals(root)
+    obj = flower_mesh.merged_object(root)
+    if on and obj is None:
+        mesh = bpy.data.meshes.new(root.name + " Petals")
+        mesh_settings(mesh).generated = True
+        mesh.materials.append(petal_material())
+        obj = bpy.data.objects.new(root.name + " Petals", mesh)
+        for coll in root.users_collection:
+            coll.objects.link(obj)
+        obj.parent = root
+        g = object_settings(obj)
+        g.is_flower_mesh = True
+        g.model_key = scene.grc.model_key
+        levels = object_settings(members[0]).subsurf_levels if members else 1
+        if levels:
+            mod = obj.modifiers.new(SUBSURF_NAME, 'SUBSURF')
+            if isinstance(mod, bpy.types.SubsurfModifier):
+                mod.levels = mod.render_levels = levels
+    elif not on and obj is not None:
+        mesh = obj.data
+        bpy.data.objects.remove(obj)
+        if mesh.users == 0:
+            bpy.data.meshes.remove(mesh)
+    for p in members:
+        p.hide_viewport = on        # off the depsgraph: the merged mesh shows them
+        p.hide_render = on
+    petals.forget_scene(scene)
+    petals.regenerate(scene, members)

@@ -15,9 +15,11 @@ from .petal_columns import CONTEXT, DELAY, TIME
 
 
 def apply(values: np.ndarray, parents: list, evaluated: Callable, depsgraph,
-          fields: tuple[str, ...]) -> set[int]:
+          fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
     """Petals parented to a flower root take their time from its Bloom (after their own
-    delay, clamped to 0..1) and add its Context to theirs, in place. Returns the roots."""
+    delay, clamped to 0..1) and add its Context to theirs, in place. Returns the roots
+    found and, per petal, the index of its root among them (-1: not in a flower)."""
+    root_of = np.full(len(parents), -1, dtype=np.int64)
     at: dict[int, int] = {}
     rows: list[int] = []
     index: list[int] = []
@@ -37,7 +39,7 @@ def apply(values: np.ndarray, parents: list, evaluated: Callable, depsgraph,
             rows.append(i)
             index.append(j)
     if not found:
-        return set()
+        return found, root_of
     ev = evaluated(found, depsgraph)
     root = np.array([(g.bloom, *(getattr(g, f) for f in fields)) for g in (r.grc for r in ev)],
                     dtype=np.float64)[index]
@@ -45,4 +47,5 @@ def apply(values: np.ndarray, parents: list, evaluated: Callable, depsgraph,
     delay = values[sel, DELAY]
     values[sel, TIME] = np.clip((root[:, 0] - delay) / (1.0 - delay), 0.0, 1.0)
     values[sel, CONTEXT:] += root[:, 1:]
-    return {r.as_pointer() for r in found}
+    root_of[sel] = index
+    return found, root_of

@@ -188,11 +188,18 @@ def grid_faces(rows: int, cols: int) -> np.ndarray:
 
 def build_grid_mesh(mesh, grid: np.ndarray) -> None:
     """Replace `mesh`'s geometry with a quad grid from (R, C, 3) coordinates."""
-    rows, cols, _ = grid.shape
-    faces = grid_faces(rows, cols)
+    build_grids_mesh(mesh, np.asarray(grid)[None])
+
+
+def build_grids_mesh(mesh, grids: np.ndarray) -> None:
+    """Replace `mesh`'s geometry with P quad grids from (P, R, C, 3) coordinates, grid p's
+    vertices after grid p - 1's (a merged flower is P petal grids in one mesh)."""
+    n, rows, cols, _ = grids.shape
+    one = grid_faces(rows, cols)
+    faces = (one[None] + (rows * cols) * np.arange(n)[:, None, None]).reshape(-1, 4)
     mesh.clear_geometry()
-    mesh.vertices.add(rows * cols)
-    mesh.vertices.foreach_set("co", np.ascontiguousarray(grid, dtype=np.float32).ravel())
+    mesh.vertices.add(n * rows * cols)
+    mesh.vertices.foreach_set("co", np.ascontiguousarray(grids, dtype=np.float32).ravel())
     mesh.loops.add(faces.size)
     mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
     mesh.polygons.add(len(faces))
@@ -200,9 +207,9 @@ def build_grid_mesh(mesh, grid: np.ndarray) -> None:
     mesh.polygons.foreach_set("loop_total", np.full(len(faces), 4, dtype=np.int32))
     mesh.update(calc_edges=True)
     mesh.validate(verbose=False)
-    # UVs: u across the petal (columns), v from base (row 0) to tip
+    # UVs: u across each petal (columns), v from base (row 0) to tip
     uv = mesh.uv_layers.get("UVMap") or mesh.uv_layers.new(name="UVMap")
-    r, c = np.divmod(faces.ravel(), cols)
+    r, c = np.divmod(faces.ravel() % (rows * cols), cols)
     st = np.stack([c / max(cols - 1, 1), r / max(rows - 1, 1)], axis=1).astype(np.float32)
     uv.data.foreach_set("uv", st.ravel())
 

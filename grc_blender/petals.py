@@ -24,7 +24,7 @@ import bpy
 import numpy as np
 
 from ..model_core import GRCError
-from . import flower_rule, mesh_grid, ownership, store
+from . import flower_mesh, flower_rule, mesh_grid, ownership, store
 from .petal_columns import CONTEXT, COLS, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 from .access import mesh_settings
 
@@ -42,6 +42,9 @@ _pending: set[int] = set()
 # new epoch, which makes every verdict stale
 _verdicts: dict[int, tuple[tuple, int, str]] = {}
 _epoch = [0]
+# root pointer -> (epoch, its merged object); merged object pointer -> ((pointer, epoch,
+# petals), (P, 4, 4) petal transforms): both read again after a depsgraph update
+_placements: dict[int, tuple] = {}
 
 # Per-petal values, read in one C call per petal (column order: petal_columns.py).
 _getters: dict[tuple[str, ...], attrgetter] = {}
@@ -91,6 +94,7 @@ def drop_caches() -> None:
     _written.clear()
     _pending.clear()
     _verdicts.clear()
+    _placements.clear()
     last_error.clear()
     _printed.clear()
 
@@ -178,7 +182,10 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     key = scene.grc.model_key
     notes: list[str] = []
     per_object = list(map(_DATA_MODE_PARENT, objects))
-    roots = flower_rule.apply(values, [p[2] for p in per_object], _evaluated, depsgraph, fields)
+    roots, root_of = flower_rule.apply(values, [p[2] for p in per_object], _evaluated,
+                                       depsgraph, fields)
+    merged = {j: obj for j, r in enumerate(roots) if r.grc.merge_petals
+              and (obj := _merged_object(r)) is not None}
     meshes = [p[0] for p in per_object]
     ptrs = [m.as_pointer() for m in meshes]
     if not rendering and len(set(ptrs)) < len(ptrs):
@@ -190,7 +197,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     # Which petals changed since their meshes were last written (the frame path's cache).
     entry = _scenes.get(scene.as_pointer())
     if entry is not None and entry.objects is objects:
-        entry.roots = roots
+        entry.roots = {r.as_pointer() for r in roots}
     if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != key
                               or len(entry.last) != len(entry.objects)):
         entry.last = np.full((len(entry.objects), values.shape[1]), np.nan)
@@ -204,8 +211,12 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         if entry is not None and rows_in_entry is None:   # explicit objects: their rows
             rows_in_entry = np.array([entry.pointers.get(o.as_pointer(), -1) for o in objects])
     keep = np.zeros(len(objects), dtype=bool)
+    in_merged = np.isin(root_of, list(merged)) if merged else np.zeros(len(objects), bool)
+    for j in merged:                 # a merged flower is written whole if any petal changed
+        of = root_of == j
+        keep[of] = changed[of].any()
     for i, (obj, mesh, ptr) in enumerate(zip(objects, meshes, ptrs)):
-        if per_object[i][1] == 'EDIT':  # edit mode owns the mesh; a write would be lost
+        if in_merged[i] or per_object[i][1] == 'EDIT':  # edit mode owns the mesh
             continue
         # The full ownership test runs again after any depsgraph update (edits, links,
         # joins, modifiers); between them, as in playback, only this cheap signature.
@@ -225,6 +236,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         elif changed[i]:
             keep[i] = sharing[ptr] == 1 or ptr not in ptrs[:i]   # shared in a render: once
     rows = values[:, ROWS].astype(np.int64)
+    generated: dict[int, np.ndarray] = {}
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = values[idx]
@@ -237,6 +249,9 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         buf = _buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
         for j, i in enumerate(idx.tolist()):
+            if in_merged[i]:
+                generated[i] = buf[j]
+                continue
             mesh = meshes[i]
             if not mesh_grid.write_coords(mesh, buf[j]):
                 mesh_grid.build_grid_mesh(mesh, buf[j])
@@ -248,11 +263,51 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         if not rendering:
             for i in idx[sel[:, COLS] == 0.0].tolist():   # first generation: remember the grid
                 objects[i].grc.cols = model.n_cols
+    for j, obj in merged.items():
+        notes += _write_merged(obj, objects, np.flatnonzero(root_of == j), generated, key,
+                               model.n_cols)
     unique = list(dict.fromkeys(notes))
     msg = "; ".join(unique[:3]) + (f"; ... and {len(unique) - 3} more (select a petal to see "
                                    f"its own)" if len(unique) > 3 else "")
     _report(name, msg)
     return msg
+
+
+def _merged_object(root):
+    """The root's merged mesh object, looked up again after a depsgraph update (the lookup
+    walks every object in the file)."""
+    got = _placements.get(root.as_pointer())
+    if got is None or got[0] != _epoch[0]:
+        got = _placements[root.as_pointer()] = (_epoch[0], flower_mesh.merged_object(root))
+    return got[1]
+
+
+def _matrices(obj, members: list) -> np.ndarray:
+    """The petals' transforms in their root's space, read again after a depsgraph update."""
+    key = (obj.as_pointer(), _epoch[0], len(members))
+    got = _placements.get(obj.as_pointer())
+    if got is None or got[0] != key:
+        got = _placements[obj.as_pointer()] = (key, flower_mesh.petal_matrices(members))
+    return got[1]
+
+
+def _write_merged(obj, objects: list, idx: np.ndarray, generated: dict, key: str,
+                  cols: int) -> list[str]:
+    """Write a merged flower's petals (all generated this time, or none) into its mesh."""
+    if not len(idx) or int(idx[0]) not in generated:
+        return []
+    grids = [generated[i] for i in idx.tolist() if i in generated]
+    if len(grids) != len(idx) or len({g.shape for g in grids}) != 1:
+        return [f"merged flower '{obj.name}': every petal needs the same Rows"]
+    rows = grids[0].shape[0]
+    why = flower_mesh.refusal(obj, len(grids), rows, cols)
+    if why:
+        return [why]
+    coords = flower_mesh.write(obj, np.stack(grids), _matrices(obj, [objects[i] for i in idx]))
+    ptr = obj.data.as_pointer()
+    _written[ptr] = (key, zlib.crc32(coords))
+    _pending.add(ptr)
+    return []
 
 
 def regenerate(scene, objects=None) -> str:
@@ -307,7 +362,9 @@ def on_depsgraph_update(scene, depsgraph) -> None:
         _pending.clear()
         if ptrs:
             key = scene.grc.model_key
-            for obj in scene_petals(scene):
+            for obj in scene.objects:
+                if obj.type != 'MESH' or not (obj.grc.is_petal or obj.grc.is_flower_mesh):
+                    continue
                 mesh = obj.data
                 if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
                         and not obj.grc.hand_edited and _edited(obj, mesh, key):

@@ -16,7 +16,7 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from . import petal_objects, petals, store
+from . import flower, petal_objects, petals, store
 from .training import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
@@ -43,6 +43,12 @@ def _regenerate_petal(self, context):
     scene = _scene_of(obj, context)
     if scene is not None and targets:
         petals.regenerate(scene, targets)
+
+
+def _update_merge(self, context):
+    scene = _scene_of(self.id_data, context)
+    if scene is not None and self.is_flower:
+        flower.set_merged(scene, self.id_data, self.merge_petals)
 
 
 def _update_subsurf(self, context):
@@ -170,6 +176,12 @@ class GRCObjectSettings(PropertyGroup):
         name="Bloom", default=1.0, min=0.0, max=1.0, update=_regenerate_petal,
         description="How far the flower has opened: drives every petal's time (0 closed bud, "
                     "1 open), each petal starting after its own delay")
+    merge_petals: BoolProperty(
+        name="Merge Petals", default=False, update=_update_merge,
+        description="Write all petals of this flower into one mesh: much faster for fields "
+                    "of flowers. The petal objects stay, hidden, holding each petal's settings")
+    is_flower_mesh: BoolProperty(name="GRC Merged Flower", default=False, options={'HIDDEN'},
+                                 description="This object holds a merged flower's petals")
     delay: FloatProperty(
         name="Delay", default=0.0, min=0.0, max=0.95, update=_regenerate_petal,
         description="When this petal starts opening, as a fraction of its flower's Bloom")

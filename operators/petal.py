@@ -175,6 +175,9 @@ class GRC_OT_add_flower(bpy.types.Operator):
                                    description="Inner petals open this much later (of Bloom)")
     scale_jitter: bpy.props.FloatProperty(name="Scale Variation", default=0.08, min=0.0,
                                           max=0.9, description="+- on each petal's size")
+    merge: bpy.props.BoolProperty(name="Merge Petals", default=False,
+                                  description="All petals in one mesh: much faster for fields "
+                                              "of flowers")
     rotation_jitter: bpy.props.FloatProperty(name="Rotation Variation", default=0.1047,
                                              min=0.0, max=1.0, subtype='ANGLE',
                                              description="+- on each petal's turn")
@@ -189,7 +192,8 @@ class GRC_OT_add_flower(bpy.types.Operator):
             tilt=self.tilt, tilt_step=self.tilt_step, scale_step=self.scale_step,
             context=self.context_value, bloom=self.bloom, seed=self.seed,
             context_jitter=self.context_jitter, delay=self.delay,
-            scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter)
+            scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter,
+            merge=self.merge)
         try:
             root, made = api.add_flower(context.scene, context.collection, layout)
         except GRCError as exc:

@@ -37,6 +37,7 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         col.use_property_split = True
         col.label(text=f"{root.name}: {len(flower_petals(root))} petals", icon='OUTLINER_OB_EMPTY')
         col.prop(g, "bloom", slider=True)
+        col.prop(g, "merge_petals")
         if store.has_model(context.scene):
             for f in slider_fields(context.scene.grc.model_context_dims):
                 col.prop(g, f)

@@ -163,3 +163,33 @@ def test_keyed_rows_rebuild_the_grid_and_bake_refuses_them(grc):
     np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
     with pytest.raises(grc.model_core.GRCError, match="fixed Rows"):
         grc.api.bake_petals(scene, [p], 1, 5)
+
+
+def _world(obj) -> np.ndarray:
+    m = np.array(obj.matrix_world)
+    return coords_of(obj) @ m[:3, :3].T + m[:3, 3]
+
+
+def test_merged_flower_holds_every_petal_where_it_stood(grc):
+    scene, root, petals = _flower(grc, petals=7, per_whorl=4)
+    for f, bloom in ((1, 0.2), (9, 0.9)):
+        root.grc.bloom = bloom
+        root.keyframe_insert("grc.bloom", frame=f)
+    scene.frame_set(5)
+    bpy.context.view_layer.update()
+    separate = np.concatenate([_world(p) for p in petals])
+    root.grc.merge_petals = True
+    merged = grc.api.merged_flower_object(root)
+    assert merged is not None and merged.parent == root
+    assert all(p.hide_viewport and p.hide_render for p in petals)
+    bpy.context.view_layer.update()
+    np.testing.assert_allclose(_world(merged), separate, atol=1e-4)
+    scene.frame_set(8)                                       # still follows Bloom
+    want = np.concatenate([
+        (_expected(grc, scene, root, p) @ np.array(p.matrix_basis)[:3, :3].T
+         + np.array(p.matrix_basis)[:3, 3]) for p in petals])
+    np.testing.assert_allclose(coords_of(merged), want, atol=1e-4)
+    assert len(merged.data.polygons) == 7 * (petals[0].grc.rows - 1) * (petals[0].grc.cols - 1)
+    root.grc.merge_petals = False                           # back to separate petals
+    assert grc.api.merged_flower_object(root) is None
+    assert not any(p.hide_viewport or p.hide_render for p in petals)
