@@ -16,6 +16,34 @@ from . import mesh_grid
 from .access import mesh_settings, object_settings
 
 
+# root pointer -> (epoch, its merged object); merged object pointer -> ((epoch, petals),
+# (P, 4, 4) petal transforms): both read again after a depsgraph update (a new epoch)
+_cache: dict[int, tuple] = {}
+
+
+def drop_caches() -> None:
+    _cache.clear()
+
+
+def cached_merged_object(root, epoch: int) -> Any:
+    """merged_object(root), looked up again only in a new epoch (the lookup walks every
+    object in the file)."""
+    got = _cache.get(root.as_pointer())
+    if got is None or got[0] != epoch:
+        got = _cache[root.as_pointer()] = (epoch, merged_object(root))
+    return got[1]
+
+
+def cached_matrices(obj, petals: list, epoch: int) -> np.ndarray:
+    """petal_matrices(petals), read again only in a new epoch: in a merged flower, animate
+    the root, not the petals' own transforms."""
+    key = (epoch, len(petals))
+    got = _cache.get(obj.as_pointer())
+    if got is None or got[0] != key:
+        got = _cache[obj.as_pointer()] = (key, petal_matrices(petals))
+    return got[1]
+
+
 def merged_object(root) -> Any:
     """The root's merged petal-mesh object (None if the flower is not merged)."""
     for child in root.children:

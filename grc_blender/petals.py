@@ -42,9 +42,6 @@ _pending: set[int] = set()
 # new epoch, which makes every verdict stale
 _verdicts: dict[int, tuple[tuple, int, str]] = {}
 _epoch = [0]
-# root pointer -> (epoch, its merged object); merged object pointer -> ((pointer, epoch,
-# petals), (P, 4, 4) petal transforms): both read again after a depsgraph update
-_placements: dict[int, tuple] = {}
 
 # Per-petal values, read in one C call per petal (column order: petal_columns.py).
 _getters: dict[tuple[str, ...], attrgetter] = {}
@@ -94,7 +91,7 @@ def drop_caches() -> None:
     _written.clear()
     _pending.clear()
     _verdicts.clear()
-    _placements.clear()
+    flower_mesh.drop_caches()
     last_error.clear()
     _printed.clear()
 
@@ -185,7 +182,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     roots, root_of = flower_rule.apply(values, [p[2] for p in per_object], _evaluated,
                                        depsgraph, fields)
     merged = {j: obj for j, r in enumerate(roots) if r.grc.merge_petals
-              and (obj := _merged_object(r)) is not None}
+              and (obj := flower_mesh.cached_merged_object(r, _epoch[0])) is not None}
     meshes = [p[0] for p in per_object]
     ptrs = [m.as_pointer() for m in meshes]
     if not rendering and len(set(ptrs)) < len(ptrs):
@@ -273,24 +270,6 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     return msg
 
 
-def _merged_object(root):
-    """The root's merged mesh object, looked up again after a depsgraph update (the lookup
-    walks every object in the file)."""
-    got = _placements.get(root.as_pointer())
-    if got is None or got[0] != _epoch[0]:
-        got = _placements[root.as_pointer()] = (_epoch[0], flower_mesh.merged_object(root))
-    return got[1]
-
-
-def _matrices(obj, members: list) -> np.ndarray:
-    """The petals' transforms in their root's space, read again after a depsgraph update."""
-    key = (obj.as_pointer(), _epoch[0], len(members))
-    got = _placements.get(obj.as_pointer())
-    if got is None or got[0] != key:
-        got = _placements[obj.as_pointer()] = (key, flower_mesh.petal_matrices(members))
-    return got[1]
-
-
 def _write_merged(obj, objects: list, idx: np.ndarray, generated: dict, key: str,
                   cols: int) -> list[str]:
     """Write a merged flower's petals (all generated this time, or none) into its mesh."""
@@ -303,7 +282,8 @@ def _write_merged(obj, objects: list, idx: np.ndarray, generated: dict, key: str
     why = flower_mesh.refusal(obj, len(grids), rows, cols)
     if why:
         return [why]
-    coords = flower_mesh.write(obj, np.stack(grids), _matrices(obj, [objects[i] for i in idx]))
+    coords = flower_mesh.write(obj, np.stack(grids), flower_mesh.cached_matrices(
+        obj, [objects[i] for i in idx], _epoch[0]))
     ptr = obj.data.as_pointer()
     _written[ptr] = (key, zlib.crc32(coords))
     _pending.add(ptr)
