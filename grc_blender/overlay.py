@@ -1,0 +1,147 @@
+"""Viewport overlay: the base row, the tip row and the R x C size of selected templates, and a
+flag on templates edited since the last capture (Scene.grc.show_template_overlay).
+
+Two SpaceView3D draw handlers, added in register() and removed in unregister(): POST_VIEW
+draws the rows as lines, POST_PIXEL the labels. The geometry comes from
+overlay_geometry.template_marks (pure numpy); `template_marks_of(context)` gathers it
+without any GPU, so it is tested headless. Grid orders are cached by topology and
+positions, so a redraw of unchanged templates reads arrays and compares keys only.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import blf
+import bpy
+import gpu
+import numpy as np
+from bpy_extras.view3d_utils import location_3d_to_region_2d
+from gpu_extras.batch import batch_for_shader
+from mathutils import Vector
+
+from ..model_core import GRCError
+from . import fingerprint, mesh_grid
+from .access import object_settings, scene_settings
+from .overlay_geometry import SIZE_LABEL, TemplateMarks, template_marks
+
+BASE_COLOR = (0.2, 0.85, 0.3, 1.0)
+TIP_COLOR = (0.95, 0.45, 0.15, 1.0)
+STALE_COLOR = (1.0, 0.35, 0.3, 1.0)
+TEXT_COLOR = (1.0, 1.0, 1.0, 1.0)
+MAX_CACHED = 64
+
+_handles: list[tuple[object, str]] = []
+_orders: dict[tuple, np.ndarray | None] = {}     # (topology, positions) crc -> order / None
+_last: list[TemplateMarks] = []                  # marks of the current redraw (POST_VIEW)
+
+
+def _order(mesh, coords: np.ndarray) -> np.ndarray | None:
+    """The capture's grid order for these positions, or None for a non-grid (cached)."""
+    topo = mesh_grid.mesh_topology(mesh)
+    key = (topo.n_verts, zlib.crc32(topo.loop_verts.tobytes()),
+           zlib.crc32(topo.edges.tobytes()), zlib.crc32(coords.astype(np.float32).tobytes()))
+    if key not in _orders:
+        if len(_orders) >= MAX_CACHED:
+            _orders.clear()
+        try:
+            _orders[key] = mesh_grid.grid_order(topo, coords)
+        except GRCError:
+            _orders[key] = None
+    return _orders[key]
+
+
+def _shown_mesh(obj, depsgraph):
+    """The mesh whose grid is shown: the evaluated one when the stack keeps the vertex count
+    (shape keys, deformers, Edit Mode), else the object's own (a Subdivision modifier:
+    capture reads the cage)."""
+    ev = obj.evaluated_get(depsgraph)
+    if ev.data is not None and len(ev.data.vertices) == len(obj.data.vertices):
+        return ev.data
+    return obj.data
+
+
+def _is_stale(scene, obj) -> bool:
+    for entry in scene_settings(scene).templates:
+        if entry.obj == obj and entry.fingerprint:
+            return fingerprint.template_fingerprint(obj) != entry.fingerprint
+    return False
+
+
+def template_marks_of(context) -> list[TemplateMarks]:
+    """Marks of every selected grid mesh that is not a generated petal (world space)."""
+    scene = context.scene
+    if scene is None or not scene_settings(scene).show_template_overlay:
+        return []
+    depsgraph = context.evaluated_depsgraph_get()
+    out = []
+    for obj in context.selected_objects:
+        if obj.type != 'MESH' or object_settings(obj).is_petal:
+            continue
+        mesh = _shown_mesh(obj, depsgraph)
+        coords = mesh_grid.mesh_coords(mesh)
+        order = _order(mesh, coords)
+        if order is None:
+            continue
+        world = np.asarray(obj.evaluated_get(depsgraph).matrix_world)
+        grid = coords[order] @ world[:3, :3].T + world[:3, 3]
+        out.append(template_marks(grid, obj.name, _is_stale(scene, obj)))
+    return out
+
+
+def _draw_rows() -> None:
+    context = bpy.context
+    _last[:] = template_marks_of(context)
+    region = context.region
+    if not _last or region is None:
+        return
+    shader = gpu.shader.from_builtin('POLYLINE_UNIFORM_COLOR')
+    shader.uniform_float("viewportSize", (region.width, region.height))
+    shader.uniform_float("lineWidth", 4.0)
+    gpu.state.blend_set('ALPHA')
+    gpu.state.depth_test_set('NONE')   # marks show through the petal
+    for marks in _last:
+        for pts, color in ((marks.base, BASE_COLOR), (marks.tip, TIP_COLOR)):
+            batch = batch_for_shader(shader, 'LINE_STRIP', {"pos": pts.astype(np.float32).tolist()})
+            shader.uniform_float("color", color)
+            batch.draw(shader)
+    gpu.state.blend_set('NONE')
+
+
+def _draw_labels() -> None:
+    context = bpy.context
+    region, rv3d = context.region, context.region_data
+    if not _last or region is None or rv3d is None:
+        return
+    font = 0
+    blf.size(font, 13.0)
+    for marks in _last:
+        for i, (anchor, text) in enumerate(marks.labels):
+            p = location_3d_to_region_2d(region, rv3d, Vector(anchor.tolist()))
+            if p is None:
+                continue
+            color = STALE_COLOR if marks.stale and i == SIZE_LABEL else TEXT_COLOR
+            blf.color(font, *color)
+            blf.position(font, p.x - blf.dimensions(font, text)[0] / 2, p.y, 0)
+            blf.draw(font, text)
+
+
+def is_registered() -> bool:
+    return bool(_handles)
+
+
+def register() -> None:
+    if _handles:
+        return
+    space: Any = bpy.types.SpaceView3D
+    _handles.append((space.draw_handler_add(_draw_rows, (), 'WINDOW', 'POST_VIEW'), 'WINDOW'))
+    _handles.append((space.draw_handler_add(_draw_labels, (), 'WINDOW', 'POST_PIXEL'), 'WINDOW'))
+
+
+def unregister() -> None:
+    space: Any = bpy.types.SpaceView3D
+    while _handles:
+        handle, region = _handles.pop()
+        space.draw_handler_remove(handle, region)
+    _orders.clear()
+    _last.clear()
