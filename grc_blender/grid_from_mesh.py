@@ -14,6 +14,8 @@ source object and its mesh are only read.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 import numpy as np
 from mathutils import Matrix, Vector
@@ -87,16 +89,17 @@ def plane_grid(verts: np.ndarray, tris: np.ndarray, centre, axes, rows: int,
 
 def project(points: np.ndarray, verts: np.ndarray, tris: np.ndarray, normal) -> np.ndarray:
     """Each point moved onto the surface: ray from the normal's side, else nearest point."""
-    tree = BVHTree.FromPolygons([Vector(v) for v in verts], tris.tolist())
+    # The stubs type FromPolygons as returning None: Any keeps the calls checked at run time.
+    tree: Any = BVHTree.FromPolygons(verts.tolist(), tris.tolist())
     reach = 2.0 * float(np.ptp(verts, axis=0).max() + 1.0)
-    down = Vector(-np.asarray(normal))
+    down = Vector((-np.asarray(normal, dtype=np.float64)).tolist())
     out = np.empty_like(points)
     flat = points.reshape(-1, 3)
     res = out.reshape(-1, 3)
     for k, p in enumerate(flat):
-        hit = tree.ray_cast(Vector(p + reach * np.asarray(normal)), down, 2.0 * reach)[0]
+        hit = tree.ray_cast(Vector((p + reach * np.asarray(normal)).tolist()), down, 2.0 * reach)[0]
         if hit is None:
-            hit = tree.find_nearest(Vector(p))[0]
+            hit = tree.find_nearest(Vector(p.tolist()))[0]
         res[k] = tuple(hit) if hit is not None else p
     return out
 

@@ -102,6 +102,7 @@ def new_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
     opening = np.linspace(0.0, 1.0, times)
     opening = opening * opening * (3.0 - 2.0 * opening)   # slow start, slow end
     grids = np.stack([petal_grid(rows, cols, float(s)) for s in opening])
+    grids -= grids[:, :1].mean(axis=2, keepdims=True)      # every key's base row centred on 0
     name = free_name()
     mesh = bpy.data.meshes.new(name)
     mesh_grid.build_grid_mesh(mesh, grids[-1])
