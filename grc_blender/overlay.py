@@ -91,7 +91,10 @@ def template_marks_of(context) -> list[TemplateMarks]:
 
 def _draw_rows() -> None:
     context = bpy.context
-    _last[:] = template_marks_of(context)
+    try:
+        _last[:] = template_marks_of(context)
+    except (GRCError, ReferenceError, RuntimeError):
+        _last.clear()     # an object removed or a mesh mid-edit: draw nothing this time
     region = context.region
     if not _last or region is None:
         return

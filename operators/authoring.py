@@ -41,6 +41,16 @@ class GRC_OT_new_template(bpy.types.Operator):
     def poll(cls, context):
         return _object_mode(cls, "add a template", context)
 
+    def draw(self, context):
+        layout = self.layout
+        if layout is None:
+            return
+        layout.prop(self, "variant_of_active")
+        col = layout.column()
+        col.enabled = not self.variant_of_active    # a variant keeps the active template's grid
+        for name in ("rows", "cols", "times", "frame_step"):
+            col.prop(self, name)
+
     def execute(self, context):
         try:
             obj = api.new_template(context, self.rows, self.cols, self.times, self.frame_step,

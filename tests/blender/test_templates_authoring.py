@@ -166,16 +166,19 @@ def test_new_template_edit_variant_capture_train_reproduces_both(grc):
     _train_small(grc, scene)
     petal, _ = grc.api.add_petal(scene, context_value=0.0, rows=7)
     diag = float(np.linalg.norm(np.ptp(cap.coords.reshape(-1, 3), axis=0)))
+    worst = 0.0
     for k in range(2):
         petal.grc.context = float(k)
         for t, time in enumerate(cap.times):
             petal.grc.time = float(time)
             got = coords_of(petal).reshape(7, 7, 3)
             err = np.linalg.norm(got - cap.coords[k, t], axis=-1)
+            worst = max(worst, err.mean() / diag)
             assert err.mean() < 0.02 * diag, (k, t, err.mean() / diag)
             if t == len(cap.times) - 1:    # at the open time it is this template, not the other
                 other = np.linalg.norm(got - cap.coords[1 - k, t], axis=-1).mean()
-                assert err.mean() < 0.3 * other, (k, err.mean(), other)
+                assert err.mean() < 0.2 * other, (k, err.mean(), other)
+    print(f"authored templates: worst mean vertex error {100 * worst:.3f} % of the diagonal")
 
 
 # ---- capture from other objects' deformation -----------------------------------------------
