@@ -4,8 +4,9 @@ flag on templates edited since the last capture (Scene.grc.show_template_overlay
 Two SpaceView3D draw handlers, added in register() and removed in unregister(): POST_VIEW
 draws the rows as lines, POST_PIXEL the labels. The geometry comes from
 overlay_geometry.template_marks (pure numpy); `template_marks_of(context)` gathers it
-without any GPU, so it is tested headless. Grid orders are cached by topology and
-positions, so a redraw of unchanged templates reads arrays and compares keys only.
+without any GPU, so it is tested headless. Grid orders are cached by topology (read
+through the fast attribute paths), so a redraw reads a few arrays: about 0.2 ms per
+selected 32 x 32 template, 0.4 ms with the edited-since-capture check (measured).
 """
 from __future__ import annotations
 
@@ -32,22 +33,55 @@ TEXT_COLOR = (1.0, 1.0, 1.0, 1.0)
 MAX_CACHED = 64
 
 _handles: list[tuple[object, str]] = []
-_orders: dict[tuple, np.ndarray | None] = {}     # (topology, positions) crc -> order / None
+_orders: dict[tuple, np.ndarray | None] = {}     # topology key -> grid order / None
 _last: list[TemplateMarks] = []                  # marks of the current redraw (POST_VIEW)
 
 
+def _int_crc(mesh, name: str, width: int) -> int:
+    """CRC32 of an internal int attribute (.corner_vert, .edge_verts): the fast read path;
+    mesh_topology's loops/edges reads take ~1 ms on a 32 x 32 grid, these ~2 us."""
+    attr = mesh.attributes.get(name)
+    if attr is None:
+        return -1
+    buf = np.empty(len(attr.data) * width, dtype=np.int32)
+    attr.data.foreach_get("value", buf)
+    return zlib.crc32(buf.tobytes())
+
+
+def _coords(mesh) -> np.ndarray:
+    pos = mesh.attributes.get("position")
+    if pos is None:
+        return mesh_grid.mesh_coords(mesh)
+    co = np.empty(len(pos.data) * 3, dtype=np.float32)
+    pos.data.foreach_get("vector", co)
+    return co.reshape(-1, 3).astype(np.float64)
+
+
+def _base_still_nearest(order: np.ndarray, coords: np.ndarray) -> bool:
+    """Whether grid_order would still pick row 0 as the base: its rule (nearest mean
+    distance to the origin, ties to the lowest vertex index); the base side fixes the
+    whole order (columns follow the face winding)."""
+    sides = (order[0], order[:, -1], order[-1], order[:, 0])
+    keys = [(round(float(np.linalg.norm(coords[s], axis=1).mean()), 9), int(s.min()))
+            for s in sides]
+    return keys[0] == min(keys)
+
+
 def _order(mesh, coords: np.ndarray) -> np.ndarray | None:
-    """The capture's grid order for these positions, or None for a non-grid (cached)."""
-    topo = mesh_grid.mesh_topology(mesh)
-    key = (topo.n_verts, zlib.crc32(topo.loop_verts.tobytes()),
-           zlib.crc32(topo.edges.tobytes()), zlib.crc32(coords.astype(np.float32).tobytes()))
-    if key not in _orders:
-        if len(_orders) >= MAX_CACHED:
-            _orders.clear()
-        try:
-            _orders[key] = mesh_grid.grid_order(topo, coords)
-        except GRCError:
-            _orders[key] = None
+    """The capture's grid order for these positions, or None for a non-grid. Cached by
+    topology: while shapes change (sculpting, playback) only the base side is re-checked,
+    and the order is recomputed (about 10 ms for 32 x 32) only when that side changes."""
+    key = (len(mesh.vertices), len(mesh.edges), len(mesh.polygons),
+           _int_crc(mesh, ".corner_vert", 1), _int_crc(mesh, ".edge_verts", 2))
+    order = _orders.get(key)
+    if key in _orders and key[3] != -1 and (order is None or _base_still_nearest(order, coords)):
+        return order
+    if len(_orders) >= MAX_CACHED:
+        _orders.clear()
+    try:
+        _orders[key] = mesh_grid.grid_order(mesh_grid.mesh_topology(mesh), coords)
+    except GRCError:
+        _orders[key] = None
     return _orders[key]
 
 
@@ -79,7 +113,7 @@ def template_marks_of(context) -> list[TemplateMarks]:
         if obj.type != 'MESH' or object_settings(obj).is_petal:
             continue
         mesh = _shown_mesh(obj, depsgraph)
-        coords = mesh_grid.mesh_coords(mesh)
+        coords = _coords(mesh)
         order = _order(mesh, coords)
         if order is None:
             continue

@@ -263,6 +263,36 @@ def test_lattice_template_with_animated_points(grc):
     assert object_state(obj) == before and scene.frame_current == 1
 
 
+def test_pose_constraint_target_keyframes(grc):
+    """An IK target (an empty) animates a bone: the empty's keys are the capture frames."""
+    scene = bpy.context.scene
+    obj, rest = plain_grid(grc, "Petal", rows=5, cols=3, length=2.0)
+    arm_data = bpy.data.armatures.new("Rig")
+    rig = bpy.data.objects.new("Rig", arm_data)
+    scene.collection.objects.link(rig)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.mode_set(mode='EDIT')
+    bone = arm_data.edit_bones.new("Whole")
+    bone.head, bone.tail = (0, 0, 0), (2, 0, 0)
+    bpy.ops.object.mode_set(mode='OBJECT')
+    obj.vertex_groups.new(name="Whole").add(list(range(15)), 1.0, 'REPLACE')
+    obj.modifiers.new("Armature", 'ARMATURE').object = rig
+    target = bpy.data.objects.new("Aim", None)
+    scene.collection.objects.link(target)
+    con = rig.pose.bones["Whole"].constraints.new('DAMPED_TRACK')
+    con.target = target
+    for frame, z in ((2, 0.0), (7, 2.0), (12, 4.0)):
+        target.location = (4.0, 0.0, z)
+        target.keyframe_insert("location", frame=frame)
+    assert [o.name for o in grc.capture_frames.dependencies(obj)] == ["Aim", "Rig"]
+    cap = grc.api.capture_templates(bpy.context, [obj])
+    np.testing.assert_array_equal(cap.frames, [2, 7, 12])
+    # the petal turns to aim at the target: its tip rises with it
+    tip_z = cap.coords[0, :, -1, :, 2].mean(axis=1)
+    np.testing.assert_allclose(tip_z[0], 0.0, atol=1e-6)
+    assert 0.5 < tip_z[1] < tip_z[2]
+
+
 def test_hook_target_keyframes(grc):
     scene = bpy.context.scene
     obj, rest = plain_grid(grc, "Petal", rows=4, cols=3)
@@ -324,9 +354,43 @@ def test_skipped_modifier_named_in_report(grc, capfd):
     assert "4 x 4" in out
 
 
+def _nodes_modifier(obj, subdivide: bool):
+    """A Geometry Nodes modifier that subdivides the mesh or only moves it up by 0.25."""
+    tree = bpy.data.node_groups.new("GRC Test Nodes", 'GeometryNodeTree')
+    tree.interface.new_socket("Geometry", in_out='INPUT', socket_type='NodeSocketGeometry')
+    tree.interface.new_socket("Geometry", in_out='OUTPUT', socket_type='NodeSocketGeometry')
+    gin, gout = tree.nodes.new("NodeGroupInput"), tree.nodes.new("NodeGroupOutput")
+    if subdivide:
+        node = tree.nodes.new("GeometryNodeSubdivideMesh")
+    else:
+        node = tree.nodes.new("GeometryNodeSetPosition")
+        node.inputs["Offset"].default_value = (0.0, 0.0, 0.25)
+    tree.links.new(gin.outputs[0], node.inputs[0])
+    tree.links.new(node.outputs[0], gout.inputs[0])
+    mod = obj.modifiers.new("Nodes", 'NODES')
+    mod.node_group = tree
+    return mod
+
+
+@pytest.mark.parametrize("subdivide", [True, False])
+def test_geometry_nodes_judged_by_what_they_do(grc, subdivide):
+    obj = grc.api.new_template(bpy.context, rows=4, cols=3, times=2)
+    _nodes_modifier(obj, subdivide)
+    before = object_state(obj)
+    cap = grc.api.capture_templates(bpy.context, [obj])
+    assert cap.shape == (1, 2, 4, 3)
+    assert cap.skipped == ({"Template A": ["Nodes"]} if subdivide else {})
+    lift = 0.0 if subdivide else 0.25
+    for t, name in enumerate(kb.name for kb in obj.data.shape_keys.key_blocks[1:]):
+        want = key_grid(grc, obj, name) + (0.0, 0.0, lift)
+        np.testing.assert_allclose(cap.coords[0, t], want, atol=1e-6)
+    assert object_state(obj) == before
+
+
 def test_transform_only_animation_is_refused(grc):
     scene = bpy.context.scene
     obj, _ = plain_grid(grc, "Spinner")
+    obj.modifiers.new("Subdivision", 'SUBSURF')       # hidden during capture, restored on error
     for frame, z in ((1, 0.0), (9, 1.0)):
         obj.rotation_euler = (0, 0, z)
         obj.location = (0, 0, z)
