@@ -35,7 +35,7 @@ def petal_grid(rows: int, cols: int, opening: float) -> np.ndarray:
     angle = p["tilt"] + p["curl"] * m
     step = np.stack([np.cos(angle), np.sin(angle)], axis=1) * (p["length"] / (rows - 1))
     centre = np.vstack([[0.0, 0.0], np.cumsum(step[:-1], axis=0)])
-    half = p["width"] * (0.4 + 1.5 * np.sin(np.pi * (0.1 + 0.75 * m)) * (0.5 + 0.5 * m))
+    half = p["width"] * (0.3 + 1.4 * np.sin(np.pi * (0.08 + 0.84 * m)) * (0.55 + 0.45 * m))
     lift = p["cup"] * half[:, None] * u[None, :] ** 2
     x = centre[:, 0:1] - lift * np.sin(angle)[:, None]
     z = centre[:, 1:2] + lift * np.cos(angle)[:, None]
