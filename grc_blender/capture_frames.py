@@ -56,7 +56,8 @@ def direct_dependencies(obj) -> list:
     """Objects whose animation can change `obj`'s evaluated shape (one level)."""
     deps = []
     for mod in getattr(obj, "modifiers", ()):
-        deps += _object_pointers(mod) + _node_inputs(mod)
+        if mod.show_viewport:     # capture evaluates the viewport stack: hidden ones do nothing
+            deps += _object_pointers(mod) + _node_inputs(mod)
     for con in obj.constraints:
         deps += _object_pointers(con)
     pose = getattr(obj, "pose", None)

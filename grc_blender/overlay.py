@@ -102,12 +102,14 @@ def _is_stale(scene, obj) -> bool:
     return False
 
 
-def template_marks_of(context) -> list[TemplateMarks]:
-    """Marks of every selected grid mesh that is not a generated petal (world space)."""
+def template_marks_of(context, depsgraph=None) -> list[TemplateMarks]:
+    """Marks of every selected grid mesh that is not a generated petal (world space).
+    `depsgraph`: the one being drawn (default: the context's, evaluated first)."""
     scene = context.scene
     if scene is None or not scene_settings(scene).show_template_overlay:
         return []
-    depsgraph = context.evaluated_depsgraph_get()
+    if depsgraph is None:
+        depsgraph = context.evaluated_depsgraph_get()
     out = []
     for obj in context.selected_objects:
         if obj.type != 'MESH' or object_settings(obj).is_petal:
@@ -126,7 +128,10 @@ def template_marks_of(context) -> list[TemplateMarks]:
 def _draw_rows() -> None:
     context = bpy.context
     try:
-        _last[:] = template_marks_of(context)
+        # The view layer's depsgraph is already evaluated for this redraw: drawing must not
+        # trigger another evaluation (evaluated_depsgraph_get would ensure one).
+        layer = context.view_layer
+        _last[:] = template_marks_of(context, layer.depsgraph) if layer is not None else []
     except (GRCError, ReferenceError, RuntimeError):
         _last.clear()     # an object removed or a mesh mid-edit: draw nothing this time
     region = context.region

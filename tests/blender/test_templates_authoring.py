@@ -100,8 +100,8 @@ def test_new_template_operator_equals_api_and_menu(grc):
     np.testing.assert_array_equal(coords_of(a), coords_of(b))
     assert [k.name for k in a.data.shape_keys.key_blocks] == [k.name for k in b.data.shape_keys.key_blocks]
     # Add > Mesh lists GRC Template
-    ops = [getattr(fn, "__name__", "") for fn in bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()]
-    assert any(name == "menu_func" for name in ops)
+    drawn = bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()
+    assert any(getattr(fn, "__module__", "").endswith(".operators.authoring") for fn in drawn)
     assert bpy.ops.grc.new_template.get_rna_type().name == "GRC Template"
 
 
@@ -291,6 +291,40 @@ def test_pose_constraint_target_keyframes(grc):
     tip_z = cap.coords[0, :, -1, :, 2].mean(axis=1)
     np.testing.assert_allclose(tip_z[0], 0.0, atol=1e-6)
     assert 0.5 < tip_z[1] < tip_z[2]
+
+
+def test_dependencies_found_through_rna_drivers_and_parents(grc):
+    """Shrinkwrap target (and its parent), Simple Deform origin, a driver on a shape key, a
+    lattice's parent: each one's keyframes are capture frames; a hidden modifier's are not."""
+    scene = bpy.context.scene
+    obj = grc.api.new_template(bpy.context, rows=4, cols=3, times=2, frame_step=30)  # 1, 31
+
+    def thing(name, frame):
+        o = bpy.data.objects.new(name, None)
+        scene.collection.objects.link(o)
+        o.keyframe_insert("location", frame=frame)
+        return o
+    wrap_target, origin, driver_src, lat_parent = (thing(n, f) for n, f in
+                                                   (("Wall", 5), ("Pivot", 9), ("Knob", 13),
+                                                    ("Holder", 17)))
+    hidden = obj.modifiers.new("Off", 'HOOK')
+    hidden.object, hidden.show_viewport = thing("Unused", 23), False
+    sw = obj.modifiers.new("Wrap", 'SHRINKWRAP')
+    sw.target = bpy.data.objects.new("Wall Mesh", bpy.data.meshes.new("Wall Mesh"))
+    sw.target.parent = wrap_target
+    scene.collection.objects.link(sw.target)
+    obj.modifiers.new("Bend", 'SIMPLE_DEFORM').origin = origin
+    fc = obj.data.shape_keys.key_blocks[1].driver_add("slider_max")
+    var = fc.driver.variables.new()
+    var.targets[0].id = driver_src
+    lat = bpy.data.objects.new("Cage", bpy.data.lattices.new("Cage"))
+    scene.collection.objects.link(lat)
+    lat.parent = lat_parent
+    obj.modifiers.new("Lattice", 'LATTICE').object = lat
+    names = [o.name for o in grc.capture_frames.dependencies(obj)]
+    assert names == sorted(["Wall Mesh", "Wall", "Pivot", "Knob", "Cage", "Holder"])
+    frames, _ = grc.capture_frames.keyframes_with_dependencies(obj)
+    np.testing.assert_array_equal(frames, [1, 5, 9, 13, 17, 31])
 
 
 def test_hook_target_keyframes(grc):
@@ -547,6 +581,9 @@ def test_overlay_handlers_register_and_marks_follow_selection(grc):
     scene.frame_set(1)
     marks = ov.template_marks_of(bpy.context)
     assert len(marks) == 1
+    # the draw callback's path: the view layer's depsgraph, already evaluated
+    drawn = ov.template_marks_of(bpy.context, bpy.context.view_layer.depsgraph)
+    np.testing.assert_array_equal(drawn[0].base, marks[0].base)
     order = order_of(grc, obj)
     ev = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
     shown = grc.mesh_grid.mesh_coords(ev.data)[order] + (1.0, 2.0, 0.0)
