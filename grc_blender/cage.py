@@ -39,7 +39,7 @@ def hidden(modifiers):
     saved = [(m, m.show_viewport) for m in modifiers]
     try:
         for m, _ in saved:
-            m.show_viewport = False
+            m.show_viewport = False    # allowed on linked objects too (tested)
         yield
     finally:
         for m, value in saved:

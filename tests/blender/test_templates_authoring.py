@@ -378,6 +378,23 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
     assert object_state(obj) == before
 
 
+def test_linked_template_with_subdivision(grc, tmp_path):
+    """A template linked from a library: its Subdivision is left out and shown again."""
+    obj = grc.api.new_template(bpy.context, rows=4, cols=4, times=2)
+    obj.modifiers.new("Subdivision", 'SUBSURF')
+    path = str(tmp_path / "lib.blend")
+    bpy.data.libraries.write(path, {obj})
+    bpy.ops.wm.read_homefile(use_empty=True)
+    with bpy.data.libraries.load(path, link=True) as (src, dst):
+        dst.objects = ["Template A"]
+    linked = dst.objects[0]
+    bpy.context.scene.collection.objects.link(linked)
+    assert linked.library is not None
+    cap = grc.api.capture_templates(bpy.context, [linked])
+    assert cap.shape == (1, 2, 4, 4) and cap.skipped == {"Template A": ["Subdivision"]}
+    assert linked.modifiers["Subdivision"].show_viewport
+
+
 def test_skipped_modifier_named_in_report(grc, capfd):
     obj = grc.api.new_template(bpy.context, rows=4, cols=4, times=2)
     obj.modifiers.new("Subdivision", 'SUBSURF')
