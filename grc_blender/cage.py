@@ -7,6 +7,9 @@ topology): every modifier shown in the viewport that is not a known deformer is 
 on alone among the suspects, and kept out if the evaluated topology then differs from the
 mesh's own. During the capture they are hidden in the viewport (`show_viewport`), and
 restored to exactly their previous values afterwards, even on errors.
+
+The shape-key pin (`show_only_shape_key`, a viewing aid while sculpting one key) would make
+every frame evaluate to that one key: it is switched off the same way during the capture.
 """
 from __future__ import annotations
 
@@ -45,6 +48,19 @@ def hidden(modifiers):
         for m, value in saved:
             if m.show_viewport != value:
                 m.show_viewport = value
+
+
+@contextmanager
+def unpinned(objects):
+    """Switch off the shape-key pin of `objects` for the block; restore it exactly."""
+    pinned = [o for o in objects if getattr(o, "show_only_shape_key", False)]
+    try:
+        for o in pinned:
+            o.show_only_shape_key = False
+        yield
+    finally:
+        for o in pinned:
+            o.show_only_shape_key = True
 
 
 def topology_changers(context, obj) -> list:

@@ -165,7 +165,7 @@ def capture(context, objects, source: str = 'KEYFRAMES', step: int = 8) -> Captu
     shared = capture_frames.scene_frames(context.scene, source, step)
     changers = {obj.name: cage.topology_changers(context, obj) for obj in objects}
     skipped = {name: [m.name for m in mods] for name, mods in changers.items() if mods}
-    with cage.hidden([m for mods in changers.values() for m in mods]):
+    with cage.hidden([m for mods in changers.values() for m in mods]), cage.unpinned(objects):
         cap = _capture_cages(context, objects, shared)
     return CaptureResult(cap, source, skipped)
 

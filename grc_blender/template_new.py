@@ -162,6 +162,8 @@ def add_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
 def report(obj, variant: bool) -> str:
     keys = obj.data.shape_keys
     n = len(keys.key_blocks) - 1 if keys is not None else 0
+    rows, cols = mesh_grid.grid_order(mesh_grid.mesh_topology(obj.data),
+                                      mesh_grid.mesh_coords(obj.data), obj.name).shape
     kind = "variant" if variant else "template"
-    return (f"Added {kind} '{obj.name}' ({len(obj.data.vertices)} vertices) with {n} shape keys (one per time, the first the bud): "
-            f"select a key and sculpt it (Sculpt or Edit Mode), then Capture")
+    return (f"Added {kind} '{obj.name}', {rows} x {cols}, with {n} shape keys (one per time, "
+            f"the first the bud): select a key and sculpt it (Sculpt or Edit Mode), then Capture")

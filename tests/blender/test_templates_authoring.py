@@ -92,9 +92,10 @@ def test_new_template_grid_origin_uvs_and_keys(grc):
     assert bud[-1, :, 2].mean() > open_[-1, :, 2].mean() + 0.2   # bud stands up
 
 
-def test_new_template_operator_equals_api_and_menu(grc):
+def test_new_template_operator_equals_api_and_menu(grc, capfd):
     a = grc.api.new_template(bpy.context, rows=6, cols=3, times=3)
     assert bpy.ops.grc.new_template(rows=6, cols=3, times=3) == {'FINISHED'}
+    assert "Added template 'Template B', 6 x 3, with 3 shape keys" in capfd.readouterr().out
     b = bpy.context.active_object
     assert (a.name, b.name) == ("Template A", "Template B")
     np.testing.assert_array_equal(coords_of(a), coords_of(b))
@@ -393,6 +394,17 @@ def test_linked_template_with_subdivision(grc, tmp_path):
     cap = grc.api.capture_templates(bpy.context, [linked])
     assert cap.shape == (1, 2, 4, 4) and cap.skipped == {"Template A": ["Subdivision"]}
     assert linked.modifiers["Subdivision"].show_viewport
+
+
+def test_pinned_shape_key_is_ignored_and_kept(grc):
+    """The shape-key pin (show one key while sculpting it) would make every frame that key."""
+    obj = grc.api.new_template(bpy.context, rows=4, cols=4, times=3)
+    obj.show_only_shape_key = True                      # the last key is active
+    before = object_state(obj)
+    cap = grc.api.capture_templates(bpy.context, [obj])
+    for t, kb in enumerate(obj.data.shape_keys.key_blocks[1:]):
+        np.testing.assert_allclose(cap.coords[0, t], key_grid(grc, obj, kb.name), atol=1e-6)
+    assert obj.show_only_shape_key and object_state(obj) == before
 
 
 def test_skipped_modifier_named_in_report(grc, capfd):
