@@ -554,6 +554,12 @@ def test_grid_from_mesh_with_keys_captures_and_refusals(grc):
     src, _ = squashed_sphere(angle=0.0)
     new = grc.api.grid_from_mesh(bpy.context, src, rows=6, cols=4, times=3)
     assert len(new.data.shape_keys.key_blocks) == 4
+    select_only(src)
+    assert bpy.ops.grc.grid_from_mesh(rows=6, cols=4, times=3) == {'FINISHED'}
+    by_operator = bpy.context.active_object
+    np.testing.assert_array_equal(coords_of(by_operator), coords_of(new))
+    assert by_operator.matrix_world == new.matrix_world
+    bpy.data.objects.remove(by_operator)
     cap = grc.api.capture_templates(bpy.context, [new])
     assert cap.shape == (1, 3, 6, 4)
     # refusals: not a mesh, no faces; poll message for a non-mesh active object
