@@ -11,10 +11,14 @@ every function raises model_core.GRCError with a message for the artist when it 
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
+    root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=12))
+    baked = api.bake_petals(scene, [root], step=2)        # renders without the extension
 """
 from __future__ import annotations
 
 from .bake import bake as bake_petal
+from .bake import bake_petals
+from .flower import FlowerLayout, add_flower, flower_petals
 from .capture import capture_templates, move_template
 from .example import add_example as add_example_templates
 from .grid_from_mesh import grid_from_mesh
@@ -28,4 +32,5 @@ from .training import start as start_training
 
 __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
-           "land", "cancel_training", "add_petal", "reset_petals", "bake_petal"]
+           "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
+           "FlowerLayout", "add_flower", "flower_petals"]

@@ -8,7 +8,8 @@ import bpy
 
 from .authoring import GRC_OT_grid_from_mesh, GRC_OT_new_template
 from .authoring import menu_func as authoring_menu_func
-from .petal import GRC_OT_add_petal, GRC_OT_bake_shape_keys, GRC_OT_reset_petal
+from .petal import (GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_bake_shape_keys,
+                    GRC_OT_reset_petal, flower_menu_func)
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
                         GRC_OT_move_template, menu_func)
 from .train import GRC_OT_cancel_training, GRC_OT_train
@@ -24,10 +25,12 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_add_petal,
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
+    GRC_OT_add_flower,
 )
 
 # (menu, draw function) pairs appended on register, removed on unregister
 MENUS: tuple[tuple[Any, Any], ...] = (
     (bpy.types.VIEW3D_MT_mesh_add, authoring_menu_func),
     (bpy.types.VIEW3D_MT_mesh_add, menu_func),
+    (bpy.types.VIEW3D_MT_mesh_add, flower_menu_func),
 )
