@@ -10,7 +10,7 @@ from __future__ import annotations
 import bpy
 
 from . import operators, panels
-from .grc_blender import handlers, jobs, petals, props, store, trace_image
+from .grc_blender import handlers, jobs, overlay, petals, props, store, trace_image
 
 CLASSES = (*props.CLASSES, *operators.CLASSES, *panels.CLASSES)
 
@@ -22,12 +22,14 @@ def register() -> None:
     for menu, draw in operators.MENUS:
         menu.append(draw)
     trace_image.register()
+    overlay.register()
     handlers.register()
 
 
 def unregister() -> None:
     jobs.stop(timeout=10.0)   # no thread may outlive the classes it reports to
     handlers.unregister()
+    overlay.unregister()
     trace_image.unregister()
     for menu, draw in reversed(operators.MENUS):
         menu.remove(draw)

@@ -5,7 +5,9 @@ every function raises model_core.GRCError with a message for the artist when it 
 
     from grc.grc_blender import api          # bl_ext.<repo>.grc inside Blender
     api.add_example_templates(bpy.context)
-    api.capture_templates(bpy.context, objects)
+    api.new_template(bpy.context, rows=7, cols=7, times=7)   # or variant_of_active=True
+    api.grid_from_mesh(bpy.context, petal_mesh_object, rows=7, cols=7)
+    api.capture_templates(bpy.context, objects)   # frames: Scene.grc.capture_frames
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
@@ -20,14 +22,16 @@ from .flower import FlowerLayout, add_flower, flower_petals
 from .flower_mesh import merged_object as merged_flower_object
 from .capture import capture_templates, move_template
 from .example import add_example as add_example_templates
+from .grid_from_mesh import grid_from_mesh
 from .petal_objects import add_petal, reset_petals
+from .template_new import add_template as new_template
 from .training import cancel as cancel_training
 from .training import follow as follow_training
 from .training import land, new_job, prepare
 from .training import run as train
 from .training import start as start_training
 
-__all__ = ["add_example_templates", "capture_templates", "move_template", "prepare", "new_job",
-           "train", "start_training", "follow_training", "land", "cancel_training",
-           "add_petal", "reset_petals", "bake_petal", "bake_petals", "FlowerLayout", "add_flower",
-           "flower_petals", "merged_flower_object"]
+__all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
+           "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
+           "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
+           "FlowerLayout", "add_flower", "flower_petals", "merged_flower_object"]

@@ -1,12 +1,15 @@
-"""Capture template objects into arrays: evaluated meshes at each keyframe, topology order.
+"""Capture template objects into arrays: evaluated meshes at the capture frames, topology order.
 
-For every template object, the keyframes of its object, mesh, shape-key and modifier
-animation give the time indexes (first keyframe -> time 0, last -> time 1). At each of
-them the EVALUATED mesh (modifiers and shape keys applied) is read in object space, so the
-object's own transform (negative scale, rotation) never enters the data. The grid order is
-found once, at the first keyframe, and reused for the later ones after checking the
-topology did not change. The template objects are never modified; the scene's frame is
-restored afterwards.
+Capture frames (Scene.grc.capture_frames): the keyframes of each template and of every
+object its deformation depends on (capture_frames.py), or the scene's timeline markers, or
+every N frames of the scene range; first frame -> time 0, last -> time 1. At each frame the
+EVALUATED mesh (deforming modifiers, constraints and shape keys applied) is read in object
+space, so the object's own transform (negative scale, rotation) never enters the data; a
+template whose only animation is its transform is refused with a message. Modifiers that
+change the topology (Subdivision, Multires, ...) are left out (cage.py): the template's own
+R x C cage is read. The grid order is found once, at the first frame, and reused for the
+later ones after checking the topology did not change. The template objects end exactly as
+they were; the scene's frame is restored afterwards.
 """
 from __future__ import annotations
 
@@ -15,10 +18,33 @@ import math
 import numpy as np
 
 from ..model_core import GRCError
-from . import anim, jobs, mesh_grid
+from . import cage, capture_frames, fingerprint, jobs, mesh_grid
 from .store import Captured, encode_captured, get_captured
 
 TIME_TOLERANCE = 1e-4  # relative keyframe times must agree to this (fraction of the range)
+STATIC_TOLERANCE = 1e-6  # a shape moving less than this (fraction of its size) is static
+
+
+class CaptureResult(Captured):
+    """Captured arrays plus what the artist is told: the source of the frames and the
+    modifiers left out of each template (object name -> modifier names)."""
+
+    def __init__(self, cap: Captured, source: str, skipped: dict[str, list[str]]):
+        super().__init__(cap.coords, cap.times, cap.frames, cap.names)
+        self.source, self.skipped = source, skipped
+
+    def skipped_text(self) -> str:
+        return "; ".join(f"'{name}': {', '.join(mods)}" for name, mods in self.skipped.items())
+
+    def report(self) -> str:
+        k, t, r, c = self.shape
+        frames = ", ".join(f"{f:g}" for f in self.frames)
+        src = {'MARKERS': "markers", 'EVERY_N': "every N frames"}.get(self.source, "keyframes")
+        text = f"Captured {k} template(s), {r} x {c}, at {t} frames ({src}): {frames}"
+        if self.skipped:
+            text += (f". Left out (they change the topology; the R x C cage was read): "
+                     f"{self.skipped_text()}")
+        return text
 
 
 def _frame_set(scene, frame: float) -> None:
@@ -53,14 +79,21 @@ def check_grids(context, objects) -> None:
             ev.to_mesh_clear()
 
 
-def template_frames(objects) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """(times (T,), frames of the first template (T,), frames per object)."""
+def template_frames(objects, shared=None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(times (T,), frames of the first template (T,), frames per object). `shared`: the
+    same frames for every object (markers, every N); else each one's keyframes."""
+    if shared is not None:
+        per_obj = [np.asarray(shared, dtype=np.float64)] * len(objects)
+        return (shared - shared[0]) / (shared[-1] - shared[0]), per_obj[0], per_obj
     per_obj = []
     for obj in objects:
-        frames = anim.keyframe_frames(obj)
+        frames, deps = capture_frames.keyframes_with_dependencies(obj)
         if len(frames) < 2:
-            raise GRCError(f"'{obj.name}' has {len(frames)} keyframe(s): animate each template "
-                           f"over at least 2 keyframes (the first is time 0, the last time 1)")
+            also = (f" (its own and those of {', '.join(repr(d.name) for d in deps)})"
+                    if deps else "")
+            raise GRCError(f"'{obj.name}' has {len(frames)} keyframe(s){also}: animate each "
+                           f"template over at least 2 keyframes (the first is time 0, the last "
+                           f"time 1), or capture from markers or every N frames")
         per_obj.append(frames)
     ref_obj, ref = objects[0], per_obj[0]
     times = (ref - ref[0]) / (ref[-1] - ref[0])
@@ -81,11 +114,12 @@ def capture_object(context, obj, frames) -> np.ndarray:
     scene = context.scene
     order = None
     signature = None
-    grids = []
+    grids, matrices = [], []
     for f in frames:
         _frame_set(scene, float(f))
         depsgraph = context.evaluated_depsgraph_get()
         ev = obj.evaluated_get(depsgraph)
+        matrices.append(np.array(ev.matrix_world, dtype=np.float64))
         mesh = ev.to_mesh()
         try:
             topo = mesh_grid.mesh_topology(mesh)
@@ -106,14 +140,39 @@ def capture_object(context, obj, frames) -> np.ndarray:
     ext = out.reshape(-1, 3).max(axis=0) - out.reshape(-1, 3).min(axis=0)
     if not np.linalg.norm(ext) > 1e-9:
         raise GRCError(f"'{obj.name}' has zero size (all vertices in one point)")
+    check_not_transform_only(obj, out, np.stack(matrices), frames)
     return out
 
 
-def capture(context, objects) -> Captured:
-    """Capture `objects` (any order; sorted by name). GRCError names the offending object."""
+def check_not_transform_only(obj, grids: np.ndarray, matrices: np.ndarray, frames) -> None:
+    """Refuse a template whose shape is the same at every frame while its transform moves."""
+    size = float(np.linalg.norm(np.ptp(grids.reshape(-1, 3), axis=0)))
+    static = np.max(np.abs(grids - grids[0])) <= STATIC_TOLERANCE * size
+    if static and np.max(np.abs(matrices - matrices[0])) > 1e-9:
+        raise GRCError(
+            f"'{obj.name}' only moves, rotates or scales as an object between frames "
+            f"{frames[0]:g} and {frames[-1]:g}: its shape is the same at every frame. Shapes "
+            f"are read in the object's own space, so the object transform is not part of a "
+            f"template. Animate the shape instead: shape keys (one per time), an armature, "
+            f"a lattice, a hook or another deforming modifier (Add > Mesh > GRC Template "
+            f"makes a template with one shape key per time)")
+
+
+def capture(context, objects, source: str = 'KEYFRAMES', step: int = 8) -> CaptureResult:
+    """Capture `objects` (any order; sorted by name) at the frames of `source` ('KEYFRAMES',
+    'MARKERS', 'EVERY_N' with `step`). GRCError names the offending object."""
     objects = check_selection(list(objects))
+    shared = capture_frames.scene_frames(context.scene, source, step)
+    changers = {obj.name: cage.topology_changers(context, obj) for obj in objects}
+    skipped = {name: [m.name for m in mods] for name, mods in changers.items() if mods}
+    with cage.hidden([m for mods in changers.values() for m in mods]), cage.unpinned(objects):
+        cap = _capture_cages(context, objects, shared)
+    return CaptureResult(cap, source, skipped)
+
+
+def _capture_cages(context, objects, shared) -> Captured:
     check_grids(context, objects)
-    times, ref_frames, per_obj = template_frames(objects)
+    times, ref_frames, per_obj = template_frames(objects, shared)
     scene = context.scene
     frame0, sub0 = scene.frame_current, scene.frame_subframe
     try:
@@ -147,6 +206,9 @@ def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
         entry = g.templates.add()
         entry.name = name
         entry.obj = objects_by_name.get(name)
+        if entry.obj is not None:
+            entry.fingerprint = fingerprint.template_fingerprint(entry.obj)
+    g.captured_skipped = cap.skipped_text() if isinstance(cap, CaptureResult) else ""
     g.template_index = 0
     k, t, r, c = cap.shape
     g.captured_frames = ", ".join(f"{f:g}" for f in cap.frames)
@@ -155,13 +217,17 @@ def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
                        f"{r} x {c} grid")
 
 
-def capture_templates(context, objects) -> Captured:
+def capture_templates(context, objects, source: str | None = None,
+                      step: int | None = None) -> CaptureResult:
     """Capture `objects` and store them as the scene's templates; GRCError names the
-    offending object. Refused while a training runs (it would land on other templates)."""
+    offending object. Refused while a training runs (it would land on other templates).
+    `source`/`step` default to the scene's Capture Frames settings."""
     if jobs.is_running():
         raise GRCError("A training is running: capture again when it ends (or cancel it)")
     objects = list(objects)
-    cap = capture(context, objects)
+    g = context.scene.grc
+    cap = capture(context, objects, g.capture_frames if source is None else source,
+                  g.capture_every if step is None else step)
     store_templates(context.scene, cap, {o.name: o for o in objects})
     return cap
 

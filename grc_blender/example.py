@@ -23,12 +23,13 @@ def template_frames(n_times: int) -> np.ndarray:
     return FRAME_START + FRAME_STEP * np.arange(n_times, dtype=np.float64)
 
 
-def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray) -> None:
+def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray,
+                            names: list[str] | None = None) -> None:
     """grids (T, R, C, 3): one shape key per time index, exactly one active per keyframe."""
     obj.shape_key_add(name="Basis", from_mix=False)
     n = len(grids)
     for t in range(n):
-        kb = obj.shape_key_add(name=f"time {t}", from_mix=False)
+        kb = obj.shape_key_add(name=names[t] if names else f"time {t}", from_mix=False)
         kb.data.foreach_set("co", np.ascontiguousarray(grids[t], dtype=np.float32).ravel())
         kb.slider_min, kb.slider_max = 0.0, 1.0
         values = (np.arange(n) == t).astype(np.float64)

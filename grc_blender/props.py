@@ -16,7 +16,7 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from . import flower, petal_objects, petals, store
+from . import flower, petal_objects, petals, redraw, store
 from .training import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
@@ -60,6 +60,10 @@ def _model_data_changed(self, context):
     store.on_model_data_changed(self)
 
 
+def _redraw_views(self, context):
+    redraw.tag_view3d()
+
+
 def _dims_items() -> list[tuple[str, str, str]]:
     """Auto, then every context dimension model_core supports."""
     items = [(str(AUTO), "Auto", "One slider for two templates; a pad of two values for "
@@ -79,6 +83,10 @@ class GRCTemplateEntry(PropertyGroup):
     # `name` is PropertyGroup's built-in StringProperty.
     obj: PointerProperty(name="Object", type=bpy.types.Object,
                          description="The template object this entry was captured from")
+    # Kept here, not on the object: capture never writes to the artist's objects.
+    fingerprint: StringProperty(name="Fingerprint", options={'HIDDEN'},
+                                description="Cheap checksum of the template when captured "
+                                            "(the overlay flags a template edited since)")
 
 
 class GRCFidelity(PropertyGroup):
@@ -99,6 +107,22 @@ class GRCSceneSettings(PropertyGroup):
     captured_info: StringProperty(name="Captured", default="")
     captured_frames: StringProperty(name="Keyframes", default="")
     captured_rows: IntProperty(name="Rows", default=0)
+    captured_skipped: StringProperty(name="Skipped Modifiers", default="")
+    capture_frames: EnumProperty(
+        name="Capture Frames", default='KEYFRAMES',
+        items=[('KEYFRAMES', "Keyframes", "The keyframes of each template and of every object "
+                                          "its deformation depends on (armature, lattice, "
+                                          "hook and constraint targets)"),
+               ('MARKERS', "Markers", "The scene's timeline markers"),
+               ('EVERY_N', "Every N Frames", "Every N frames of the scene's frame range")],
+        description="Which frames Capture reads the templates at")
+    capture_every: IntProperty(name="Every", default=8, min=1, soft_max=100,
+                               description="Frame step for Every N Frames (from the scene's "
+                                           "start frame to its end frame)")
+    show_template_overlay: BoolProperty(
+        name="Show Base and Tip", default=True, update=_redraw_views,
+        description="Mark the base row, the tip row and the grid size of selected template "
+                    "objects in the viewport, and flag templates edited since the last capture")
 
     # Training settings (defaults: model_core.TrainConfig)
     steps: IntProperty(name="Steps", default=TRAIN_DEFAULTS["steps"], min=1, soft_max=100_000,

@@ -16,3 +16,14 @@ def tag_sidebars() -> None:
                 for region in area.regions:
                     if region.type == 'UI':
                         region.tag_redraw()
+
+
+def tag_view3d() -> None:
+    """Tag every 3D View area (viewport and sidebar) for redraw; a no-op in background mode."""
+    wm = getattr(bpy.context, "window_manager", None)
+    if wm is None:
+        return
+    for window in wm.windows:
+        for area in window.screen.areas:
+            if area.type == 'VIEW_3D':
+                area.tag_redraw()

@@ -6,6 +6,8 @@ from typing import Any
 
 import bpy
 
+from .authoring import GRC_OT_grid_from_mesh, GRC_OT_new_template
+from .authoring import menu_func as authoring_menu_func
 from .petal import (GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_bake_shape_keys,
                     GRC_OT_reset_petal, flower_menu_func)
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
@@ -13,6 +15,8 @@ from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
 from .train import GRC_OT_cancel_training, GRC_OT_train
 
 CLASSES: tuple[Any, ...] = (
+    GRC_OT_new_template,
+    GRC_OT_grid_from_mesh,
     GRC_OT_add_example_templates,
     GRC_OT_capture_templates,
     GRC_OT_move_template,
@@ -26,6 +30,7 @@ CLASSES: tuple[Any, ...] = (
 
 # (menu, draw function) pairs appended on register, removed on unregister
 MENUS: tuple[tuple[Any, Any], ...] = (
+    (bpy.types.VIEW3D_MT_mesh_add, authoring_menu_func),
     (bpy.types.VIEW3D_MT_mesh_add, menu_func),
     (bpy.types.VIEW3D_MT_mesh_add, flower_menu_func),
 )

@@ -27,8 +27,9 @@ class GRC_OT_add_example_templates(bpy.types.Operator):
 
 
 class GRC_OT_capture_templates(bpy.types.Operator):
-    """Capture every selected grid mesh as a template: its evaluated shape at each of its
-    keyframes (object, shape-key and modifier animation), rows from base to tip"""
+    """Capture every selected grid mesh as a template: its evaluated shape (deformers and
+    shape keys; topology-changing modifiers left out) at the capture frames (keyframes of
+    the template and of what deforms it, markers, or every N frames), rows base to tip"""
     bl_idname = "grc.capture_templates"
     bl_label = "Capture Templates"
     bl_options = {'REGISTER', 'UNDO'}
@@ -47,8 +48,7 @@ class GRC_OT_capture_templates(bpy.types.Operator):
         if k < 2:
             self.report({'WARNING'}, f"Captured 1 template ({t} keyframes, {r} x {c}); training "
                                      f"needs at least 2: select all template objects")
-        else:
-            self.report({'INFO'}, f"Captured {k} templates: {t} keyframes, {r} x {c} grid")
+        self.report({'WARNING'} if cap.skipped else {'INFO'}, cap.report())
         return {'FINISHED'}
 
 

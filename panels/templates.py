@@ -1,4 +1,5 @@
-"""Templates panel: the captured list (reorderable), Capture, and the captured indexes."""
+"""Templates panel: making templates (new, variant, grid from mesh), the base/tip overlay
+toggle, the capture frames, the captured list (reorderable), Capture, the captured indexes."""
 from __future__ import annotations
 
 import bpy
@@ -22,6 +23,16 @@ class GRC_PT_templates(GRCPanel, bpy.types.Panel):
     def draw(self, context):
         layout = layout_of(self)
         g = context.scene.grc
+        col = layout.column(align=True)
+        row = col.row(align=True)
+        row.operator("grc.new_template", icon='ADD', text="New Template")
+        row.operator("grc.new_template", icon='DUPLICATE', text="Variant").variant_of_active = True
+        col.operator("grc.grid_from_mesh", icon='MOD_LATTICE')
+        layout.prop(g, "show_template_overlay", icon='OVERLAY')
+        row = layout.row(align=True)
+        row.prop(g, "capture_frames", text="Frames")
+        if g.capture_frames == 'EVERY_N':
+            row.prop(g, "capture_every", text="N")
         row = layout.row()
         row.template_list("GRC_UL_templates", "", g, "templates", g, "template_index", rows=3)
         col = row.column(align=True)
@@ -33,6 +44,8 @@ class GRC_PT_templates(GRCPanel, bpy.types.Panel):
                      text="Add Example Templates")
         if g.captured_info:
             layout.label(text=g.captured_info, icon='INFO')
+            if g.captured_skipped:
+                layout.label(text=f"Left out: {g.captured_skipped}", icon='MODIFIER')
         else:
             layout.label(text="Select animated grid meshes, then Capture", icon='INFO')
 

@@ -95,7 +95,12 @@ def grc(grc_installed):
         jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
         api = importlib.import_module(PACKAGE + ".grc_blender.api")
         anim = importlib.import_module(PACKAGE + ".grc_blender.anim")
+        overlay = importlib.import_module(PACKAGE + ".grc_blender.overlay")
+        overlay_geometry = importlib.import_module(PACKAGE + ".grc_blender.overlay_geometry")
+        fingerprint = importlib.import_module(PACKAGE + ".grc_blender.fingerprint")
+        capture_frames = importlib.import_module(PACKAGE + ".grc_blender.capture_frames")
         model_core = importlib.import_module(PACKAGE + ".model_core")
+        limits = importlib.import_module(PACKAGE + ".model_core.limits")
     return NS
 
 

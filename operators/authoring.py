@@ -1,0 +1,107 @@
+"""Template authoring operators: grc.new_template (Add > Mesh > GRC Template) and
+grc.grid_from_mesh. Thin: read the properties, call grc_blender.api, report."""
+from __future__ import annotations
+
+import bpy
+
+from ..grc_blender import api, template_new
+from ..model_core import GRCError
+from ..model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES
+
+
+def _object_mode(cls, what: str, context) -> bool:
+    if context.mode != 'OBJECT':
+        cls.poll_message_set(f"Switch to Object Mode to {what}")
+        return False
+    return True
+
+
+class GRC_OT_new_template(bpy.types.Operator):
+    """Add a template petal to sculpt: a quad grid with its origin at the base row, UVs, and
+    one shape key per time keyed at evenly spaced frames (the first is the closed bud)"""
+    bl_idname = "grc.new_template"
+    bl_label = "GRC Template"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+                                max=GRID_MAX, description="Vertices from base to tip")
+    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+                                max=GRID_MAX, description="Vertices across the petal")
+    times: bpy.props.IntProperty(name="Times", default=template_new.DEFAULT_TIMES, min=2,
+                                 max=MAX_TIMES, description="Shape keys, one per time (0..1)")
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+                                      min=1, soft_max=100,
+                                      description="Frames between the times' keyframes")
+    variant_of_active: bpy.props.BoolProperty(
+        name="Variant of Active", default=False,
+        description="Copy the active template's mesh and shape keys (the shared bud and its "
+                    "timing) instead of starting from the default petal")
+
+    @classmethod
+    def poll(cls, context):
+        return _object_mode(cls, "add a template", context)
+
+    def draw(self, context):
+        layout = self.layout
+        if layout is None:
+            return
+        layout.prop(self, "variant_of_active")
+        col = layout.column()
+        col.enabled = not self.variant_of_active    # a variant keeps the active template's grid
+        for name in ("rows", "cols", "times", "frame_step"):
+            col.prop(self, name)
+
+    def execute(self, context):
+        try:
+            obj = api.new_template(context, self.rows, self.cols, self.times, self.frame_step,
+                                   variant_of_active=self.variant_of_active)
+        except GRCError as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        self.report({'INFO'}, template_new.report(obj, self.variant_of_active))
+        return {'FINISHED'}
+
+
+class GRC_OT_grid_from_mesh(bpy.types.Operator):
+    """Make a template grid lying on the active petal mesh (any topology): aligned to its
+    principal axes, base row at the end nearest its origin. The mesh is left untouched"""
+    bl_idname = "grc.grid_from_mesh"
+    bl_label = "Grid from Mesh"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+                                max=GRID_MAX, description="Vertices from base to tip")
+    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+                                max=GRID_MAX, description="Vertices across the petal")
+    times: bpy.props.IntProperty(name="Shape Keys", default=template_new.DEFAULT_TIMES, min=0,
+                                 max=MAX_TIMES,
+                                 description="Shape keys (one per time, all the mesh's shape "
+                                             "to start with, keyed like a new template); 0: none")
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+                                      min=1, soft_max=100,
+                                      description="Frames between the times' keyframes")
+
+    @classmethod
+    def poll(cls, context):
+        if not _object_mode(cls, "make a grid from a mesh", context):
+            return False
+        obj = context.active_object
+        if obj is None or obj.type != 'MESH':
+            cls.poll_message_set("Make a petal mesh object active (click it) to lay a grid on it")
+            return False
+        return True
+
+    def execute(self, context):
+        try:
+            obj = api.grid_from_mesh(context, context.active_object, self.rows, self.cols,
+                                     self.times, self.frame_step)
+        except GRCError as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        self.report({'INFO'}, f"Added '{obj.name}', a {self.rows} x {self.cols} template grid "
+                              f"on the mesh's surface (base row at its origin's end)")
+        return {'FINISHED'}
+
+
+def menu_func(self, context):
+    self.layout.operator(GRC_OT_new_template.bl_idname, icon='MESH_GRID')
