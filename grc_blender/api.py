@@ -9,19 +9,42 @@ every function raises model_core.GRCError with a message for the artist when it 
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
+    preview, report = api.show_error(scene, template=0, keyframe=-1)
 """
 from __future__ import annotations
 
+from . import preferences, presets
+from .access import scene_settings
 from .bake import bake as bake_petal
-from .capture import capture_templates, move_template
+from .capture import capture_templates as _capture
+from .capture import move_template
+from .error_view import show_error, use_attribute_colors
 from .example import add_example as add_example_templates
 from .petal_objects import add_petal, reset_petals
 from .training import cancel as cancel_training
 from .training import follow as follow_training
 from .training import land, new_job, prepare
 from .training import run as train
+from .store import Captured
 from .training import start as start_training
+
+
+def capture_templates(context, objects) -> Captured:
+    """Capture `objects` as the scene's templates (GRCError names the offending object).
+    A scene whose training settings were never chosen takes the preferences' default preset."""
+    cap = _capture(context, objects)
+    presets.apply_default(scene_settings(context.scene), preferences.default_preset(context))
+    return cap
+
+
+def apply_preset(scene, name: str) -> None:
+    """Set the scene's training preset (FAST, BALANCED, FAITHFUL) and its settings."""
+    g = scene_settings(scene)
+    g.preset = name
+    presets.apply(g, name)
+
 
 __all__ = ["add_example_templates", "capture_templates", "move_template", "prepare", "new_job",
            "train", "start_training", "follow_training", "land", "cancel_training",
-           "add_petal", "reset_petals", "bake_petal"]
+           "add_petal", "reset_petals", "bake_petal", "show_error", "use_attribute_colors",
+           "apply_preset"]

@@ -185,6 +185,8 @@ class GRCSceneSettings(PropertyGroup):
                            description="What the last training did")
     loss_curve: CollectionProperty(type=GRCLossPoint,
                                    description="The last training's losses, step by step")
+    loss_total: IntProperty(name="Total Steps", default=0, min=0,
+                            description="Steps the last training planned (the curve's width)")
 
     # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
     model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,

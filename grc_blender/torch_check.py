@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..model_core.config import TrainConfig
+from .i18n import tip
 
 MANIFEST = Path(__file__).resolve().parent.parent / "blender_manifest.toml"
 # The platform zips README "Install in Blender" lists (`make dist`), by (sys.platform, machine).
@@ -38,9 +39,9 @@ def torch_zip() -> str:
 
 def fix() -> str:
     """Why Train is unavailable without torch, and the fix."""
-    return (f"Train needs PyTorch, which this install lacks: install {torch_zip()} "
-            f"(torch bundled; README, Install) in place of grc-{version()}.zip. "
-            f"Petals and stored models work without it")
+    return tip("Train needs PyTorch, which this install lacks: install {zip} (torch bundled; "
+               "README, Install) in place of grc-{version}.zip. Petals and stored models work "
+               "without it").format(zip=torch_zip(), version=version())
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from ..model_core import GRCError, TemplateSet, train_config
 from ..model_core.config import TrainConfig
 from . import jobs, loss_image, petals, store
 from .access import scene_settings
-from .i18n import iface, tip
+from .i18n import tip
 
 # The panel's training settings start at model_core's TrainConfig defaults (one source of
 # truth); settings still at their defaults are left out of the overrides, so model_core's
@@ -41,11 +41,13 @@ class TrainingState:
         g = self.g
         g.is_training, g.progress, g.loss_text = True, 0.0, ""
         g.loss_curve.clear()
+        g.loss_total = 0
         g.status = tip("Training started (Esc cancels)")
 
     def synchronous(self) -> None:
         """A training on the calling thread (scripts, background mode) begins."""
         self.g.loss_curve.clear()
+        self.g.loss_total = 0
         self.g.status = tip("Training...")
 
     def running(self, step: int, total: int, losses: dict) -> None:
@@ -60,6 +62,9 @@ class TrainingState:
         the .blend). Returns how many were added."""
         curve = self.g.loss_curve
         points = job.history(len(curve))
+        total = job.snapshot()[1]
+        if self.g.loss_total != total:
+            self.g.loss_total = total
         for step, name, value in points:
             item = curve.add()
             item.name, item.step, item.value = name, step, value
@@ -89,16 +94,8 @@ class TrainingState:
             self.g.is_training = running
 
 
-# The trainer's loss names in plain words (the loss curve's legend uses them too).
-LOSS_NAMES = {"template": "template fit", "gen": "shape", "rel": "context"}
-
-
-def loss_label(name: str) -> str:
-    return iface(LOSS_NAMES.get(name, name))
-
-
 def format_losses(losses: dict) -> str:
-    return "  ".join(f"{loss_label(k)} {v:.3g}" for k, v in sorted(losses.items())
+    return "  ".join(f"{loss_image.loss_label(k)} {v:.3g}" for k, v in sorted(losses.items())
                      if isinstance(v, (int, float)))
 
 

@@ -6,9 +6,11 @@ from typing import Any
 
 import bpy
 
+from .error import GRC_OT_show_error
+from .menus import GRC_MT_object, menu_mesh_add, menu_object
 from .petal import GRC_OT_add_petal, GRC_OT_bake_shape_keys, GRC_OT_reset_petal
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
-                        GRC_OT_move_template, menu_func)
+                        GRC_OT_move_template)
 from .train import GRC_OT_cancel_training, GRC_OT_train
 
 CLASSES: tuple[Any, ...] = (
@@ -17,12 +19,15 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_move_template,
     GRC_OT_train,
     GRC_OT_cancel_training,
+    GRC_OT_show_error,
     GRC_OT_add_petal,
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
+    GRC_MT_object,
 )
 
 # (menu, draw function) pairs appended on register, removed on unregister
 MENUS: tuple[tuple[Any, Any], ...] = (
-    (bpy.types.VIEW3D_MT_mesh_add, menu_func),
+    (bpy.types.VIEW3D_MT_mesh_add, menu_mesh_add),
+    (bpy.types.VIEW3D_MT_object, menu_object),
 )

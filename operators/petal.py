@@ -3,20 +3,17 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, store
+from ..grc_blender import api
 from ..grc_blender.bake import baked_frame_count
+from ..grc_blender.i18n import tip
 from ..grc_blender.petal_objects import local_petals
-from ..model_core.limits import DEFAULT_ROWS
 from ..model_core import GRCError
-from ..model_core.limits import CONTEXT_LIMIT, MAX_ROWS
+from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
+from . import polls
 
 
 def _model_poll(cls, context) -> bool:
-    if context.scene is None or not store.has_model(context.scene):
-        cls.poll_message_set((store.model_refusal(context.scene) if context.scene else "")
-                             or "Train a model first (no model in this scene)")
-        return False
-    return True
+    return polls.has_scene(cls, context) and polls.has_model(cls, context)
 
 
 class GRC_OT_add_petal(bpy.types.Operator):
@@ -26,15 +23,21 @@ class GRC_OT_add_petal(bpy.types.Operator):
     bl_label = "Add GRC Petal"
     bl_options = {'REGISTER', 'UNDO'}
 
-    context_value: bpy.props.FloatProperty(name="Context", default=0.0, soft_min=-1.0,
-                                           soft_max=2.0, min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT)
-    time: bpy.props.FloatProperty(name="Time", default=1.0, soft_min=0.0, soft_max=1.0,
-                                  min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT)
-    rows: bpy.props.IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS)
+    context_value: bpy.props.FloatProperty(
+        name="Context", default=0.0, soft_min=-1.0, soft_max=2.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT,
+        description="The new petal's context: 0 is the first template, 1 the second; "
+                    "outside extrapolates, inventing new shapes")
+    time: bpy.props.FloatProperty(
+        name="Time", default=1.0, soft_min=0.0, soft_max=1.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT, description="0..1 over the captured keyframes (first to last)")
+    rows: bpy.props.IntProperty(
+        name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS,
+        description="Output rows from base to tip (more rows = smoother petal)")
 
     @classmethod
     def poll(cls, context):
-        return _model_poll(cls, context)
+        return _model_poll(cls, context) and polls.object_mode(cls, context)
 
     def execute(self, context):
         try:
@@ -42,10 +45,10 @@ class GRC_OT_add_petal(bpy.types.Operator):
                                      context_value=self.context_value, time=self.time,
                                      rows=self.rows)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         if msg:
-            self.report({'WARNING'}, msg)
+            self.report({'WARNING'}, tip(msg))
         for other in context.view_layer.objects:
             other.select_set(False)
         obj.select_set(True)
@@ -72,19 +75,18 @@ class GRC_OT_reset_petal(bpy.types.Operator):
         if not _model_poll(cls, context):
             return False
         if not local_petals(_selected(context)):
-            cls.poll_message_set("Select a GRC petal of this file (linked petals belong to "
-                                 "their library)")
-            return False
+            return polls.refuse(cls, "Select a GRC petal of this file (linked petals belong "
+                                     "to their library)")
         return True
 
     def execute(self, context):
         try:
             msg = api.reset_petals(context.scene, _selected(context))
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         if msg:
-            self.report({'WARNING'}, msg)
+            self.report({'WARNING'}, tip(msg))
         return {'FINISHED'}
 
 
@@ -97,10 +99,12 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
+        if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
+            return False
         obj = context.active_object
         if obj is None or obj.type != 'MESH' or not obj.grc.is_petal:
-            cls.poll_message_set("Select a GRC petal to bake")
-            return False
+            return polls.refuse(cls, "Make a GRC petal the active object to bake it (Add GRC "
+                                     "Petal makes one)")
         return True
 
     def execute(self, context):
@@ -108,7 +112,7 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
             obj = api.bake_petal(context.scene, context.active_object)
             n = baked_frame_count(obj)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
-        self.report({'INFO'}, f"Baked {n} frames into '{obj.name}'")
+        self.report({'INFO'}, tip("Baked {n} frames into '{name}'").format(n=n, name=obj.name))
         return {'FINISHED'}
