@@ -40,7 +40,7 @@ RAMP = np.array([(0.10, 0.30, 1.00), (0.20, 0.85, 0.30), (1.00, 0.90, 0.15),
                  (1.00, 0.10, 0.05)])
 SPACING = 1.25      # the preview sits this many template widths beside the template
 
-_ghosts: dict[tuple[str, str], np.ndarray | None] = {}   # None: no longer matches
+_ghosts: dict[tuple, np.ndarray | None] = {}   # None: no longer matches
 
 
 @dataclass
@@ -178,7 +178,6 @@ def show_error(scene, template: int, keyframe: int = -1,
     g.error_object, g.error_template, g.error_keyframe = obj, template, t
     g.error_mean, g.error_max = float(err[t].mean()), float(err[t].max())
     g.error_key = f"{g.model_key}:{store.payload_key(g.captured)}:{template}:{t}"
-    _ghosts[(scene.name, g.error_key)] = np.array(coords[t], dtype=np.float32)
     report = ErrorReport(cap.names[template], t, float(cap.frames[t]), float(cap.times[t]),
                          float(err[t].mean()), float(err[t].max()), float(err.mean()),
                          float(err.max()), diag)
@@ -191,7 +190,9 @@ def ghost_grid(scene) -> np.ndarray | None:
     g = scene_settings(scene)
     if g.error_object is None or not g.error_key:
         return None
-    key = (scene.name, g.error_key)
+    # Cheap to build on every draw: a retrain changes the model key, a re-capture or a
+    # reorder the names (then the full check below runs once).
+    key = (scene.name, g.error_key, g.model_key, tuple(t.name for t in g.templates))
     if key not in _ghosts:      # once per preview and file: the captured shape, or None
         _ghosts[key] = _captured_shape(scene)
     return _ghosts[key]

@@ -60,11 +60,11 @@ def _draw() -> None:
     if lines is None or not len(lines):
         return
     shader = gpu.shader.from_builtin('POLYLINE_UNIFORM_COLOR')
-    region = bpy.context.region
+    region: Any = bpy.context.region
     shader.uniform_float("viewportSize", (region.width, region.height))
     shader.uniform_float("lineWidth", LINE_WIDTH)
     shader.uniform_float("color", COLOR)
-    batch = batch_for_shader(shader, 'LINES', {"pos": lines})
+    batch = batch_for_shader(shader, 'LINES', {"pos": lines.tolist()})
     gpu.state.blend_set('ALPHA')
     batch.draw(shader)
     gpu.state.blend_set('NONE')

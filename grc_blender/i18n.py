@@ -24,29 +24,92 @@ OPERATOR_CONTEXT = "Operator"
 _registered: list[str] = []
 
 
+_translations: Any = bpy.app.translations   # the stubs declare pgettext_* as returning None
+
+
 def tip(msgid: str) -> str:
     """Reports, statuses and tooltips (Blender's TIP_)."""
-    return bpy.app.translations.pgettext_tip(msgid)
+    return str(_translations.pgettext_tip(msgid))
 
 
 def iface(msgid: str) -> str:
     """Interface text: labels, buttons (Blender's IFACE_)."""
-    return bpy.app.translations.pgettext_iface(msgid)
+    return str(_translations.pgettext_iface(msgid))
 
 
-# Every literal passed to tip()/iface() in the add-on (tests/blender/test_feedback.py
-# parses the sources and checks this list holds them all).
+# Every literal passed to tip()/iface() (and the poll helpers) and every static label text
+# in the add-on (tests/blender/test_feedback.py parses the sources and checks this holds
+# them all).
 MESSAGES: tuple[str, ...] = (
-    # training.py
-    "Training started (Esc cancels)", "Training...", "Training: step {step} of {total}",
-    "Cancelling...", "Training was interrupted (the file was saved while training)",
+    'The captured templates are not the ones the model was trained on (captured or '
+    'reordered since): train again to see its error',
+    'No trained model in this scene: capture templates and press Train first',
+    'No templates captured: the error compares with the captured templates',
+    "'{name}' at keyframe {key} (frame {frame:g}, time {time:.2f}): mean error "
+    '{mean:.4g}, worst {worst:.4g} scene units ({mean_pct:.2f}% / {worst_pct:.2f}% of'
+    ' its size). All keyframes: mean {all_mean:.4g}, worst {all_max:.4g}',
+    'There is no template {k}: the templates are 0 to {last}',
+    'There is no keyframe {t}: the captured keyframes are 0 to {last}',
+    'PyTorch not found: Train is unavailable',
+    'PyTorch {version} found: Train is available',
+    "A training uses {n} of this computer's {cpus} CPU threads",
+    'Train needs PyTorch, which this install lacks: install {zip} (torch bundled; '
+    'README, Install) in place of grc-{version}.zip. Petals and stored models work '
+    'without it',
+    'Training started (Esc cancels)',
+    'Training...',
+    'Cancelling...',
+    'Training: step {step} of {total}',
+    'Training was interrupted (the file was saved while training)',
+    'Training cancelled; the previous model is kept',
+    'The captured templates changed during training; the trained model was dropped '
+    'and the previous one is kept',
+    'Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of its size)',
     "Scene '{scene}' is gone; the trained model was dropped",
-    "Training cancelled; the previous model is kept",
-    "Training failed: {error}; the previous model is kept", "no model",
-    "The captured templates changed during training; the trained model was dropped and "
-    "the previous one is kept",
-    "Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of its size)",
-    "template fit", "shape", "context",
+    'Training failed: {error}; the previous model is kept',
+    'Capture the templates the model was trained on: the error compares with them',
+    'Select a GRC petal of this file (linked petals belong to their library)',
+    'Make a GRC petal the active object to bake it (Add GRC Petal makes one)',
+    "Baked {n} frames into '{name}'",
+    'Train a model first: there is no trained model in this scene (Capture, then Train)',
+    'Open a scene first',
+    'Switch to Object Mode first (Tab)',
+    'Select the template meshes first (two or more grids animated over the same keyframes)',
+    'A training is running: reorder the templates when it ends (or cancel it)',
+    'Capture at least two templates to reorder them',
+    'A training is running: capture again when it ends (or cancel it)',
+    'Captured 1 template ({t} keyframes, {r} x {c}); training needs at least 2: '
+    'select all template objects',
+    'Captured {k} templates: {t} keyframes, {r} x {c} grid',
+    'A training is already running (Esc or the Cancel button stops it)',
+    'Capture at least two templates first: select the template meshes and press '
+    'Capture Templates',
+    'No training is running',
+    'Beyond the trained range: the shape is invented here',
+    'Train a model to add petals',
+    'Select two or more animated grid meshes, then Capture',
+    'Vertex error of each template: mean / worst (scene units, % of its size)',
+    'Show Error (the colour button) makes a preview petal coloured where the model is off',
+    "Target: mean <= {mean:g}%, worst <= {worst:g}% of the template's size (bounding-"
+    'box diagonal)',
+    "'{preview}': {name} at keyframe {key}, mean {mean:.4g}, worst {worst:.4g} scene "
+    'units (blue none, red beyond the target)',
+    'Loss: {losses}',
+    'Select a GRC petal to edit it',
+    'Templates on the pad (their context values):',
+    'Add Example Templates',
+    'Time 0..1 at frames:',
+    'Nothing captured yet',
+    'Rate: Shape to Context',
+    'Rate: Context to Shape',
+    'Settings edited under Advanced',
+    'GRC Petal',
+    'no model',
+    'template fit',
+    'shape',
+    'context',
+    'Move Template Up',
+    'Move Template Down',
 )
 
 

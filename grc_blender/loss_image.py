@@ -30,6 +30,7 @@ LOSS_NAMES = {"template": "template fit", "gen": "shape", "rel": "context"}
 _pcoll: Any = None
 _key: tuple | None = None
 _pending: str | None = None
+renders = 0         # images rendered since the add-on was enabled (tests read it)
 
 
 def register() -> None:
@@ -49,6 +50,12 @@ def unregister() -> None:
     _key, _pending = None, None
 
 
+def drop_caches() -> None:
+    """A file was loaded: the image is redrawn from the new file's numbers."""
+    global _key
+    _key = None
+
+
 def loss_label(name: str) -> str:
     return iface(LOSS_NAMES.get(name, name))
 
@@ -62,7 +69,7 @@ def curve_key(scene) -> tuple:
     return (scene.name, g.train_token, len(g.loss_curve), g.loss_total)
 
 
-def curves(scene) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def curves(scene) -> dict[str, tuple[Any, Any]]:
     """The scene's stored loss curve: {loss name: (steps, values)}."""
     curve = scene_settings(scene).loss_curve
     n = len(curve)
@@ -81,7 +88,7 @@ def render(scene) -> np.ndarray:
 
 def update(scene) -> bool:
     """Render the scene's curve into the preview if it changed. True if it rendered."""
-    global _key
+    global _key, renders
     key = curve_key(scene)
     if key == _key:
         return False
@@ -93,6 +100,7 @@ def update(scene) -> bool:
     h, w = rgba.shape[:2]
     p.image_size = (w, h)
     p.image_pixels_float.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
+    renders += 1
     return True
 
 
@@ -108,8 +116,9 @@ def pixels() -> np.ndarray:
 
 
 def panel_icon(scene) -> int:
-    """For the panel's draw(): the icon id of the scene's curve (0: none yet); a stale image
-    is re-rendered from a timer (at once in background mode)."""
+    """For the panel's draw(): the icon id of the scene's curve (0: none yet, and always in
+    background mode, where previews get no icon); a stale image is re-rendered from a timer
+    (at once in background mode)."""
     global _pending
     if not len(scene_settings(scene).loss_curve):
         return 0

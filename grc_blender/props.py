@@ -101,7 +101,8 @@ class GRCLossPoint(PropertyGroup):
 
 class GRCSceneSettings(PropertyGroup):
     # Templates
-    templates: CollectionProperty(type=GRCTemplateEntry)
+    templates: CollectionProperty(type=GRCTemplateEntry,
+                                  description="The captured templates, in training order")
     template_index: IntProperty(name="Active Template", default=0, min=0,
                                 description="The template selected in the list (the arrows "
                                             "move it)")
@@ -191,7 +192,8 @@ class GRCSceneSettings(PropertyGroup):
     # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
     model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
-    model_key: StringProperty(name="Model Key", options={'HIDDEN'})
+    model_key: StringProperty(name="Model Key", options={'HIDDEN'},
+                              description="Checksum of the stored model (its cache key)")
     model_summary: StringProperty(name="Model", default="",
                                   description="What the stored model was trained on")
     train_token: StringProperty(

@@ -23,7 +23,8 @@ def wrap_lines(text: str, width_px: float, ui_scale: float = 1.0) -> list[str]:
     width = chars_per_line(width_px, ui_scale)
     out: list[str] = []
     for para in str(text).splitlines() or [""]:
-        out.extend(textwrap.wrap(para, width, break_on_hyphens=False) or [""])
+        out.extend(textwrap.wrap(para, width, break_on_hyphens=False,
+                                   break_long_words=False) or [""])
     return out
 
 

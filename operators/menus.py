@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import bpy
 
 from .templates import GRC_OT_add_example_templates
@@ -31,9 +33,7 @@ class GRC_MT_object(bpy.types.Menu):
     bl_label = "GRC Petals"
 
     def draw(self, context):
-        layout = self.layout
-        if layout is None:
-            return
+        layout: Any = self.layout
         for idname, icon, props in OBJECT_MENU:
             direction = props.get("direction")
             text = MOVE_TEXT[direction] if direction else ""
