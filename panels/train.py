@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import loss_image, presets
+from ..grc_blender import loss_image, presets, torch_check
 from ..grc_blender.i18n import iface
 from ..grc_blender.wrap import label as wrapped
 from ..model_core.limits import TARGET_MAX_PCT as MAX_TARGET_PCT
@@ -34,6 +34,8 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
             row.operator("grc.cancel_training", text="", icon='CANCEL')
         else:
             layout.operator("grc.train", icon='PLAY')
+            if not torch_check.torch_available():
+                wrapped(layout, context, torch_check.fix(), icon='ERROR')
         icon = loss_image.panel_icon(context.scene)
         if icon:
             layout.template_icon(icon_value=icon, scale=icon_scale(context))

@@ -477,3 +477,14 @@ def test_translations_registered_with_english_source():
     assert ("*", "Article's Procedure") in source
     # Dynamic text goes through pgettext (the English source comes back unchanged).
     assert i18n.tip("No training is running") == "No training is running"
+
+
+def test_panels_draw_with_the_error_preview_and_loss_curve(grc):
+    """Every panel draws (against real RNA) once a curve and an error preview exist."""
+    import test_panels
+    add_example_and_capture()
+    train_quick()
+    assert bpy.ops.grc.show_error(template=0, keyframe=2) == {'FINISHED'}
+    drawn = {}
+    test_panels._draw_all("error preview", drawn)
+    assert "error preview" in drawn["GRC_PT_train_fidelity"]
