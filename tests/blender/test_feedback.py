@@ -13,6 +13,7 @@ import pytest
 
 from blender_helpers import (PACKAGE, ROOT, add_example_and_capture, run_fresh_python,
                              select_only, train_quick)
+from test_panels import _draw_all as draw_all_panels
 from test_reload import BLOCK_TORCH
 
 
@@ -481,10 +482,9 @@ def test_translations_registered_with_english_source():
 
 def test_panels_draw_with_the_error_preview_and_loss_curve(grc):
     """Every panel draws (against real RNA) once a curve and an error preview exist."""
-    import test_panels
     add_example_and_capture()
     train_quick()
     assert bpy.ops.grc.show_error(template=0, keyframe=2) == {'FINISHED'}
     drawn = {}
-    test_panels._draw_all("error preview", drawn)
+    draw_all_panels("error preview", drawn)
     assert "error preview" in drawn["GRC_PT_train_fidelity"]
