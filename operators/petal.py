@@ -72,7 +72,7 @@ class GRC_OT_reset_petal(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not _model_poll(cls, context):
+        if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
             return False
         if not local_petals(_selected(context)):
             return polls.refuse(cls, "Select a GRC petal of this file (linked petals belong "

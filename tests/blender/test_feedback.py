@@ -69,7 +69,7 @@ def test_poll_messages_in_each_state(grc):
     bpy.ops.object.mode_set(mode='EDIT')
     try:
         for op in (ops.add_example_templates, ops.capture_templates, ops.add_petal,
-                   ops.bake_shape_keys, ops.show_error):
+                   ops.reset_petal, ops.bake_shape_keys, ops.show_error):
             assert "Switch to Object Mode" in refusal(op), op
     finally:
         bpy.ops.object.mode_set(mode='OBJECT')
