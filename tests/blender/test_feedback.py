@@ -96,7 +96,17 @@ try:
 except RuntimeError as exc:
     message = str(exc)
 tc = sys.modules[{PACKAGE!r} + ".grc_blender.torch_check"]
-out = dict(message=message, available=tc.torch_available(), version=tc.torch_version(),
+prefs = sys.modules[{PACKAGE!r} + ".grc_blender.preferences"]
+texts = []
+class Layout:
+    def box(self): return self
+    def column(self, **kw): return self
+    def label(self, **kw): texts.append(kw.get("text", ""))
+    def prop(self, *a, **kw): pass
+class Panel:
+    layout = Layout()
+prefs.GRCPreferences.draw(Panel(), bpy.context)
+out = dict(prefs_text=" ".join(texts), message=message, available=tc.torch_available(), version=tc.torch_version(),
            poll=bpy.ops.grc.train.poll(), torch_imported="torch" in sys.modules,
            add_petal_poll=bpy.ops.grc.add_petal.poll())
 addon_utils.disable({PACKAGE!r}, default_set=True)
@@ -106,6 +116,7 @@ print("RESULT " + json.dumps(out))
     assert "Train needs PyTorch" in result["message"], result["message"]
     assert "grc-0.1.0-linux_x64.zip" in result["message"] and "grc-0.1.0.zip" in result["message"]
     assert not result["torch_imported"]
+    assert "PyTorch not found" in result["prefs_text"] and "linux_x64" in result["prefs_text"]
 
 
 def test_torch_found_in_this_process():
