@@ -9,6 +9,8 @@ every function raises model_core.GRCError with a message for the artist when it 
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
+    root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=12))
+    baked = api.bake_petals(scene, [root], step=2)        # renders without the extension
     preview, report = api.show_error(scene, template=0, keyframe=-1)
 """
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 from . import preferences, presets
 from .access import scene_settings
 from .bake import bake as bake_petal
+from .bake import bake_petals
 from .capture import capture_templates as _capture
 from .capture import move_template
 from .error_view import show_error, use_attribute_colors
+from .flower import FlowerLayout, add_flower, flower_petals
 from .example import add_example as add_example_templates
 from .petal_objects import add_petal, reset_petals
 from .training import cancel as cancel_training
@@ -46,5 +50,5 @@ def apply_preset(scene, name: str) -> None:
 
 __all__ = ["add_example_templates", "capture_templates", "move_template", "prepare", "new_job",
            "train", "start_training", "follow_training", "land", "cancel_training",
-           "add_petal", "reset_petals", "bake_petal", "show_error", "use_attribute_colors",
-           "apply_preset"]
+           "add_petal", "reset_petals", "bake_petal", "bake_petals", "FlowerLayout", "add_flower",
+           "flower_petals", "show_error", "use_attribute_colors", "apply_preset"]

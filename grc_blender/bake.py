@@ -1,8 +1,9 @@
-"""Bake a petal to a plain mesh copy with shape keys, which plays without the extension.
+"""Bake petals (or whole flowers) to plain mesh copies with shape keys, which play without
+the extension.
 
-One shape key per frame of the scene's frame range, each keyed 1 at its own frame and 0
-at the neighbouring frames (LINEAR), so exactly one key is active on every frame and
-subframes blend neighbours (motion blur). FBX, glTF and Alembic export shape keys or the
+One shape key per sampled frame, each keyed 1 at its own frame and 0 at the neighbouring
+samples (LINEAR), so exactly one key is active on every sampled frame and frames between
+samples (a step > 1, motion-blur sub-frames) blend their neighbours. FBX, glTF and Alembic export shape keys or the
 evaluated mesh, so the bake renders and exports with the extension disabled.
 """
 from __future__ import annotations
@@ -11,32 +12,74 @@ import bpy
 import numpy as np
 
 from . import anim, mesh_grid, store
+from .access import mesh_settings
 from .petal_objects import SUBSURF_NAME
 from ..model_core import GRCError
 
 
-def bake(scene, src) -> bpy.types.Object:
-    """A copy of petal `src` with one shape key per frame of the scene's range."""
+def bake_petals(scene, objects, frame_start: int | None = None, frame_end: int | None = None,
+                step: int = 1, hide_live: bool = True, progress=None) -> list[bpy.types.Object]:
+    """Copies of the petals in `objects` (flower roots bring all their petals) with one shape
+    key per sampled frame; each copy keeps its petal's parent, so a flower's root still moves
+    them. `hide_live`: hide the live petals so the file renders the bake alone (a Blender
+    without the extension, a render farm). `progress(i, n)` is called once per frame."""
     if store.get_model(scene) is None:
         raise GRCError("No trained model in this scene: train before baking")
-    frames = list(range(scene.frame_start, scene.frame_end + 1))
+    sources = _petals_of(objects)
+    if not sources:
+        raise GRCError("Select GRC petals or a GRC flower to bake")
+    first = scene.frame_start if frame_start is None else int(frame_start)
+    last = scene.frame_end if frame_end is None else int(frame_end)
+    if last < first or step < 1:
+        raise GRCError(f"bad frame range {first}..{last} step {step}")
+    frames = list(range(first, last + 1, step))
+    if frames[-1] != last:
+        frames.append(last)
     frame0, sub0 = scene.frame_current, scene.frame_subframe
-    coords = []
+    coords: list[list[np.ndarray]] = [[] for _ in sources]
     try:
-        for f in frames:
-            scene.frame_set(f)   # frame_change_post regenerates the petal
-            coords.append(mesh_grid.mesh_coords(src.data).astype(np.float32))
+        for n, f in enumerate(frames):
+            scene.frame_set(f)   # frame_change_post regenerates the petals
+            for i, src in enumerate(sources):
+                coords[i].append(mesh_grid.mesh_coords(src.data).astype(np.float32))
+            if progress is not None:
+                progress(n + 1, len(frames))
     finally:
         scene.frame_set(frame0, subframe=sub0)
-    if len({c.shape for c in coords}) != 1:
-        raise GRCError(f"'{src.name}' changes its row count during the frame range: bake "
-                       f"needs a fixed Rows value (remove the Rows keyframes)")
+    for src, seq in zip(sources, coords):
+        if len({c.shape for c in seq}) != 1:
+            raise GRCError(f"'{src.name}' changes its row count during the frame range: bake "
+                           f"needs a fixed Rows value (remove the Rows keyframes)")
+    baked = [_baked_copy(src, seq, frames) for src, seq in zip(sources, coords)]
+    if hide_live:
+        for src in sources:
+            src.hide_render = True
+            src.hide_set(True)
+    return baked
+
+
+def _petals_of(objects) -> list:
+    out: dict[int, bpy.types.Object] = {}
+    for obj in objects:
+        if obj.type == 'MESH' and obj.grc.is_petal:
+            out[obj.as_pointer()] = obj
+        elif obj.grc.is_flower:
+            for child in obj.children:
+                if child.type == 'MESH' and child.grc.is_petal:
+                    out[child.as_pointer()] = child
+    return list(out.values())
+
+
+def _baked_copy(src, coords: list[np.ndarray], frames: list[int]) -> bpy.types.Object:
     mesh = src.data.copy()
     mesh.name = src.data.name + " Baked"
+    mesh_settings(mesh).generated = False        # the artist's mesh now
     obj = bpy.data.objects.new(src.name + " Baked", mesh)
     for coll in src.users_collection:
         coll.objects.link(obj)
-    obj.matrix_world = src.matrix_world.copy()
+    obj.parent = src.parent
+    obj.matrix_parent_inverse = src.matrix_parent_inverse.copy()
+    obj.matrix_basis = src.matrix_basis.copy()
     mesh.vertices.foreach_set("co", coords[0].ravel())
     mesh.update()
     obj.shape_key_add(name="Basis", from_mix=False)
@@ -44,9 +87,9 @@ def bake(scene, src) -> bpy.types.Object:
     for i, f in enumerate(frames):
         kb = obj.shape_key_add(name=f"frame {f}", from_mix=False)
         kb.data.foreach_set("co", coords[i].ravel())
-        pts = [(g, 1.0 if g == f else 0.0) for g in (f - 1, f, f + 1) if frames[0] <= g <= frames[-1]]
-        anim.set_keys(key, f'key_blocks["{kb.name}"].value', [p[0] for p in pts],
-                      [p[1] for p in pts], 'LINEAR',
+        near = [frames[j] for j in (i - 1, i, i + 1) if 0 <= j < len(frames)]
+        anim.set_keys(key, f'key_blocks["{kb.name}"].value', near,
+                      [1.0 if g == f else 0.0 for g in near], 'LINEAR',
                       insert=lambda fr, kb=kb: kb.keyframe_insert("value", frame=fr))
     mod = src.modifiers.get(SUBSURF_NAME)
     if mod is not None:
@@ -55,6 +98,11 @@ def bake(scene, src) -> bpy.types.Object:
             raise GRCError(f"could not add a Subdivision Surface modifier to '{obj.name}'")
         new.levels, new.render_levels = mod.levels, mod.render_levels
     return obj
+
+
+def bake(scene, src) -> bpy.types.Object:
+    """One petal over the scene's frame range; the live petal stays visible."""
+    return bake_petals(scene, [src], hide_live=False)[0]
 
 
 def baked_frame_count(obj: bpy.types.Object) -> int:

@@ -200,6 +200,11 @@ def build_grid_mesh(mesh, grid: np.ndarray) -> None:
     mesh.polygons.foreach_set("loop_total", np.full(len(faces), 4, dtype=np.int32))
     mesh.update(calc_edges=True)
     mesh.validate(verbose=False)
+    # UVs: u across the petal (columns), v from base (row 0) to tip
+    uv = mesh.uv_layers.get("UVMap") or mesh.uv_layers.new(name="UVMap")
+    r, c = np.divmod(faces.ravel(), cols)
+    st = np.stack([c / max(cols - 1, 1), r / max(rows - 1, 1)], axis=1).astype(np.float32)
+    uv.data.foreach_set("uv", st.ravel())
 
 
 def write_coords(mesh, grid_f32: np.ndarray) -> bool:

@@ -1,8 +1,8 @@
 """Which petal meshes the extension may write: only the one it made for that petal.
 
 A petal's own mesh is one the extension made (`Mesh.grc.generated`) that no other object
-uses (one user, plus a fake user; linked duplicates of petals get their own copies). Anything else is the artist's and is left alone with a
-reason the panel shows: a mesh linked in from a library, a mesh swapped in by Link Object
+uses (one user, plus a fake user; linked duplicates of petals get their own copies).
+Anything else is the artist's and is left alone with a reason the panel shows: a mesh linked in from a library, a mesh swapped in by Link Object
 Data or a data-block switch, a mesh shared with another object, shape keys, a topology that
 is no longer our grid (Join, an applied modifier, edit-mode topology edits), vertices moved
 by hand, or a petal made by another model (appended or linked from another file).
@@ -72,3 +72,37 @@ def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
         return (f"petal '{name}': its mesh is no longer a {n_cols}-column grid (joined, an "
                 f"applied modifier or edited topology): left alone. {RESET_HINT}")
     return ""
+
+
+def give_own_meshes(objects: list, meshes: list) -> list[str]:
+    """Linked duplicates (Alt+D) share one mesh: every petal after the first gets a copy, so
+    each can show its own context. Main thread, outside renders only."""
+    notes = []
+    first: dict[int, Any] = {}
+    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
+        ptr = mesh.as_pointer()
+        if ptr not in first:
+            first[ptr] = obj
+            continue
+        if not mesh_settings(mesh).generated or mesh.library is not None:
+            continue
+        copy = mesh.copy()
+        obj.data = copy
+        meshes[i] = copy
+        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
+                     f"duplicate): it now has its own mesh '{copy.name}'")
+    return notes
+
+
+def claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
+    """A petal made by a script (an empty mesh) or saved before meshes were marked: its mesh
+    becomes the extension's if nothing else uses it and, unless `any_mesh` (explicit
+    regenerate, file load), it holds nothing to lose. Main thread only."""
+    settings = mesh_settings(mesh)
+    if settings.generated or mesh.users != 1 + int(mesh.use_fake_user) \
+            or mesh.library is not None or obj.library is not None \
+            or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
+        return
+    settings.generated = True
+    if not obj.grc.model_key:
+        obj.grc.model_key = model_key

@@ -14,6 +14,35 @@ from .access import mesh_settings, object_settings
 
 
 SUBSURF_NAME = "GRC Subdivision"
+MATERIAL_NAME = "GRC Petal"
+BASE_COLOR = (0.95, 0.85, 0.35, 1.0)     # the gradient: warm at the base ...
+TIP_COLOR = (0.85, 0.25, 0.45, 1.0)      # ... to pink at the tip
+VIEWPORT_COLOR = (0.93, 0.55, 0.68, 1.0)  # Solid mode and Workbench show this
+
+
+def petal_material() -> bpy.types.Material:
+    """The file's "GRC Petal" material (made once): a base-to-tip gradient on the petal's
+    UV v, for the artist to replace or edit."""
+    mat = bpy.data.materials.get(MATERIAL_NAME)
+    if mat is not None:
+        return mat
+    mat = bpy.data.materials.new(MATERIAL_NAME)
+    if bpy.app.version < (5, 0, 0):        # 5.0 materials always have their node tree
+        mat.use_nodes = True
+    mat.diffuse_color = VIEWPORT_COLOR
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes.get("Principled BSDF")
+    coord = nodes.new("ShaderNodeTexCoord")
+    split = nodes.new("ShaderNodeSeparateXYZ")
+    ramp = nodes.new("ShaderNodeValToRGB")
+    ramp.color_ramp.elements[0].color = BASE_COLOR
+    ramp.color_ramp.elements[1].color = TIP_COLOR
+    links.new(coord.outputs["UV"], split.inputs[0])
+    links.new(split.outputs["Y"], ramp.inputs["Fac"])
+    if bsdf is not None:
+        links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
+    coord.location, split.location, ramp.location = (-700, 0), (-500, 0), (-300, 0)
+    return mat
 
 
 def add_petal(scene, collection=None, *, context_value: Any = 0.0, time: float = 1.0,
@@ -24,6 +53,7 @@ def add_petal(scene, collection=None, *, context_value: Any = 0.0, time: float =
         raise GRCError("No trained model in this scene: capture templates and press Train first")
     mesh = bpy.data.meshes.new("GRC Petal")
     mesh_settings(mesh).generated = True
+    mesh.materials.append(petal_material())
     obj = bpy.data.objects.new("GRC Petal", mesh)
     (collection or scene.collection).objects.link(obj)
     obj.location = scene.cursor.location if location is None else location

@@ -24,7 +24,8 @@ import bpy
 import numpy as np
 
 from ..model_core import GRCError
-from . import mesh_grid, ownership, store
+from . import flower_rule, mesh_grid, ownership, store
+from .petal_columns import CONTEXT, COLS, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 from .access import mesh_settings
 
 # Messages per scene name (shown in the panel); printed once each to the console.
@@ -42,26 +43,22 @@ _pending: set[int] = set()
 _verdicts: dict[int, tuple[tuple, int, str]] = {}
 _epoch = [0]
 
-# Per-petal values, read in one C call per petal. Column order of the gathered array: these,
-# then the model's slider fields (model_core.context).
-_FIELDS = ("is_petal", "rows", "cols", "time", "offset")
-_IS_PETAL, _ROWS, _COLS, _TIME, _OFFSET = range(5)
-_CONTEXT = 5
+# Per-petal values, read in one C call per petal (column order: petal_columns.py).
 _getters: dict[tuple[str, ...], attrgetter] = {}
 
 
 def _getter(fields: tuple[str, ...]) -> attrgetter:
     got = _getters.get(fields)
     if got is None:
-        got = _getters[fields] = attrgetter(*_FIELDS, *fields)
+        got = _getters[fields] = attrgetter(*FIELDS, *fields)
     return got
-_DATA_MODE = attrgetter("data", "mode")
+_DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
 
 
 class _ScenePetals:
     """Cached petal objects of one scene (bpy references: dropped on undo/load/edits), and
     the values each petal's mesh was last written with (NaN: unknown)."""
-    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key")
+    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key", "roots")
 
     def __init__(self, objects: list, n_objects: int):
         self.objects = objects
@@ -69,6 +66,7 @@ class _ScenePetals:
         self.n_objects = n_objects
         self.last = np.empty((0, 0))
         self.last_key = ""
+        self.roots: set[int] = set()       # flower roots of these petals (drivers on them)
 
 
 _scenes: dict[int, _ScenePetals] = {}
@@ -126,10 +124,10 @@ def _evaluated(objects: list, depsgraph) -> list:
 
 
 def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
-    """(N, 5 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
+    """(N, 6 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
     settings = [o.grc for o in _evaluated(objects, depsgraph)]
     values = np.array(list(map(_getter(fields), settings)), dtype=np.float64)
-    return values.reshape(len(objects), len(_FIELDS) + len(fields))
+    return values.reshape(len(objects), len(FIELDS) + len(fields))
 
 
 def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
@@ -140,45 +138,11 @@ def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list,
         except ReferenceError:          # an object was deleted since the cache was built
             _scenes.pop(scene.as_pointer(), None)
             continue
-        if values[:, _IS_PETAL].all():
+        if values[:, IS_PETAL].all():
             return entry.objects, values
         _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild
     entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
     return entry.objects, _values(entry.objects, depsgraph, fields)
-
-
-def _give_own_meshes(objects: list, meshes: list) -> list[str]:
-    """Linked duplicates (Alt+D) share one mesh: every petal after the first gets a copy, so
-    each can show its own context. Main thread, outside renders only."""
-    notes = []
-    first: dict[int, Any] = {}
-    for i, (obj, mesh) in enumerate(zip(objects, meshes)):
-        ptr = mesh.as_pointer()
-        if ptr not in first:
-            first[ptr] = obj
-            continue
-        if not mesh_settings(mesh).generated or mesh.library is not None:
-            continue
-        copy = mesh.copy()
-        obj.data = copy
-        meshes[i] = copy
-        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
-                     f"duplicate): it now has its own mesh '{copy.name}'")
-    return notes
-
-
-def _claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
-    """A petal made by a script (an empty mesh) or saved before meshes were marked: its mesh
-    becomes the extension's if nothing else uses it and, unless `any_mesh` (explicit
-    regenerate, file load), it holds nothing to lose. Main thread only."""
-    settings = mesh_settings(mesh)
-    if settings.generated or mesh.users != 1 + int(mesh.use_fake_user) \
-            or mesh.library is not None or obj.library is not None \
-            or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
-        return
-    settings.generated = True
-    if not obj.grc.model_key:
-        obj.grc.model_key = model_key
 
 
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
@@ -213,17 +177,20 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         return ""
     key = scene.grc.model_key
     notes: list[str] = []
-    per_object = list(map(_DATA_MODE, objects))
+    per_object = list(map(_DATA_MODE_PARENT, objects))
+    roots = flower_rule.apply(values, [p[2] for p in per_object], _evaluated, depsgraph, fields)
     meshes = [p[0] for p in per_object]
     ptrs = [m.as_pointer() for m in meshes]
     if not rendering and len(set(ptrs)) < len(ptrs):
-        notes += _give_own_meshes(objects, meshes)
+        notes += ownership.give_own_meshes(objects, meshes)
         ptrs = [m.as_pointer() for m in meshes]
     sharing: dict[int, int] = dict.fromkeys(ptrs, 0)
     for ptr in ptrs:
         sharing[ptr] += 1
     # Which petals changed since their meshes were last written (the frame path's cache).
     entry = _scenes.get(scene.as_pointer())
+    if entry is not None and entry.objects is objects:
+        entry.roots = roots
     if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != key
                               or len(entry.last) != len(entry.objects)):
         entry.last = np.full((len(entry.objects), values.shape[1]), np.nan)
@@ -248,7 +215,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             verdict = old
         else:
             if not rendering:
-                _claim(obj, mesh, key, force)
+                ownership.claim(obj, mesh, key, force)
             verdict = _verdicts[obj.as_pointer()] = (sig, _epoch[0], ownership.refusal(
                 obj, obj.grc, mesh, key, model.n_cols, sharing[ptr]))
             if old is None or old[2] or old[0][0] != ptr:   # newly writable, or another mesh
@@ -257,13 +224,13 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             notes.append(verdict[2])
         elif changed[i]:
             keep[i] = sharing[ptr] == 1 or ptr not in ptrs[:i]   # shared in a render: once
-    rows = values[:, _ROWS].astype(np.int64)
+    rows = values[:, ROWS].astype(np.int64)
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = values[idx]
-        alphas = sel[:, _CONTEXT:]
+        alphas = sel[:, CONTEXT:]
         try:
-            out = model.generate_many(sel[:, _TIME], alphas, sel[:, _OFFSET], rows=int(r))
+            out = model.generate_many(sel[:, TIME], alphas, sel[:, OFFSET], rows=int(r))
         except GRCError as exc:
             notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
             continue
@@ -279,7 +246,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
             at = rows_in_entry[idx]
             entry.last[at[at >= 0]] = sel[at >= 0]
         if not rendering:
-            for i in idx[sel[:, _COLS] == 0.0].tolist():   # first generation: remember the grid
+            for i in idx[sel[:, COLS] == 0.0].tolist():   # first generation: remember the grid
                 objects[i].grc.cols = model.n_cols
     msg = "; ".join(dict.fromkeys(notes))
     _report(name, msg)
@@ -354,7 +321,8 @@ def on_depsgraph_update(scene, depsgraph) -> None:
         return
     if entry.objects and any(
             isinstance(u.id, bpy.types.Object) and u.id.original is not None
-            and u.id.original.as_pointer() in entry.pointers for u in depsgraph.updates):
+            and (u.id.original.as_pointer() in entry.pointers
+                 or u.id.original.as_pointer() in entry.roots) for u in depsgraph.updates):
         sync(scene, depsgraph)
 
 

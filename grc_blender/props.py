@@ -34,11 +34,15 @@ def _scene_of(obj, context):
 
 def _regenerate_petal(self, context):
     obj = self.id_data
-    if not self.is_petal:
+    if self.is_flower:          # a flower's controls: every petal of the flower follows
+        targets = [c for c in obj.children if c.type == 'MESH' and c.grc.is_petal]
+    elif self.is_petal:
+        targets = [obj]
+    else:
         return
     scene = _scene_of(obj, context)
-    if scene is not None:
-        petals.regenerate(scene, [obj])
+    if scene is not None and targets:
+        petals.regenerate(scene, targets)
 
 
 def _update_subsurf(self, context):
@@ -248,6 +252,17 @@ class GRCObjectSettings(PropertyGroup):
                               description="Checksum of the model that generates this petal")
     hand_edited: BoolProperty(name="Edited by Hand", default=False, options={'HIDDEN'},
                               description="The petal's vertices were edited: they are kept")
+    # Flowers: a root (an Empty) whose Bloom and Context every child petal follows
+    is_flower: BoolProperty(name="GRC Flower", default=False, options={'HIDDEN'},
+                            description="This object is a flower root: its petals follow its "
+                                        "Bloom and Context")
+    bloom: FloatProperty(
+        name="Bloom", default=1.0, min=0.0, max=1.0, update=_regenerate_petal,
+        description="How far the flower has opened: drives every petal's time (0 closed bud, "
+                    "1 open), each petal starting after its own delay")
+    delay: FloatProperty(
+        name="Delay", default=0.0, min=0.0, max=0.95, update=_regenerate_petal,
+        description="When this petal starts opening, as a fraction of its flower's Bloom")
     subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
                                 update=_update_subsurf, options=set(),
                                 description="Levels of the petal's Subdivision Surface modifier")

@@ -173,9 +173,12 @@ def decode_captured(payload: str) -> Captured:
     """Decode and validate captured arrays (any K >= 1; training checks K >= 2)."""
     data = _decode_b64(payload, "templates")
     try:
-        arrays = read_archive(data, "templates", 4, allowed=_CAPTURED)
+        arrays = read_archive(data, "templates", len(_CAPTURED))
     except GRCError as exc:
         raise GRCError(f"the stored templates are damaged: {exc}") from None
+    unknown = sorted(set(arrays) - set(_CAPTURED))
+    if unknown:
+        raise GRCError(f"the stored templates hold unexpected arrays {unknown[:5]}")
     missing = [k for k in _CAPTURED if k not in arrays]
     if missing:
         raise GRCError(f"the stored templates lack the '{missing[0]}' array")

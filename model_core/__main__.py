@@ -29,6 +29,23 @@ _HELP = {
     "sizes": "hidden widths 'TEMPLATE:RELATIONAL:GENERATIVE', each comma-separated "
              "(e.g. 48,48:48,32:48,48), or 'seed' for the seed article's sizes",
     "literal": "start from the seed article's procedure (slow); other flags override it",
+    "template_steps": "template-model fit steps (stage 1)",
+    "template_lr": "template-model learning rate",
+    "template_init_gain": "first-layer scale of the template models",
+    "steps": "relational + generative steps (stage 2, at most: training stops at the target)",
+    "lr_r": "relational-model learning rate (the seed's lrR)",
+    "lr_g": "generative-model learning rate (the seed's lrG)",
+    "generative_init_gain": "first-layer scale of the generative model",
+    "batch": "pool samples per stage-2 step (the captured points are added)",
+    "context_filter": "weight of the context target in loss_R (the seed's rFilter)",
+    "lr_decay": "cosine decay of the rates to 1%%",
+    "pool": "template-model samples drawn per template for stage 2",
+    "stop_mean_pct": "stop once every template's mean error is at most this %% of its diagonal",
+    "stop_max_pct": "... and its worst vertex at most this %%",
+    "check_every": "steps between early-stop checks (0: never stop early)",
+    "threads": "torch threads while training",
+    "adam_beta2": "Adam's second-moment decay",
+    "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",
 }
 
 
@@ -81,7 +98,9 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None,
                            help=f"{text} (default {value})")
         else:
-            p.add_argument(_flag(f.name), type=type(value), help=f"{text} (default {value})")
+            choices = ("default", "literal") if f.name == "procedure" else None
+            p.add_argument(_flag(f.name), type=type(value), choices=choices,
+                           help=f"{text} (default {value})")
     p.add_argument("--literal", action="store_true", help=_HELP["literal"])
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Iterable
 
 import numpy as np
 
@@ -23,7 +22,10 @@ def write_archive(arrays: dict[str, np.ndarray], compress: bool = True) -> bytes
         if np.asarray(a).dtype.hasobject:
             raise GRCError(f"array '{name}' holds Python objects: not written")
     buf = io.BytesIO()
-    (np.savez_compressed if compress else np.savez)(buf, **arrays)  # type: ignore[operator]
+    if compress:
+        np.savez_compressed(buf, **arrays)
+    else:
+        np.savez(buf, **arrays)
     return buf.getvalue()
 
 
@@ -52,9 +54,8 @@ def _check_headers(data: bytes, what: str, max_arrays: int) -> None:
                                f"far larger than any GRC {what}")
 
 
-def read_archive(data: bytes, what: str, max_arrays: int,
-                 allowed: Iterable[str] | None = None) -> dict[str, np.ndarray]:
-    """Checked .npz bytes -> {name: array}. `allowed`: the only names accepted (None: any)."""
+def read_archive(data: bytes, what: str, max_arrays: int) -> dict[str, np.ndarray]:
+    """Checked .npz bytes -> {name: array} (at most `max_arrays` of them)."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise GRCError(f"{what} data must be bytes")
     if len(data) > MAX_FILE_BYTES:
@@ -63,12 +64,7 @@ def read_archive(data: bytes, what: str, max_arrays: int,
     try:
         _check_headers(raw, what, max_arrays)
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            names = list(npz.files)
-            if allowed is not None:
-                unknown = sorted(set(names) - set(allowed))
-                if unknown:
-                    raise GRCError(f"{what} file holds unexpected arrays: {unknown[:5]}")
-            return {name: npz[name] for name in names}
+            return {name: npz[name] for name in npz.files}
     except GRCError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .context import AUTO, resolve_dims
 from .errors import GRCError
+from .limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
 from .nets import SEED_SIZES, NetSizes
 
 
@@ -26,26 +27,27 @@ class TrainConfig:
     steps: int = 2500
     lr_r: float = 2e-2
     lr_g: float = 2e-2
-    batch: int = 128
+    generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
+    batch: int = 64
     context_filter: float = 0.05     # the seed's rFilter weight on the context output
     lr_decay: bool = True            # cosine decay to 1% of the rates
     pool: int = 8192                 # template-model samples drawn per template up front
-    anchors: bool = True             # every batch also holds the captured (time, morph) points
-    # early stop once every template meets these (percent of its bounding-box diagonal)
-    stop_mean_pct: float = 0.4
-    stop_max_pct: float = 1.6
+    # early stop once every template meets these (percent of its bounding-box diagonal):
+    # the reconstruction target (limits.TARGET_*) with a 10% margin
+    stop_mean_pct: float = round(0.9 * TARGET_MEAN_PCT, 4)
+    stop_max_pct: float = round(0.9 * TARGET_MAX_PCT, 4)
     check_every: int = 100
     threads: int = 1
     adam_beta2: float = 0.95         # Adam's second-moment decay (torch's default 0.999)
-    flat_adam: bool = True           # one flat Adam (same update, fewer ops); False: the seed's two torch Adams
+    procedure: str = "default"       # "literal": the seed's own stage 2 (literal.py)
 
     @staticmethod
     def literal() -> "TrainConfig":
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
-                           template_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, pool=0, anchors=False, adam_beta2=0.999,
-                           flat_adam=False, stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0)
+                           template_init_gain=1.0, generative_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
+                           lr_decay=False, adam_beta2=0.999, procedure="literal",
+                           stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0)
 
     def validate(self) -> None:
         resolve_dims(self.context_dims, 3)   # refuses anything but AUTO and the supported dims
@@ -58,6 +60,10 @@ class TrainConfig:
                 raise GRCError(f"{name} must be a learning rate in (0, 1), got {v}")
         if not 0 < self.adam_beta2 < 1:
             raise GRCError("adam_beta2 must be in (0, 1)")
+        if self.procedure not in ("default", "literal"):
+            raise GRCError(f"procedure must be 'default' or 'literal', got {self.procedure!r}")
+        if int(self.pool) < 1:
+            raise GRCError("pool must be at least 1")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
 

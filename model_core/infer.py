@@ -6,18 +6,19 @@ maps scene coordinates to the networks' order-1 space and back.
 
 Relational-map units: the networks see time and morphology mapped to [-1, 1] over the
 captured range (`unit_index`), so `times`/`morphs` may be in any increasing units.
-(Centred inputs train faster than the seed's [0, 1]; measured, see trainer.py.)
+(Centred inputs train in fewer steps than the seed's [0, 1]: docs/model.md.)
 
 How a petal is generated (seed figures 5-8): the template models give each template's
 row at (time, morph); the relational model maps it to a relational point (time', morph',
-context...) whose context part is the template's trace. The slider blends those points
-row by row (alpha 0 -> template 0, 1 -> template 1, ...), `offset` moves the blend along
-the trace normal, and the generative model decodes the result. At alpha = k this is
-exactly gen(rel(x_k)), the reconstruction training optimised.
+context...) whose context part is the template's trace. The slider walks between the
+templates' relational points row by row (model.context: 1-D, alpha k is template k; 2-D, a
+pad point), `offset` moves the path along the trace normal (its side chosen per row), and
+the generative model decodes the result. At template_context(k) this is exactly
+gen(rel(x_k)), the reconstruction training optimised.
 
 Speed: the template and relational passes depend only on (time, rows), not on the slider,
-so they are tabulated once per row count over a fine time grid and linearly interpolated
-(`TimeTable`); only the generative pass runs per petal. Inference runs in float32.
+so they are tabulated once per row count over a fine time grid and interpolated
+(`TimeTable`, Catmull-Rom); only the generative pass runs per petal. Inference runs in float32.
 """
 from __future__ import annotations
 

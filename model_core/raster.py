@@ -6,9 +6,10 @@ tools/figure.py; they do not ship in the add-on.)
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Color = tuple[float, float, float]
 
@@ -75,7 +76,7 @@ class Canvas:
             x1, y1 = min(x1, clip[2]), min(y1, clip[3])
         self.fill_rect(x0, y0, x1, y1, color)
 
-    def fill_convex(self, xs: Sequence[float], ys: Sequence[float], color: Color,
+    def fill_convex(self, xs: ArrayLike, ys: ArrayLike, color: Color,
                     clip: tuple[int, int, int, int] | None = None) -> None:
         """Fill a convex polygon (vertices in order, either winding): pixel centres inside."""
         px, py = np.asarray(xs, float), np.asarray(ys, float)
@@ -96,7 +97,7 @@ class Canvas:
             inside &= sign * ((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)) >= 0.0
         self.rgb[y0:y1, x0:x1][inside] = color
 
-    def polyline(self, xs: Sequence[float], ys: Sequence[float], color: Color,
+    def polyline(self, xs: ArrayLike, ys: ArrayLike, color: Color,
                  width: float = 1.5, dash: tuple[float, float] | None = None,
                  clip: tuple[int, int, int, int] | None = None) -> None:
         """`width`-pixel square stamps along the polyline, no blending (exact colours),

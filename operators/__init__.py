@@ -8,7 +8,8 @@ import bpy
 
 from .error import GRC_OT_show_error
 from .menus import GRC_MT_object, menu_mesh_add, menu_object
-from .petal import GRC_OT_add_petal, GRC_OT_bake_shape_keys, GRC_OT_reset_petal
+from .petal import (GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_bake_shape_keys,
+                    GRC_OT_reset_petal)
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
                         GRC_OT_move_template)
 from .train import GRC_OT_cancel_training, GRC_OT_train
@@ -23,6 +24,7 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_add_petal,
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
+    GRC_OT_add_flower,
     GRC_MT_object,
 )
 

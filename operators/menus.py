@@ -1,6 +1,6 @@
 """Menus: every operator is in one, so F3 (menu search) finds it.
 
-  Add > Mesh:           GRC Example Templates, GRC Petal
+  Add > Mesh:           GRC Example Templates, GRC Petal, GRC Flower
   Object > GRC (3D View's Object menu): every GRC operator, in workflow order
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
     ("grc.cancel_training", 'CANCEL', {}),
     ("grc.show_error", 'SHADING_RENDERED', {}),
     ("grc.add_petal", 'ADD', {}),
+    ("grc.add_flower", 'OUTLINER_OB_EMPTY', {}),
     ("grc.reset_petal", 'FILE_REFRESH', {}),
     ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
 )
@@ -51,3 +52,4 @@ def menu_object(self, context):
 def menu_mesh_add(self, context):
     self.layout.operator(GRC_OT_add_example_templates.bl_idname, icon='OUTLINER_OB_SURFACE')
     self.layout.operator("grc.add_petal", text="GRC Petal", icon='ADD')
+    self.layout.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY')

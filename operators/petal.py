@@ -91,28 +91,119 @@ class GRC_OT_reset_petal(bpy.types.Operator):
 
 
 class GRC_OT_bake_shape_keys(bpy.types.Operator):
-    """Bake the active petal's animation over the scene's frame range into shape keys on a
-    plain mesh copy (renders and exports without the extension)"""
+    """Bake the selected petals (a selected flower brings all its petals) over a frame range
+    into shape keys on plain mesh copies, which render and export without the extension"""
     bl_idname = "grc.bake_shape_keys"
     bl_label = "Bake to Shape Keys"
     bl_options = {'REGISTER', 'UNDO'}
+
+    use_scene_range: bpy.props.BoolProperty(
+        name="Scene Range", default=True, description="Bake the scene's frame range")
+    frame_start: bpy.props.IntProperty(name="Start", default=1,
+                                       description="First frame to bake (without Scene Range)")
+    frame_end: bpy.props.IntProperty(name="End", default=250,
+                                     description="Last frame to bake (without Scene Range)")
+    step: bpy.props.IntProperty(name="Step", default=1, min=1, soft_max=10,
+                                description="Bake every Nth frame; frames between blend")
+    hide_live: bpy.props.BoolProperty(
+        name="Hide Live Petals", default=True,
+        description="Hide the live petals so the file renders the bake alone (in a Blender "
+                    "without the extension, or on a render farm)")
 
     @classmethod
     def poll(cls, context):
         if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
             return False
-        obj = context.active_object
-        if obj is None or obj.type != 'MESH' or not obj.grc.is_petal:
-            return polls.refuse(cls, "Make a GRC petal the active object to bake it (Add GRC "
-                                     "Petal makes one)")
+        if not _bake_targets(context):
+            return polls.refuse(cls, "Select GRC petals or a GRC flower to bake (Add GRC "
+                                     "Petal or GRC Flower makes them)")
         return True
 
     def execute(self, context):
+        scene = context.scene
+        wm = context.window_manager
+        first, last = ((scene.frame_start, scene.frame_end) if self.use_scene_range
+                       else (self.frame_start, self.frame_end))
+        wm.progress_begin(0, max(last - first, 1))
         try:
-            obj = api.bake_petal(context.scene, context.active_object)
-            n = baked_frame_count(obj)
+            baked = api.bake_petals(scene, _bake_targets(context), first, last, self.step,
+                                    self.hide_live, progress=lambda i, n: wm.progress_update(i))
+            n = baked_frame_count(baked[0])
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
-        self.report({'INFO'}, tip("Baked {n} frames into '{name}'").format(n=n, name=obj.name))
+        finally:
+            wm.progress_end()
+        self.report({'INFO'}, tip("Baked {n} frames into {count} object(s): {names}").format(
+            n=n, count=len(baked), names=", ".join(f"'{o.name}'" for o in baked[:3])
+            + (" ..." if len(baked) > 3 else "")))
         return {'FINISHED'}
+
+
+def _bake_targets(context) -> list:
+    return [o for o in _selected(context) if o.grc.is_flower
+            or (o.type == 'MESH' and o.grc.is_petal)]
+
+
+class GRC_OT_add_flower(bpy.types.Operator):
+    """Add a flower at the 3D cursor: a root (an Empty) whose Bloom and Context drive its
+    petals, laid out in whorls or a golden-angle spiral, each petal a little different"""
+    bl_idname = "grc.add_flower"
+    bl_label = "GRC Flower"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    petals: bpy.props.IntProperty(name="Petals", default=8, min=1, max=1000,
+                                  description="Number of petals")
+    arrangement: bpy.props.EnumProperty(
+        name="Arrangement", default='WHORLS',
+        items=[('WHORLS', "Whorls", "Rings of petals, each ring higher and smaller"),
+               ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")])
+    per_whorl: bpy.props.IntProperty(name="Petals per Whorl", default=5, min=1, max=100,
+                                     description="Petals in each ring (Spiral: per turn)")
+    tilt: bpy.props.FloatProperty(name="Tilt", default=0.5236, min=-1.5708, max=1.5708,
+                                  subtype='ANGLE', description="Outer petals' angle above the ground")
+    tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.349, min=-1.5708,
+                                       max=1.5708, subtype='ANGLE',
+                                       description="Each inner ring stands this much higher")
+    scale_step: bpy.props.FloatProperty(name="Scale per Whorl", default=0.85, min=0.1, max=2.0,
+                                        description="Each inner ring is this much smaller")
+    context_value: bpy.props.FloatProperty(name="Context", default=0.5, soft_min=-1.0,
+                                           soft_max=2.0, description="The flower's Context")
+    bloom: bpy.props.FloatProperty(name="Bloom", default=1.0, min=0.0, max=1.0,
+                                   description="How far the flower has opened")
+    seed: bpy.props.IntProperty(name="Random Seed", default=0, min=0,
+                                description="Seed of the per-petal variation")
+    context_jitter: bpy.props.FloatProperty(name="Context Variation", default=0.15, min=0.0,
+                                            soft_max=1.0, description="+- on each petal's context")
+    delay: bpy.props.FloatProperty(name="Delay", default=0.3, min=0.0, max=0.9,
+                                   description="Inner petals open this much later (of Bloom)")
+    scale_jitter: bpy.props.FloatProperty(name="Scale Variation", default=0.08, min=0.0,
+                                          max=0.9, description="+- on each petal's size")
+    rotation_jitter: bpy.props.FloatProperty(name="Rotation Variation", default=0.1047,
+                                             min=0.0, max=1.0, subtype='ANGLE',
+                                             description="+- on each petal's turn")
+
+    @classmethod
+    def poll(cls, context):
+        return _model_poll(cls, context) and polls.object_mode(cls, context)
+
+    def execute(self, context):
+        layout = api.FlowerLayout(
+            petals=self.petals, arrangement=self.arrangement, per_whorl=self.per_whorl,
+            tilt=self.tilt, tilt_step=self.tilt_step, scale_step=self.scale_step,
+            context=self.context_value, bloom=self.bloom, seed=self.seed,
+            context_jitter=self.context_jitter, delay=self.delay,
+            scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter)
+        try:
+            root, made = api.add_flower(context.scene, context.collection, layout)
+        except GRCError as exc:
+            self.report({'ERROR'}, tip(str(exc)))
+            return {'CANCELLED'}
+        for other in context.view_layer.objects:
+            other.select_set(False)
+        root.select_set(True)
+        context.view_layer.objects.active = root
+        self.report({'INFO'}, tip("Added '{name}' with {n} petals: key its Bloom and Context "
+                                  "in the GRC panel").format(name=root.name, n=len(made)))
+        return {'FINISHED'}
+

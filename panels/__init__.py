@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .flower import GRC_PT_flower
 from .petal import GRC_PT_petal, GRC_PT_petal_shape
 from .templates import GRC_PT_template_info, GRC_PT_templates, GRC_UL_templates
 from .train import GRC_PT_train, GRC_PT_train_fidelity, GRC_PT_train_settings
@@ -18,4 +19,5 @@ CLASSES: tuple[Any, ...] = (
     GRC_PT_train_fidelity,
     GRC_PT_petal,
     GRC_PT_petal_shape,
+    GRC_PT_flower,
 )

@@ -11,7 +11,9 @@
    docs/images/contact_sheet.png for the README).
 4. Plots the model's context traces (seed figures 5 and 6) into out/context_traces.png
    with numpy only (tools/figure.py: anti-aliased lines on the panel's model_core/raster.py).
-5. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
+5. Renders a 15-petal flower blooming (Bloom 0 -> 1) at two Contexts into
+   out/flower_bloom.png (also docs/images/, the README's first picture).
+6. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
    and checks that scrubbing the timeline regenerates the petal.
 """
 from __future__ import annotations
@@ -302,6 +304,38 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(user_dir, ignore_errors=True)
 
 
+def render_bloom(bpy, api, scene, petal, path: Path, blooms=(0.0, 0.35, 0.65, 1.0),
+                 contexts=(0.0, 1.0)) -> None:
+    """A flower at the cursor, its Bloom swept 0 -> 1 at two Contexts: one contact sheet
+    (a row per context). The single petal is hidden meanwhile and shown again after."""
+    petal.hide_render = True
+    root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=15, seed=3))
+    pts = []
+    for c in contexts:                         # frame the open flower at both contexts
+        root.grc.context, root.grc.bloom = c, 1.0
+        bpy.context.view_layer.update()        # the petals' world matrices under the root
+        pts += [world_points(p) for p in petals]
+    old_cam = scene.camera
+    frame_camera(bpy, scene, np.concatenate(pts))
+    scene.display.shading.color_type = "MATERIAL"   # the petals' gradient material colour
+    tiles, labels = [], []
+    with tempfile.TemporaryDirectory(prefix="grc-demo-bloom-") as tmp:
+        for c in contexts:
+            for b in blooms:
+                root.grc.context, root.grc.bloom = c, b
+                scene.render.filepath = str(Path(tmp) / f"bloom_{c}_{b}.png")
+                bpy.ops.render.render(write_still=True)
+                tiles.append(load_render(bpy, Path(scene.render.filepath)))
+                labels.append(f"C {c:.1f} B {b:.2f}")
+    pngplot.write_png(path, contact_sheet(tiles, labels, cols=len(blooms)))
+    log(f"rendered the blooming flower ({len(petals)} petals): {len(tiles)} frames")
+    scene.display.shading.color_type = "OBJECT"
+    scene.camera = old_cam
+    for o in [root, *petals]:
+        bpy.data.objects.remove(o)
+    petal.hide_render = False
+
+
 def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     bpy.ops.wm.read_homefile(use_empty=True)
     install_extension(bpy, zip_path)
@@ -359,11 +393,13 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
 
     traces_path = out / "context_traces.png"
     plot_traces(model, args.time, alphas, traces_path)
+    bloom_path = out / "flower_bloom.png"
+    render_bloom(bpy, api, scene, petal, bloom_path)
 
-    written = [sheet_path, traces_path]
+    written = [sheet_path, traces_path, bloom_path]
     if not args.no_docs_image:
-        # The README shows both pictures; they are always the demo's own output.
-        for image in (sheet_path, traces_path):
+        # The README shows these pictures; they are always the demo's own output.
+        for image in (sheet_path, traces_path, bloom_path):
             docs_image = ROOT / "docs" / "images" / image.name
             docs_image.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(image, docs_image)

@@ -1,4 +1,4 @@
-"""Type-check the Blender glue (operators/, panels/, grc_blender/) with mypy and fake-bpy-module.
+"""Type-check model_core/ and the Blender glue (operators/, panels/, grc_blender/) with mypy and fake-bpy-module.
 
 Run with the type-check venv's Python (``make typecheck``):
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "grc"
-CHECKED = ("operators", "panels", "grc_blender")
+CHECKED = ("model_core", "operators", "panels", "grc_blender")
 
 
 def main() -> int:

@@ -258,3 +258,13 @@ def test_canvas_figure_api():
     hard.polyline([0.5, 9.5], [4.5, 4.5], (1.0, 1.0, 1.0), width=2, aa=False)
     assert set(np.unique(hard.rgb)) == {0.0, 1.0}
     assert hard.rgb[4:6, :, 0].all() and not hard.rgb[:4].any() and not hard.rgb[6:].any()
+
+
+def test_the_shipped_raster_holds_no_demo_or_test_code():
+    """The PNG reader lives in tests/, PNG writing and anti-aliasing in tools/figure.py."""
+    from model_core import raster
+    for name in ("read_png", "write_png", "png_bytes", "to_uint8"):
+        assert not hasattr(plot, name) and not hasattr(raster, name), name
+    for name in ("segment", "blend", "paste"):
+        assert not hasattr(raster.Canvas, name) and hasattr(figure.Figure, name), name
+    assert not hasattr(raster.Axes, "ticks") and hasattr(figure.FigureAxes, "ticks")

@@ -88,3 +88,16 @@ def test_identical_scale_invariance_of_normalisation():
     c2, s2 = big.normalisation()
     np.testing.assert_allclose(s2, s1 * 1000)
     np.testing.assert_allclose(c2, c1 * 1000 + 50)
+
+
+def test_limits_agree_with_each_other():
+    from model_core import limits
+    assert limits.CONTEXT_LIMIT < limits.MAX_ABS_INPUT          # a slider never gets refused
+    assert 2 <= limits.GRID_MIN <= limits.GRID_MAX <= limits.MAX_GRID
+    assert limits.DEFAULT_ROWS <= limits.MAX_ROWS
+    assert limits.MIN_TEMPLATES == 2 and limits.MAX_TEMPLATES >= 4
+    assert 0 < limits.TARGET_MEAN_PCT < limits.TARGET_MAX_PCT
+    with pytest.raises(GRCError, match=f"at least {limits.MIN_TEMPLATES} templates"):
+        TemplateSet(np.ones((limits.MIN_TEMPLATES - 1, 3, 4, 5, 3)))
+    with pytest.raises(GRCError, match=f"at most {limits.MAX_TEMPLATES} templates"):
+        TemplateSet(_coords(k=limits.MAX_TEMPLATES + 1))

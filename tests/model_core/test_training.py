@@ -122,3 +122,25 @@ def test_flat_adam_is_torch_adam():
     reference = run(torch.optim.Adam)
     assert torch.allclose(flat, reference, atol=2e-6)
     assert not torch.allclose(flat, run(lambda g: FlatAdam([dict(g[0], lr=2e-2), g[1]])), atol=1e-4)
+
+
+def test_literal_runs_the_seeds_procedure(example_set):
+    from dataclasses import replace
+    from model_core import SEED_SIZES
+    cfg = replace(train_config(literal=True), template_steps=20, steps=60)
+    model = train(example_set, cfg, seed=0)
+    rec = model.meta["config"]
+    assert rec["procedure"] == "literal" and rec["batch"] == 1 and rec["lr_decay"] is False
+    assert model.meta["steps_done"] == 60
+    assert tuple(rec["sizes"]["generative"]) == SEED_SIZES.generative
+    default = train(example_set, replace(train_config(sizes=SEED_SIZES), template_steps=20, steps=60,
+                                         check_every=0), seed=0)
+    assert not np.allclose(model.generate(0.7, 0.4), default.generate(0.7, 0.4))
+
+
+def test_default_meets_the_reconstruction_target(trained, example_set):
+    """The target in model_core.limits, on the bundled example (bench/train_speed.py runs
+    the same check on five sets the repository has never seen)."""
+    from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
+    for e in trained.errors:
+        assert e["mean_pct"] <= TARGET_MEAN_PCT and e["max_pct"] <= TARGET_MAX_PCT, e

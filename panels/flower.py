@@ -1,0 +1,46 @@
+"""Flower panel: add a flower; the active flower's Bloom and Context (keyframeable: press I
+over them), its petal count, and baking it for machines without the extension."""
+from __future__ import annotations
+
+import bpy
+
+from ..grc_blender import store
+from ..grc_blender.flower import flower_petals
+from ..model_core.context import slider_fields
+from .base import GRCPanel, layout_of
+
+
+def active_flower(context):
+    """The active flower root, or the root of the active petal's flower (None if neither)."""
+    obj = context.active_object
+    if obj is None:
+        return None
+    if obj.grc.is_flower:
+        return obj
+    parent = obj.parent
+    return parent if parent is not None and parent.grc.is_flower else None
+
+
+class GRC_PT_flower(GRCPanel, bpy.types.Panel):
+    bl_idname = "GRC_PT_flower"
+    bl_label = "Flower"
+
+    def draw(self, context):
+        layout = layout_of(self)
+        layout.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY', text="Add Flower")
+        root = active_flower(context)
+        if root is None:
+            layout.label(text="Select a flower (or one of its petals) to edit it")
+            return
+        g = root.grc
+        col = layout.column()
+        col.use_property_split = True
+        col.label(text=f"{root.name}: {len(flower_petals(root))} petals", icon='OUTLINER_OB_EMPTY')
+        col.prop(g, "bloom", slider=True)
+        if store.has_model(context.scene):
+            for f in slider_fields(context.scene.grc.model_context_dims):
+                col.prop(g, f)
+        obj = context.active_object
+        if obj is not None and obj is not root and obj.grc.is_petal:
+            col.prop(obj.grc, "delay", slider=True)
+        layout.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")
