@@ -156,6 +156,7 @@ class GRC_OT_add_flower(bpy.types.Operator):
                                   description="Number of petals")
     arrangement: bpy.props.EnumProperty(
         name="Arrangement", default='WHORLS',
+        description="How the petals are laid out around the flower's centre",
         items=[('WHORLS', "Whorls", "Rings of petals, each ring higher and smaller"),
                ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")])
     per_whorl: bpy.props.IntProperty(name="Petals per Whorl", default=5, min=1, max=100,

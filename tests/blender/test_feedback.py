@@ -62,7 +62,7 @@ def test_poll_messages_in_each_state(grc):
     assert ops.add_petal.poll() and ops.show_error.poll()
     select_only()
     assert "Select a GRC petal of this file" in refusal(ops.reset_petal)
-    assert "Make a GRC petal the active object" in refusal(ops.bake_shape_keys)
+    assert "Select GRC petals or a GRC flower to bake" in refusal(ops.bake_shape_keys)
     assert ops.add_petal() == {'FINISHED'}
     assert ops.reset_petal.poll() and ops.bake_shape_keys.poll()
     # Edit Mode
