@@ -7,7 +7,7 @@ docs/architecture.md, "Presets"):
 
   FAST      half the steps, stopping early at 1.5x the default stop: a first look.
   BALANCED  TrainConfig's defaults.
-  FAITHFUL  twice the steps, stopping only once every template is within 80 % of the
+  FAITHFUL  twice the steps, stopping only once every template is within 60 % of the
             reconstruction target (limits.TARGET_MEAN_PCT / TARGET_MAX_PCT).
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ DEFAULT = "BALANCED"
 FAST_STEPS = 0.5        # fraction of the default steps
 FAST_STOP = 1.5         # times the default early-stop errors
 FAITHFUL_STEPS = 2      # times the default steps
-FAITHFUL_STOP = 0.8     # fraction of the reconstruction target
+FAITHFUL_STOP = 0.6     # fraction of the reconstruction target
 
 
 def preset_values(name: str, base: TrainConfig | None = None) -> dict[str, Any]:

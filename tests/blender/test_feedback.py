@@ -168,8 +168,8 @@ def test_presets_set_the_documented_values(grc):
         "BALANCED": dict(steps=d.steps, template_steps=d.template_steps,
                          stop_mean_pct=d.stop_mean_pct, stop_max_pct=d.stop_max_pct),
         "FAITHFUL": dict(steps=d.steps * 2, template_steps=d.template_steps * 2,
-                         stop_mean_pct=limits.TARGET_MEAN_PCT * 0.8,
-                         stop_max_pct=limits.TARGET_MAX_PCT * 0.8),
+                         stop_mean_pct=limits.TARGET_MEAN_PCT * 0.6,
+                         stop_max_pct=limits.TARGET_MAX_PCT * 0.6),
     }
     g = bpy.context.scene.grc
     add_example_and_capture()
