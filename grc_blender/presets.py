@@ -54,9 +54,10 @@ def matches(settings: Any, name: str) -> bool:
 
 
 def apply_default(settings: Any, name: str) -> bool:
-    """A scene whose settings were never chosen takes the preferences' default preset
-    (True if it did)."""
-    if settings.preset_chosen or name not in core.NAMES:
+    """A scene whose settings were never chosen, and still are TrainConfig's defaults,
+    takes the preferences' default preset (True if it did). Settings edited in a file made
+    before presets existed (no "chosen" mark) differ from the defaults: they are kept."""
+    if settings.preset_chosen or name not in core.NAMES or not matches(settings, DEFAULT):
         return False
     settings.preset = name      # its update callback writes the values
     apply(settings, name)       # also when the enum already held `name` (no update then)

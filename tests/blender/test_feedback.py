@@ -153,6 +153,13 @@ def test_preferences_and_default_preset(grc):
         g.preset = "FAITHFUL"
         assert bpy.ops.grc.capture_templates() == {'FINISHED'}
         assert g.preset == "FAITHFUL"
+        # A file from before presets: settings edited, never marked chosen. Kept.
+        bpy.ops.wm.read_homefile(use_empty=True)
+        g = bpy.context.scene.grc
+        g.steps = 777
+        g.preset_chosen = False
+        add_example_and_capture()
+        assert g.steps == 777 and g.preset == "BALANCED"
     finally:
         prefs.default_preset = "BALANCED"
 
