@@ -80,8 +80,18 @@ def curves(scene) -> dict[str, tuple[Any, Any]]:
     return {str(k): (steps[names == k], values[names == k]) for k in dict.fromkeys(names)}
 
 
+def without_final_repeat(steps: Any, values: Any) -> tuple[Any, Any]:
+    """Drop the closing report of a training that stopped early: the trainer repeats its
+    last losses at the planned total, which would draw a flat line over steps never run."""
+    if len(steps) > 2:
+        gap = max(float(np.median(np.diff(steps[:-1]))), 1.0)
+        if steps[-1] - steps[-2] > 2 * gap:
+            return steps[:-1], values[:-1]
+    return steps, values
+
+
 def render(scene) -> np.ndarray:
-    data = curves(scene)
+    data = {k: without_final_repeat(s, v) for k, (s, v) in curves(scene).items()}
     total = max([scene_settings(scene).loss_total, *(int(s.max()) for s, _ in data.values())])
     return loss_plot(data, total, WIDTH, HEIGHT, {k: loss_label(k) for k in data})
 

@@ -284,6 +284,12 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     for name in ("template", "gen", "rel"):
         assert _color_pixels(rgba, loss_plot.LOSS_COLORS[name]) > 20, name
     assert "shape" in g.loss_text and "context" in g.loss_text
+    # An early stop's closing report (the last losses repeated at the planned total) is not
+    # drawn as a flat line over steps never run.
+    s, v = loss_image.without_final_repeat(np.array([0, 10, 20, 30, 100]), np.arange(5.0))
+    assert list(s) == [0, 10, 20, 30] and list(v) == [0, 1, 2, 3]
+    s, _ = loss_image.without_final_repeat(np.array([0, 10, 20, 30]), np.arange(4.0))
+    assert list(s) == [0, 10, 20, 30]
     # Kept after it: saved, reopened, drawn again from the scene's numbers.
     values = [(p.name, p.step, p.value) for p in g.loss_curve]
     path = tmp_path / "curve.blend"
