@@ -248,7 +248,9 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         if not rendering:
             for i in idx[sel[:, COLS] == 0.0].tolist():   # first generation: remember the grid
                 objects[i].grc.cols = model.n_cols
-    msg = "; ".join(dict.fromkeys(notes))
+    unique = list(dict.fromkeys(notes))
+    msg = "; ".join(unique[:3]) + (f"; ... and {len(unique) - 3} more (select a petal to see "
+                                   f"its own)" if len(unique) > 3 else "")
     _report(name, msg)
     return msg
 

@@ -113,3 +113,27 @@ def mesh_object(name: str, verts, faces, animate: bool = True):
         obj.keyframe_insert("location", frame=1)
         obj.keyframe_insert("location", frame=9)
     return obj
+
+
+def drive_by_empty_x(obj, data_path: str, name: str = "Driver Empty"):
+    """A driver on obj's `data_path` that reads a new Empty's X location; returns the Empty."""
+    empty = bpy.data.objects.new(name, None)
+    bpy.context.scene.collection.objects.link(empty)
+    fc = obj.driver_add(data_path)
+    var = fc.driver.variables.new()
+    var.type = 'TRANSFORMS'
+    var.targets[0].id = empty
+    var.targets[0].transform_type = 'LOC_X'
+    fc.driver.expression = var.name
+    return empty
+
+
+def image_pixels(path) -> np.ndarray:
+    """A saved image's RGBA pixels, flat float32."""
+    img = bpy.data.images.load(str(path), check_existing=False)
+    try:
+        px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
+        img.pixels.foreach_get(px)
+        return px
+    finally:
+        bpy.data.images.remove(img)

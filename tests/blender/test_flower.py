@@ -9,7 +9,8 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import PACKAGE, add_example_and_capture, coords_of, select_only, train_quick
+from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
+                             image_pixels, select_only, train_quick)
 
 
 def _flower(grc, **kw):
@@ -71,14 +72,7 @@ def test_bloom_slider_and_driver_regenerate_the_flower(grc):
     root.grc.bloom = 0.35                                          # slider: update callback
     for p in petals:
         np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
-    empty = bpy.data.objects.new("Bloom Driver", None)
-    scene.collection.objects.link(empty)
-    fc = root.driver_add("grc.bloom")
-    var = fc.driver.variables.new()
-    var.type = 'TRANSFORMS'
-    var.targets[0].id = empty
-    var.targets[0].transform_type = 'LOC_X'
-    fc.driver.expression = var.name
+    empty = drive_by_empty_x(root, "grc.bloom")
     for x in (0.2, 0.9):
         empty.location.x = x
         bpy.context.view_layer.update()                          # no frame change
@@ -113,11 +107,7 @@ def _render_frames(scene, tmp_path, tag, frames):
         scene.frame_set(f)
         scene.render.filepath = str(tmp_path / f"{tag}_{f}.png")
         assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
-        img = bpy.data.images.load(scene.render.filepath, check_existing=False)
-        px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
-        img.pixels.foreach_get(px)
-        bpy.data.images.remove(img)
-        out.append(px)
+        out.append(image_pixels(scene.render.filepath))
     return out
 
 

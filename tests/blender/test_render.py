@@ -6,7 +6,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import PACKAGE, add_example_and_capture, coords_of, train_quick
+from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
+                             image_pixels, train_quick)
 
 FRAMES = (1, 2, 3, 4)
 
@@ -37,16 +38,6 @@ def _camera(scene, petal):
     r.image_settings.file_format = 'PNG'
 
 
-def _pixels(path) -> np.ndarray:
-    img = bpy.data.images.load(str(path), check_existing=False)
-    try:
-        px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
-        img.pixels.foreach_get(px)
-        return px
-    finally:
-        bpy.data.images.remove(img)
-
-
 def _expected(grc, scene, petal, frame, subframe=0.0) -> np.ndarray:
     """The petal's shape at `frame` from the model, with the F-curves' own values."""
     action = petal.animation_data.action
@@ -70,8 +61,8 @@ def test_animation_render_matches_stills(grc, tmp_path):
         scene.frame_set(f)
         scene.render.filepath = str(tmp_path / f"still_{f}.png")
         assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
-        stills.append(_pixels(tmp_path / f"still_{f}.png"))
-        anim = _pixels(tmp_path / f"anim_{f:04d}.png")
+        stills.append(image_pixels(tmp_path / f"still_{f}.png"))
+        anim = image_pixels(tmp_path / f"anim_{f:04d}.png")
         assert np.abs(anim - stills[-1]).mean() < 1e-4, f"frame {f} differs from its still"
     # The frames really differ, so a static petal could not pass.
     assert np.abs(stills[0] - stills[-1]).mean() > 1e-3
@@ -149,14 +140,7 @@ def test_driver_on_context_is_live(grc):
     assert bpy.ops.grc.add_petal() == {'FINISHED'}
     petal = bpy.context.active_object
     scene = bpy.context.scene
-    empty = bpy.data.objects.new("Driver Empty", None)
-    scene.collection.objects.link(empty)
-    fc = petal.driver_add("grc.context")
-    var = fc.driver.variables.new()
-    var.type = 'TRANSFORMS'
-    var.targets[0].id = empty
-    var.targets[0].transform_type = 'LOC_X'
-    fc.driver.expression = var.name
+    empty = drive_by_empty_x(petal, "grc.context")
     model = grc.store.get_model(scene)
     for x in (0.25, 1.3, -0.4):
         empty.location.x = x
@@ -179,3 +163,30 @@ def test_handlers_are_registered_for_render_end(grc):
     names = {h.__name__ for h in bpy.app.handlers.render_complete
              if getattr(h, "__module__", "").startswith(PACKAGE)}
     assert "on_render_end" in names
+
+
+def test_collection_instances_show_the_frames_shape(grc):
+    """A collection holding a keyed petal, instanced elsewhere in the scene: every instance
+    the depsgraph produces carries the petal's shape of that frame."""
+    scene, petal = _keyed_petal()
+    petal.grc.subsurf_levels = 0          # compare the cage itself
+    coll = bpy.data.collections.new("Petal Set")
+    coll.objects.link(petal)
+    inst = bpy.data.objects.new("Petal Set Instance", None)
+    inst.instance_type = 'COLLECTION'
+    inst.instance_collection = coll
+    inst.location = (3.0, 0.0, 0.0)
+    scene.collection.objects.link(inst)
+    for f in (FRAMES[0], FRAMES[-1]):
+        scene.frame_set(f)
+        dg = bpy.context.evaluated_depsgraph_get()
+        want = _expected(grc, scene, petal, f)
+        found = 0
+        for oi in dg.object_instances:
+            if oi.is_instance and oi.object.original == petal:
+                me = oi.object.data
+                co = np.empty(len(me.vertices) * 3, np.float32)
+                me.vertices.foreach_get("co", co)
+                np.testing.assert_allclose(co.reshape(-1, 3), want, atol=1e-4)
+                found += 1
+        assert found == 1, f"frame {f}: {found} instances"
