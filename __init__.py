@@ -1,7 +1,8 @@
 """GRC petals: train template petals, generate new ones by context (Blender extension).
 
-register() joins every module's CLASSES (properties, operators, panels), then menus, the
-trace-image previews and the app handlers; unregister() undoes it in reverse. Imports are
+register() joins every module's CLASSES (properties, preferences, operators, panels), then
+menus, the trace-image and loss-curve previews, the ghost's draw handler, the translations
+and the app handlers; unregister() undoes it in reverse. Imports are
 relative (Blender installs the package as bl_ext.<repository>.grc); torch is never imported
 while enabling, only when training starts.
 """
@@ -10,9 +11,10 @@ from __future__ import annotations
 import bpy
 
 from . import operators, panels
-from .grc_blender import handlers, jobs, overlay, petals, props, store, trace_image
+from .grc_blender import (error_view, ghost, handlers, i18n, jobs, loss_image, overlay, petals,
+                          preferences, props, store, trace_image)
 
-CLASSES = (*props.CLASSES, *operators.CLASSES, *panels.CLASSES)
+CLASSES = (*props.CLASSES, *preferences.CLASSES, *operators.CLASSES, *panels.CLASSES)
 
 
 def register() -> None:
@@ -23,12 +25,18 @@ def register() -> None:
         menu.append(draw)
     trace_image.register()
     overlay.register()
+    loss_image.register()
+    ghost.register()
+    i18n.register(__package__, CLASSES)
     handlers.register()
 
 
 def unregister() -> None:
     jobs.stop(timeout=10.0)   # no thread may outlive the classes it reports to
     handlers.unregister()
+    i18n.unregister(__package__)
+    ghost.unregister()
+    loss_image.unregister()
     overlay.unregister()
     trace_image.unregister()
     for menu, draw in reversed(operators.MENUS):
@@ -38,3 +46,4 @@ def unregister() -> None:
         bpy.utils.unregister_class(cls)
     store.drop_caches()
     petals.drop_caches()
+    error_view.drop_caches()

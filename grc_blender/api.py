@@ -13,14 +13,20 @@ every function raises model_core.GRCError with a message for the artist when it 
     baked = api.bake_petal(scene, petal)
     root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=12))
     baked = api.bake_petals(scene, [root], step=2)        # renders without the extension
+    preview, report = api.show_error(scene, template=0, keyframe=-1)
 """
 from __future__ import annotations
 
+from . import preferences, presets
+from .access import scene_settings
 from .bake import bake as bake_petal
 from .bake import bake_petals
+from .capture import CaptureResult
+from .capture import capture_templates as _capture
+from .capture import move_template
+from .error_view import show_error, use_attribute_colors
 from .flower import FlowerLayout, add_flower, flower_petals
 from .flower_mesh import merged_object as merged_flower_object
-from .capture import capture_templates, move_template
 from .example import add_example as add_example_templates
 from .grid_from_mesh import grid_from_mesh
 from .petal_objects import add_petal, reset_petals
@@ -31,7 +37,25 @@ from .training import land, new_job, prepare
 from .training import run as train
 from .training import start as start_training
 
+def capture_templates(context, objects, source: str | None = None,
+                      step: int | None = None) -> CaptureResult:
+    """Capture `objects` as the scene's templates (GRCError names the offending object);
+    `source`/`step`: which frames (default: the scene's Capture Frames settings). A scene
+    whose training settings were never chosen takes the preferences' default preset."""
+    cap = _capture(context, objects, source, step)
+    presets.apply_default(scene_settings(context.scene), preferences.default_preset(context))
+    return cap
+
+
+def apply_preset(scene, name: str) -> None:
+    """Set the scene's training preset (FAST, BALANCED, FAITHFUL) and its settings."""
+    g = scene_settings(scene)
+    g.preset = name
+    presets.apply(g, name)
+
+
 __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
            "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
-           "FlowerLayout", "add_flower", "flower_petals", "merged_flower_object"]
+           "FlowerLayout", "add_flower", "flower_petals", "merged_flower_object", "show_error",
+           "use_attribute_colors", "apply_preset"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bpy
 from bpy.app.handlers import persistent
 
-from . import jobs, petals, store, training
+from . import error_view, jobs, loss_image, petals, store, training
 
 
 @persistent
@@ -50,6 +50,8 @@ def on_load_pre(*_args):
 def on_load_post(*_args):
     store.drop_caches()
     petals.drop_caches()
+    loss_image.drop_caches()
+    error_view.drop_caches()
     for scene in bpy.data.scenes:
         store.ensure_key(scene)
     training.mark_interrupted()

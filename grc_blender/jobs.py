@@ -38,6 +38,8 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._step, self._total = 0, 1
         self._losses: dict[str, float] = {}
+        # The loss curve: (step, loss name, value), appended by the worker, read by index.
+        self._history: list[tuple[int, str, float]] = []
         self.model: GRCModel | None = None
         self.error = ""
         self.cancelled = False
@@ -48,6 +50,8 @@ class TrainingJob:
     def _progress(self, step: int, total: int, losses: dict) -> None:
         with self._lock:
             self._step, self._total, self._losses = int(step), max(int(total), 1), dict(losses)
+            self._history.extend((int(step), str(k), float(v)) for k, v in sorted(losses.items())
+                                 if isinstance(v, (int, float)))
 
     def _run(self) -> None:
         try:
@@ -74,6 +78,11 @@ class TrainingJob:
     def snapshot(self) -> tuple[int, int, dict]:
         with self._lock:
             return self._step, self._total, dict(self._losses)
+
+    def history(self, start: int = 0) -> list[tuple[int, str, float]]:
+        """Loss-curve points from index `start` on: (step, loss name, value)."""
+        with self._lock:
+            return self._history[start:]
 
 
 def current() -> TrainingJob | None:

@@ -16,7 +16,7 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from . import flower, petal_objects, petals, redraw, store
+from . import flower, petal_objects, petals, presets, redraw, store
 from .training import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
@@ -55,6 +55,14 @@ def _update_subsurf(self, context):
     petal_objects.sync_subsurf(self.id_data)
 
 
+def _preset_chosen(self, context):
+    presets.apply(self, self.preset)
+
+
+def _setting_edited(self, context):
+    presets.mark_chosen(self)
+
+
 def _model_data_changed(self, context):
     # Keep the cheap cache key in step with the payload (the frame path reads only the key).
     store.on_model_data_changed(self)
@@ -91,23 +99,42 @@ class GRCTemplateEntry(PropertyGroup):
 
 class GRCFidelity(PropertyGroup):
     """Reconstruction error of one template after training (model.errors)."""
-    mean: FloatProperty(name="Mean Error", precision=5)
-    max: FloatProperty(name="Max Error", precision=5)
-    mean_pct: FloatProperty(name="Mean %", precision=3)
-    max_pct: FloatProperty(name="Max %", precision=3)
+    mean: FloatProperty(name="Mean Error", precision=5,
+                        description="Mean vertex error over every captured keyframe (scene "
+                                    "units)")
+    max: FloatProperty(name="Worst Error", precision=5,
+                       description="Worst vertex error over every captured keyframe (scene "
+                                   "units)")
+    mean_pct: FloatProperty(name="Mean %", precision=3,
+                            description="Mean error in percent of the template's size")
+    max_pct: FloatProperty(name="Worst %", precision=3,
+                           description="Worst error in percent of the template's size")
+
+
+class GRCLossPoint(PropertyGroup):
+    """One point of the loss curve: `name` is the loss (template, gen, rel)."""
+    step: IntProperty(name="Step", description="Training step of this loss value")
+    value: FloatProperty(name="Loss", description="The loss at that step (lower is closer)")
 
 
 class GRCSceneSettings(PropertyGroup):
     # Templates
-    templates: CollectionProperty(type=GRCTemplateEntry)
-    template_index: IntProperty(name="Active Template", default=0, min=0)
+    templates: CollectionProperty(type=GRCTemplateEntry,
+                                  description="The captured templates, in training order")
+    template_index: IntProperty(name="Active Template", default=0, min=0,
+                                description="The template selected in the list (the arrows "
+                                            "move it)")
     captured: StringProperty(
         name="Captured Templates", options={'HIDDEN'},
         description="Captured template arrays (.npz, base64); validated on load, never unpickled")
-    captured_info: StringProperty(name="Captured", default="")
-    captured_frames: StringProperty(name="Keyframes", default="")
-    captured_rows: IntProperty(name="Rows", default=0)
-    captured_skipped: StringProperty(name="Skipped Modifiers", default="")
+    captured_info: StringProperty(name="Captured", default="",
+                                  description="What the last capture read")
+    captured_frames: StringProperty(name="Keyframes", default="",
+                                    description="The frames captured as time 0..1")
+    captured_rows: IntProperty(name="Rows", default=0,
+                               description="Rows of the captured grids (base to tip)")
+    captured_skipped: StringProperty(name="Skipped Modifiers", default="",
+                                     description="Topology-changing modifiers the last capture left out")
     capture_frames: EnumProperty(
         name="Capture Frames", default='KEYFRAMES',
         items=[('KEYFRAMES', "Keyframes", "The keyframes of each template and of every object "
@@ -124,48 +151,112 @@ class GRCSceneSettings(PropertyGroup):
         description="Mark the base row, the tip row and the grid size of selected template "
                     "objects in the viewport, and flag templates edited since the last capture")
 
-    # Training settings (defaults: model_core.TrainConfig)
-    steps: IntProperty(name="Steps", default=TRAIN_DEFAULTS["steps"], min=1, soft_max=100_000,
-                       description="Relational/generative training steps (stops early once "
-                                   "the reconstruction target is met)")
-    template_steps: IntProperty(name="Template Steps", default=TRAIN_DEFAULTS["template_steps"],
-                                min=1, soft_max=20_000,
-                                description="Steps fitting the per-template models first")
-    lr_r: FloatProperty(name="Rate R", default=TRAIN_DEFAULTS["lr_r"], min=1e-7, max=0.999,
-                        precision=5, step=0.01,
-                        description="Learning rate of the relational model (lrR)")
-    lr_g: FloatProperty(name="Rate G", default=TRAIN_DEFAULTS["lr_g"], min=1e-7, max=0.999,
-                        precision=5, step=0.01,
-                        description="Learning rate of the generative model (lrG)")
+    # Training settings (defaults: model_core.TrainConfig; presets: model_core.presets)
+    preset: EnumProperty(
+        name="Preset", default=presets.DEFAULT, items=presets.ENUM_ITEMS,
+        update=_preset_chosen,
+        description="How long to train and how close to the templates to get (sets the "
+                    "Advanced settings)")
+    preset_chosen: BoolProperty(
+        name="Preset Chosen", default=False, options={'HIDDEN'},
+        description="The settings were chosen here (the preferences' default preset no "
+                    "longer applies to this scene)")
+    steps: IntProperty(name="Max Steps", default=TRAIN_DEFAULTS["steps"], min=1,
+                       soft_max=100_000, update=_setting_edited,
+                       description="Most steps learning the shared shape space (training "
+                                   "stops sooner once the Stop At errors are reached)")
+    template_steps: IntProperty(name="Template Fit Steps",
+                                default=TRAIN_DEFAULTS["template_steps"], min=1,
+                                soft_max=20_000, update=_setting_edited,
+                                description="Steps fitting each template's own animation "
+                                            "first (before the shared shape space)")
+    lr_r: FloatProperty(name="Learning Rate: Shape to Context",
+                        default=TRAIN_DEFAULTS["lr_r"], min=1e-7, max=0.999, precision=5,
+                        step=0.01, update=_setting_edited,
+                        description="How big a step the part that reads a shape's time, "
+                                    "place and context takes (the article's lrR). Lower "
+                                    "if training fails with a non-finite loss")
+    lr_g: FloatProperty(name="Learning Rate: Context to Shape",
+                        default=TRAIN_DEFAULTS["lr_g"], min=1e-7, max=0.999, precision=5,
+                        step=0.01, update=_setting_edited,
+                        description="How big a step the part that draws a shape from its "
+                                    "time, place and context takes (the article's lrG)")
     context_filter: FloatProperty(
-        name="Context Filter", default=TRAIN_DEFAULTS["context_filter"], min=0.0, max=1.0,
-        precision=3, description="Weight of the context target in the relational loss "
-                                 "(the seed's rFilter, 0.05)")
-    seed: IntProperty(name="Seed", default=0, min=0)
+        name="Context Pull", default=TRAIN_DEFAULTS["context_filter"], min=0.0, max=1.0,
+        precision=3, update=_setting_edited,
+        description="How strongly each template is pulled to its own context value (0, 1, "
+                    "...) while learning (the article's rFilter). Higher keeps the templates "
+                    "apart where they are alike")
+    stop_mean_pct: FloatProperty(
+        name="Stop At Mean Error", default=TRAIN_DEFAULTS["stop_mean_pct"], min=0.0,
+        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
+        description="Training stops early once every template's mean vertex error is "
+                    "below this (percent of the template's size)")
+    stop_max_pct: FloatProperty(
+        name="Stop At Worst Error", default=TRAIN_DEFAULTS["stop_max_pct"], min=0.0,
+        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
+        description="...and every template's worst vertex error is below this (percent of "
+                    "the template's size)")
+    seed: IntProperty(name="Random Seed", default=0, min=0, update=_setting_edited,
+                      description="Starting point of the random numbers: the same seed, "
+                                  "templates and settings train the same model")
     context_dims: EnumProperty(
         name="Context", default=str(TRAIN_DEFAULTS["context_dims"]),
-        items=_dims_items())
+        items=_dims_items(),
+        description="How the templates are laid out: one slider (in a row) or a pad of "
+                    "values (2-D)")
     literal: BoolProperty(
-        name="Seed Procedure", default=False,
-        description="Train with the seed article's literal procedure (100,000 single-sample "
-                    "steps; slow). Steps and rates above are then ignored")
+        name="Article's Procedure", default=False, update=_setting_edited,
+        description="Train exactly as the GRC article does (100,000 single-sample steps; "
+                    "minutes, not seconds). The step, rate and stop settings are then ignored")
 
     # Training state (written by the main thread only)
-    is_training: BoolProperty(name="Training", default=False)
-    progress: FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype='FACTOR')
-    loss_text: StringProperty(name="Losses", default="")
-    status: StringProperty(name="Status", default="")
+    is_training: BoolProperty(name="Training", default=False,
+                              description="A training of this scene's model is running")
+    progress: FloatProperty(name="Progress", default=0.0, min=0.0, max=1.0, subtype='FACTOR',
+                            description="How far the running training is")
+    loss_text: StringProperty(name="Losses", default="",
+                              description="The training's latest losses (lower is closer)")
+    status: StringProperty(name="Status", default="",
+                           description="What the last training did")
+    loss_curve: CollectionProperty(type=GRCLossPoint,
+                                   description="The last training's losses, step by step")
+    loss_total: IntProperty(name="Total Steps", default=0, min=0,
+                            description="Steps the last training planned (the curve's width)")
 
     # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
     model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
-    model_key: StringProperty(name="Model Key", options={'HIDDEN'})
-    model_summary: StringProperty(name="Model", default="")
+    model_key: StringProperty(name="Model Key", options={'HIDDEN'},
+                              description="Checksum of the stored model (its cache key)")
+    model_summary: StringProperty(name="Model", default="",
+                                  description="What the stored model was trained on")
     train_token: StringProperty(
         name="Training Token", options={'HIDDEN'},
         description="Identifies the training this scene started, so a result lands only here")
-    model_context_dims: IntProperty(name="Model Context Dimensions", default=1, min=1)
-    fidelity: CollectionProperty(type=GRCFidelity)
+    model_context_dims: IntProperty(name="Model Context Dimensions", default=1, min=1,
+                                    description="Context values per petal of the stored model")
+    fidelity: CollectionProperty(type=GRCFidelity,
+                                 description="Each template's reconstruction error")
+
+    # Show Error: the preview petal the extension made and what it shows
+    error_object: PointerProperty(
+        name="Error Preview", type=bpy.types.Object,
+        description="The preview petal Show Error made (coloured by its error)")
+    error_template: IntProperty(name="Error Template", default=0, min=0,
+                                description="The template the error preview compares with")
+    error_keyframe: IntProperty(name="Error Keyframe", default=0, min=0,
+                                description="The captured keyframe the error preview shows")
+    error_mean: FloatProperty(name="Mean Error", precision=5, unit='LENGTH',
+                              description="Mean vertex error of the preview (scene units)")
+    error_max: FloatProperty(name="Worst Error", precision=5, unit='LENGTH',
+                             description="Worst vertex error of the preview (scene units)")
+    error_key: StringProperty(name="Error Key", options={'HIDDEN'},
+                              description="Model and captured templates the preview was made "
+                                          "from")
+    error_ghost: BoolProperty(
+        name="Ghost of the Template", default=True,
+        description="Draw the template's captured shape over the error preview, as lines")
 
 
 # ---- object level -------------------------------------------------------------------------------
@@ -240,7 +331,7 @@ class GRCMeshSettings(PropertyGroup):
                                         "rewrite it while only one object uses it")
 
 
-CLASSES = (GRCTemplateEntry, GRCFidelity, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
+CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
 
 
 def attach() -> None:

@@ -17,13 +17,15 @@ import bpy
 
 from ..model_core import GRCError, TemplateSet, train_config
 from ..model_core.config import TrainConfig
-from . import jobs, petals, store
+from . import jobs, loss_image, petals, store
 from .access import scene_settings
+from .i18n import tip
 
 # The panel's training settings start at model_core's TrainConfig defaults (one source of
 # truth); settings still at their defaults are left out of the overrides, so model_core's
 # exact float64 values apply (Blender stores float properties as float32).
-SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter")
+SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter", "stop_mean_pct",
+            "stop_max_pct")
 _CFG = TrainConfig()
 DEFAULTS: dict = {name: getattr(_CFG, name) for name in (*SETTINGS, "context_dims")}
 del _CFG
@@ -38,17 +40,38 @@ class TrainingState:
     def started(self) -> None:
         g = self.g
         g.is_training, g.progress, g.loss_text = True, 0.0, ""
-        g.status = "Training started (Esc cancels)"
+        g.loss_curve.clear()
+        g.loss_total = 0
+        g.status = tip("Training started (Esc cancels)")
+
+    def synchronous(self) -> None:
+        """A training on the calling thread (scripts, background mode) begins."""
+        self.g.loss_curve.clear()
+        self.g.loss_total = 0
+        self.g.status = tip("Training...")
 
     def running(self, step: int, total: int, losses: dict) -> None:
         g = self.g
         g.is_training = True
         g.progress = min(max(step / max(total, 1), 0.0), 1.0)
         g.loss_text = format_losses(losses)
-        g.status = f"Training: step {step} of {total}"
+        g.status = tip("Training: step {step} of {total}").format(step=step, total=total)
+
+    def curve(self, job: jobs.TrainingJob) -> int:
+        """Append the job's loss points the scene does not hold yet (the curve survives in
+        the .blend). Returns how many were added."""
+        curve = self.g.loss_curve
+        points = job.history(len(curve))
+        total = job.snapshot()[1]
+        if self.g.loss_total != total:
+            self.g.loss_total = total
+        for step, name, value in points:
+            item = curve.add()
+            item.name, item.step, item.value = name, step, value
+        return len(points)
 
     def cancelling(self) -> None:
-        self.g.status = "Cancelling..."
+        self.g.status = tip("Cancelling...")
 
     def ended(self, status: str, losses: dict | None = None, done: bool = False) -> str:
         g = self.g
@@ -63,7 +86,7 @@ class TrainingState:
     def interrupted(self) -> None:
         """A file saved mid-training must not open as "training" forever."""
         if self.g.is_training:
-            self.ended("Training was interrupted (the file was saved while training)")
+            self.ended(tip("Training was interrupted (the file was saved while training)"))
 
     def follow(self, running: bool) -> None:
         """After undo/redo the restored flag may be stale: the job is the truth."""
@@ -72,7 +95,7 @@ class TrainingState:
 
 
 def format_losses(losses: dict) -> str:
-    return "  ".join(f"{k} {v:.3g}" for k, v in sorted(losses.items())
+    return "  ".join(f"{loss_image.loss_label(k)} {v:.3g}" for k, v in sorted(losses.items())
                      if isinstance(v, (int, float)))
 
 
@@ -132,7 +155,7 @@ def start(scene, **changes) -> jobs.TrainingJob:
 def run(scene, **changes) -> tuple[bool, str]:
     """Train synchronously (scripts, background mode) and land the result. (ok, message)."""
     job = new_job(scene, **changes)
-    scene_settings(scene).status = "Training..."
+    TrainingState(scene).synchronous()
     job.run_here()
     return land(job)
 
@@ -141,7 +164,10 @@ def follow(job: jobs.TrainingJob) -> None:
     """Copy the job's progress into its scene (main thread, from the operator's timer)."""
     scene = bpy.data.scenes.get(job.scene_name)
     if scene is not None and scene_settings(scene).train_token == job.token:
-        TrainingState(scene).running(*job.snapshot())
+        state = TrainingState(scene)
+        state.running(*job.snapshot())
+        if state.curve(job):
+            loss_image.update(scene)
 
 
 def cancel() -> bool:
@@ -159,24 +185,28 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
     scene = bpy.data.scenes.get(job.scene_name)
     seconds = time.perf_counter() - job.started
     if scene is None or scene_settings(scene).train_token != job.token:
-        return False, f"Scene '{job.scene_name}' is gone; the trained model was dropped"
+        return False, tip("Scene '{scene}' is gone; the trained model was dropped").format(
+            scene=job.scene_name)
     state = TrainingState(scene)
     g = state.g
     _step, _total, losses = job.snapshot()
+    state.curve(job)
+    loss_image.update(scene)
     if job.cancelled:
-        return False, state.ended("Training cancelled; the previous model is kept", losses)
+        return False, state.ended(tip("Training cancelled; the previous model is kept"), losses)
     if job.error or job.model is None:
-        return False, state.ended(f"Training failed: {job.error or 'no model'}; the previous "
-                                  f"model is kept", losses)
+        return False, state.ended(tip("Training failed: {error}; the previous model is kept")
+                                  .format(error=tip(job.error or "no model")), losses)
     if store.payload_key(g.captured) != job.captured_key:
-        return False, state.ended("The captured templates changed during training; the trained "
-                                  "model was dropped and the previous one is kept", losses)
+        return False, state.ended(tip("The captured templates changed during training; the "
+                                      "trained model was dropped and the previous one is kept"),
+                                  losses)
     old_key = g.model_key
     store.set_model(scene, job.model)
     petals.follow_new_model(scene, old_key)
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
-    msg = state.ended(f"Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of "
-                      f"its size)", losses, done=True)
+    msg = state.ended(tip("Trained in {seconds:.1f} s (worst template max error {worst:.2f}% "
+                          "of its size)").format(seconds=seconds, worst=worst), losses, done=True)
     petals.regenerate(scene)
     return True, msg
 

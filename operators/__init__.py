@@ -7,11 +7,12 @@ from typing import Any
 import bpy
 
 from .authoring import GRC_OT_grid_from_mesh, GRC_OT_new_template
-from .authoring import menu_func as authoring_menu_func
+from .error import GRC_OT_show_error
+from .menus import GRC_MT_object, menu_mesh_add, menu_object
 from .petal import (GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_bake_shape_keys,
-                    GRC_OT_reset_petal, flower_menu_func)
+                    GRC_OT_reset_petal)
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
-                        GRC_OT_move_template, menu_func)
+                        GRC_OT_move_template)
 from .train import GRC_OT_cancel_training, GRC_OT_train
 
 CLASSES: tuple[Any, ...] = (
@@ -22,15 +23,16 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_move_template,
     GRC_OT_train,
     GRC_OT_cancel_training,
+    GRC_OT_show_error,
     GRC_OT_add_petal,
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
     GRC_OT_add_flower,
+    GRC_MT_object,
 )
 
 # (menu, draw function) pairs appended on register, removed on unregister
 MENUS: tuple[tuple[Any, Any], ...] = (
-    (bpy.types.VIEW3D_MT_mesh_add, authoring_menu_func),
-    (bpy.types.VIEW3D_MT_mesh_add, menu_func),
-    (bpy.types.VIEW3D_MT_mesh_add, flower_menu_func),
+    (bpy.types.VIEW3D_MT_mesh_add, menu_mesh_add),
+    (bpy.types.VIEW3D_MT_object, menu_object),
 )

@@ -101,7 +101,3 @@ class GRC_OT_grid_from_mesh(bpy.types.Operator):
         self.report({'INFO'}, f"Added '{obj.name}', a {self.rows} x {self.cols} template grid "
                               f"on the mesh's surface (base row at its origin's end)")
         return {'FINISHED'}
-
-
-def menu_func(self, context):
-    self.layout.operator(GRC_OT_new_template.bl_idname, icon='MESH_GRID')

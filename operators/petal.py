@@ -3,20 +3,17 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, store
+from ..grc_blender import api
 from ..grc_blender.bake import baked_frame_count
+from ..grc_blender.i18n import tip
 from ..grc_blender.petal_objects import local_petals
-from ..model_core.limits import DEFAULT_ROWS
 from ..model_core import GRCError
-from ..model_core.limits import CONTEXT_LIMIT, MAX_ROWS
+from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
+from . import polls
 
 
 def _model_poll(cls, context) -> bool:
-    if context.scene is None or not store.has_model(context.scene):
-        cls.poll_message_set((store.model_refusal(context.scene) if context.scene else "")
-                             or "Train a model first (no model in this scene)")
-        return False
-    return True
+    return polls.has_scene(cls, context) and polls.has_model(cls, context)
 
 
 class GRC_OT_add_petal(bpy.types.Operator):
@@ -26,15 +23,21 @@ class GRC_OT_add_petal(bpy.types.Operator):
     bl_label = "Add GRC Petal"
     bl_options = {'REGISTER', 'UNDO'}
 
-    context_value: bpy.props.FloatProperty(name="Context", default=0.0, soft_min=-1.0,
-                                           soft_max=2.0, min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT)
-    time: bpy.props.FloatProperty(name="Time", default=1.0, soft_min=0.0, soft_max=1.0,
-                                  min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT)
-    rows: bpy.props.IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS)
+    context_value: bpy.props.FloatProperty(
+        name="Context", default=0.0, soft_min=-1.0, soft_max=2.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT,
+        description="The new petal's context: 0 is the first template, 1 the second; "
+                    "outside extrapolates, inventing new shapes")
+    time: bpy.props.FloatProperty(
+        name="Time", default=1.0, soft_min=0.0, soft_max=1.0, min=-CONTEXT_LIMIT,
+        max=CONTEXT_LIMIT, description="0..1 over the captured keyframes (first to last)")
+    rows: bpy.props.IntProperty(
+        name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS,
+        description="Output rows from base to tip (more rows = smoother petal)")
 
     @classmethod
     def poll(cls, context):
-        return _model_poll(cls, context)
+        return _model_poll(cls, context) and polls.object_mode(cls, context)
 
     def execute(self, context):
         try:
@@ -42,10 +45,10 @@ class GRC_OT_add_petal(bpy.types.Operator):
                                      context_value=self.context_value, time=self.time,
                                      rows=self.rows)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         if msg:
-            self.report({'WARNING'}, msg)
+            self.report({'WARNING'}, tip(msg))
         for other in context.view_layer.objects:
             other.select_set(False)
         obj.select_set(True)
@@ -69,22 +72,21 @@ class GRC_OT_reset_petal(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not _model_poll(cls, context):
+        if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
             return False
         if not local_petals(_selected(context)):
-            cls.poll_message_set("Select a GRC petal of this file (linked petals belong to "
-                                 "their library)")
-            return False
+            return polls.refuse(cls, "Select a GRC petal of this file (linked petals belong "
+                                     "to their library)")
         return True
 
     def execute(self, context):
         try:
             msg = api.reset_petals(context.scene, _selected(context))
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         if msg:
-            self.report({'WARNING'}, msg)
+            self.report({'WARNING'}, tip(msg))
         return {'FINISHED'}
 
 
@@ -110,9 +112,11 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not _bake_targets(context):
-            cls.poll_message_set("Select GRC petals or a GRC flower to bake")
+        if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
             return False
+        if not _bake_targets(context):
+            return polls.refuse(cls, "Select GRC petals or a GRC flower to bake (Add GRC "
+                                     "Petal or GRC Flower makes them)")
         return True
 
     def execute(self, context):
@@ -126,13 +130,13 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
                                     self.hide_live, progress=lambda i, n: wm.progress_update(i))
             n = baked_frame_count(baked[0])
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         finally:
             wm.progress_end()
-        self.report({'INFO'}, f"Baked {n} frames into {len(baked)} object(s): "
-                              + ", ".join(f"'{o.name}'" for o in baked[:3])
-                              + (" ..." if len(baked) > 3 else ""))
+        self.report({'INFO'}, tip("Baked {n} frames into {count} object(s): {names}").format(
+            n=n, count=len(baked), names=", ".join(f"'{o.name}'" for o in baked[:3])
+            + (" ..." if len(baked) > 3 else "")))
         return {'FINISHED'}
 
 
@@ -152,6 +156,7 @@ class GRC_OT_add_flower(bpy.types.Operator):
                                   description="Number of petals")
     arrangement: bpy.props.EnumProperty(
         name="Arrangement", default='WHORLS',
+        description="How the petals are laid out around the flower's centre",
         items=[('WHORLS', "Whorls", "Rings of petals, each ring higher and smaller"),
                ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")])
     per_whorl: bpy.props.IntProperty(name="Petals per Whorl", default=5, min=1, max=100,
@@ -184,7 +189,7 @@ class GRC_OT_add_flower(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return _model_poll(cls, context)
+        return _model_poll(cls, context) and polls.object_mode(cls, context)
 
     def execute(self, context):
         layout = api.FlowerLayout(
@@ -197,16 +202,13 @@ class GRC_OT_add_flower(bpy.types.Operator):
         try:
             root, made = api.add_flower(context.scene, context.collection, layout)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         for other in context.view_layer.objects:
             other.select_set(False)
         root.select_set(True)
         context.view_layer.objects.active = root
-        self.report({'INFO'}, f"Added '{root.name}' with {len(made)} petals: key its Bloom "
-                              f"and Context in the GRC panel")
+        self.report({'INFO'}, tip("Added '{name}' with {n} petals: key its Bloom and Context "
+                                  "in the GRC panel").format(name=root.name, n=len(made)))
         return {'FINISHED'}
 
-
-def flower_menu_func(self, context):
-    self.layout.operator(GRC_OT_add_flower.bl_idname, icon='OUTLINER_OB_EMPTY')

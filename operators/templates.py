@@ -3,15 +3,10 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, example, jobs
+from ..grc_blender import api, example
+from ..grc_blender.i18n import tip
 from ..model_core import GRCError
-
-
-def _not_training(cls, what: str) -> bool:
-    if jobs.is_running():
-        cls.poll_message_set(f"A training is running: {what} when it ends (or cancel it)")
-        return False
-    return True
+from . import polls
 
 
 class GRC_OT_add_example_templates(bpy.types.Operator):
@@ -21,8 +16,12 @@ class GRC_OT_add_example_templates(bpy.types.Operator):
     bl_label = "GRC Example Templates"
     bl_options = {'REGISTER', 'UNDO'}
 
+    @classmethod
+    def poll(cls, context):
+        return polls.has_scene(cls, context) and polls.object_mode(cls, context)
+
     def execute(self, context):
-        self.report({'INFO'}, example.report(api.add_example_templates(context)))
+        self.report({'INFO'}, tip(example.report(api.add_example_templates(context))))
         return {'FINISHED'}
 
 
@@ -36,18 +35,26 @@ class GRC_OT_capture_templates(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return context.scene is not None and _not_training(cls, "capture again")
+        if not (polls.has_scene(cls, context) and polls.object_mode(cls, context)
+                and polls.not_training(cls, "A training is running: capture again when it "
+                                            "ends (or cancel it)")):
+            return False
+        if not any(o.type == 'MESH' for o in (context.selected_objects or ())):
+            return polls.refuse(cls, "Select the template meshes first (two or more grids "
+                                     "animated over the same keyframes)")
+        return True
 
     def execute(self, context):
         try:
             cap = api.capture_templates(context, context.selected_objects or [])
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         k, t, r, c = cap.shape
         if k < 2:
-            self.report({'WARNING'}, f"Captured 1 template ({t} keyframes, {r} x {c}); training "
-                                     f"needs at least 2: select all template objects")
+            self.report({'WARNING'}, tip("Captured 1 template ({t} keyframes, {r} x {c}); "
+                                         "training needs at least 2: select all template "
+                                         "objects").format(t=t, r=r, c=c))
         self.report({'WARNING'} if cap.skipped else {'INFO'}, cap.report())
         return {'FINISHED'}
 
@@ -58,26 +65,25 @@ class GRC_OT_move_template(bpy.types.Operator):
     bl_label = "Move Template"
     bl_options = {'REGISTER', 'UNDO'}
 
-    direction: bpy.props.EnumProperty(items=[('UP', "Up", ""), ('DOWN', "Down", "")])
+    direction: bpy.props.EnumProperty(
+        name="Direction", description="Which way the active template moves in the list",
+        items=[('UP', "Up", "Toward template 0 (context 0)"),
+               ('DOWN', "Down", "Toward the last template (the highest context)")])
 
     @classmethod
     def poll(cls, context):
-        if not _not_training(cls, "reorder the templates"):
-            return False
-        if context.scene is None or len(context.scene.grc.templates) < 2:
-            cls.poll_message_set("Capture at least two templates to reorder them")
-            return False
-        return True
+        return (polls.has_scene(cls, context)
+                and polls.not_training(cls, "A training is running: reorder the templates "
+                                            "when it ends (or cancel it)")
+                and polls.captured(cls, context, "Capture at least two templates to reorder "
+                                                 "them"))
 
     def execute(self, context):
         g = context.scene.grc
         try:
             api.move_template(context.scene, g.template_index, -1 if self.direction == 'UP' else 1)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         return {'FINISHED'}
 
-
-def menu_func(self, context):
-    self.layout.operator(GRC_OT_add_example_templates.bl_idname, icon='OUTLINER_OB_SURFACE')

@@ -12,8 +12,10 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api, jobs
+from ..grc_blender.i18n import tip
 from ..grc_blender.redraw import tag_sidebars
 from ..model_core import GRCError
+from . import polls
 
 TIMER_INTERVAL = 0.2  # s between progress updates in the panel
 
@@ -29,19 +31,22 @@ class GRC_OT_train(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if jobs.is_running():
-            cls.poll_message_set("A training is already running")
-            return False
-        return context.scene is not None
+        return (polls.has_scene(cls, context)
+                and polls.not_training(cls, "A training is already running (Esc or the "
+                                            "Cancel button stops it)")
+                and polls.captured(cls, context, "Capture at least two templates first: "
+                                                 "select the template meshes and press "
+                                                 "Capture Templates")
+                and polls.torch_here(cls))
 
     def _warn(self, scene) -> bool:
         try:
             _ts, warnings = api.prepare(scene)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return False
         for w in warnings:
-            self.report({'WARNING'}, w)
+            self.report({'WARNING'}, tip(w))
         return True
 
     def execute(self, context):
@@ -51,7 +56,7 @@ class GRC_OT_train(bpy.types.Operator):
         try:
             ok, msg = api.train(context.scene)
         except GRCError as exc:
-            ok, msg = False, str(exc)
+            ok, msg = False, tip(str(exc))
         self.report({'INFO'} if ok else {'ERROR'}, msg)
         return {'FINISHED'} if ok else {'CANCELLED'}
 
@@ -63,7 +68,7 @@ class GRC_OT_train(bpy.types.Operator):
         try:
             api.start_training(context.scene)
         except GRCError as exc:
-            self.report({'ERROR'}, str(exc))
+            self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         wm = context.window_manager
         self._timer = wm.event_timer_add(TIMER_INTERVAL, window=context.window)
@@ -110,10 +115,7 @@ class GRC_OT_cancel_training(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if not jobs.is_running():
-            cls.poll_message_set("No training is running")
-            return False
-        return True
+        return jobs.is_running() or polls.refuse(cls, "No training is running")
 
     def execute(self, context):
         api.cancel_training()

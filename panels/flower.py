@@ -6,6 +6,8 @@ import bpy
 
 from ..grc_blender import store
 from ..grc_blender.flower import flower_petals
+from ..grc_blender.i18n import iface
+from ..grc_blender.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
 
@@ -30,7 +32,7 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         layout.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY', text="Add Flower")
         root = active_flower(context)
         if root is None:
-            layout.label(text="Select a flower (or one of its petals) to edit it")
+            wrapped(layout, context, iface("Select a flower (or one of its petals) to edit it"))
             return
         g = root.grc
         col = layout.column()

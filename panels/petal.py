@@ -8,6 +8,8 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import petals, store, trace_image
+from ..grc_blender.i18n import iface
+from ..grc_blender.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
 
@@ -37,11 +39,11 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA')
         has_model = store.has_model(scene)
         if not has_model:
-            layout.label(text=store.model_refusal(scene) or "Train a model to add petals",
-                         icon='INFO')
+            wrapped(layout, context, store.model_refusal(scene)
+                    or iface("Train a model to add petals"), icon='INFO')
         err = petals.last_error.get(scene.name, "")
         if err:
-            layout.label(text=err, icon='ERROR')
+            wrapped(layout, context, err, icon='ERROR')
         if obj is None or not obj.grc.is_petal:
             layout.label(text="Select a GRC petal to edit it")
             return
@@ -50,7 +52,7 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         why = petals.refusal_of(scene, obj) if has_model else ""
         if why:
             box = layout.box()
-            box.label(text=why, icon='ERROR')
+            wrapped(box, context, why, icon='ERROR')
             box.operator("grc.reset_petal", icon='FILE_REFRESH')
 
         col = layout.column()
@@ -67,12 +69,13 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         if icon:
             layout.template_icon(icon_value=icon, scale=icon_scale(context))
         if info.error:
-            layout.label(text=info.error, icon='ERROR')
+            wrapped(layout, context, info.error, icon='ERROR')
         if info.warnings:
             box = layout.box()
-            box.label(text="Beyond the trained range: the shape is invented here", icon='ERROR')
+            wrapped(box, context, iface("Beyond the trained range: the shape is invented here"),
+                    icon='ERROR')
             for msg in info.warnings:
-                box.label(text=msg)
+                wrapped(box, context, msg)
         if info.pads:
             sub = layout.column(align=True)
             sub.label(text="Templates on the pad (their context values):")

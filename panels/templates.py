@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bpy
 
+from ..grc_blender.i18n import iface
+from ..grc_blender.wrap import label as wrapped
 from .base import GRCPanel, layout_of
 
 
@@ -43,11 +45,12 @@ class GRC_PT_templates(GRCPanel, bpy.types.Panel):
         col.operator("grc.add_example_templates", icon='OUTLINER_OB_SURFACE',
                      text="Add Example Templates")
         if g.captured_info:
-            layout.label(text=g.captured_info, icon='INFO')
+            wrapped(layout, context, g.captured_info, icon='INFO')
             if g.captured_skipped:
-                layout.label(text=f"Left out: {g.captured_skipped}", icon='MODIFIER')
+                wrapped(layout, context, f"Left out: {g.captured_skipped}", icon='MODIFIER')
         else:
-            layout.label(text="Select animated grid meshes, then Capture", icon='INFO')
+            wrapped(layout, context, iface("Select two or more animated grid meshes, then "
+                                           "Capture"), icon='INFO')
 
 
 class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
@@ -63,5 +66,5 @@ class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
             col.label(text="Nothing captured yet")
             return
         col.label(text="Time 0..1 at frames:")
-        col.label(text=g.captured_frames)
+        wrapped(col, context, g.captured_frames)
         col.label(text=f"Morphology: {g.captured_rows} rows, base 0 .. tip 1")

@@ -1,12 +1,16 @@
-"""Train panel: button/progress/cancel, settings sub-panel, fidelity sub-panel."""
+"""Train panel: preset, button/progress/cancel, the loss curve, status; Advanced sub-panel
+(every training setting); Fidelity sub-panel (each template's error, Show Error)."""
 from __future__ import annotations
 
 import bpy
 
-from .base import GRCPanel, layout_of
-
+from ..grc_blender import loss_image, presets, torch_check
+from ..grc_blender.i18n import iface
+from ..grc_blender.wrap import label as wrapped
 from ..model_core.limits import TARGET_MAX_PCT as MAX_TARGET_PCT
 from ..model_core.limits import TARGET_MEAN_PCT as MEAN_TARGET_PCT
+from .base import GRCPanel, layout_of
+from .petal import icon_scale
 
 
 class GRC_PT_train(GRCPanel, bpy.types.Panel):
@@ -16,6 +20,11 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
     def draw(self, context):
         layout = layout_of(self)
         g = context.scene.grc
+        row = layout.row(align=True)
+        row.enabled = not g.is_training
+        row.prop(g, "preset", expand=True)
+        if not presets.matches(g, g.preset):
+            layout.label(text="Settings edited under Advanced", icon='MODIFIER')
         if g.is_training:
             row = layout.row(align=True)
             if hasattr(layout, "progress"):
@@ -25,17 +34,23 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
             row.operator("grc.cancel_training", text="", icon='CANCEL')
         else:
             layout.operator("grc.train", icon='PLAY')
+            if not torch_check.torch_available():
+                wrapped(layout, context, torch_check.fix(), icon='ERROR')
+        icon = loss_image.panel_icon(context.scene)
+        if icon:
+            layout.template_icon(icon_value=icon, scale=icon_scale(context))
         if g.loss_text:
-            layout.label(text=g.loss_text, icon='GRAPH')
+            wrapped(layout, context, iface("Loss: {losses}").format(losses=g.loss_text),
+                    icon='GRAPH')
         if g.status:
-            layout.label(text=g.status)
+            wrapped(layout, context, g.status)
         if g.model_summary:
-            layout.label(text=g.model_summary, icon='CHECKMARK')
+            wrapped(layout, context, g.model_summary, icon='CHECKMARK')
 
 
 class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
     bl_idname = "GRC_PT_train_settings"
-    bl_label = "Settings"
+    bl_label = "Advanced"
     bl_parent_id = "GRC_PT_train"
     bl_options = {'DEFAULT_CLOSED'}
 
@@ -52,8 +67,12 @@ class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
         col.active = not g.literal
         col.prop(g, "template_steps")
         col.prop(g, "steps")
-        col.prop(g, "lr_r")
-        col.prop(g, "lr_g")
+        col.prop(g, "stop_mean_pct")
+        col.prop(g, "stop_max_pct")
+        col = layout.column(align=True)
+        col.active = not g.literal
+        col.prop(g, "lr_r", text="Rate: Shape to Context")
+        col.prop(g, "lr_g", text="Rate: Context to Shape")
         col.prop(g, "context_filter")
 
 
@@ -67,12 +86,32 @@ class GRC_PT_train_fidelity(GRCPanel, bpy.types.Panel):
         return len(context.scene.grc.fidelity) > 0
 
     def draw(self, context):
-        col = layout_of(self).column(align=True)
-        col.label(text="Vertex error: mean / max (scene units, % of size)")
-        for item in context.scene.grc.fidelity:
+        layout = layout_of(self)
+        g = context.scene.grc
+        wrapped(layout, context, iface("Vertex error of each template: mean / worst (scene "
+                                       "units, % of its size)"))
+        for k, item in enumerate(g.fidelity):
             ok = item.mean_pct <= MEAN_TARGET_PCT and item.max_pct <= MAX_TARGET_PCT
-            col.label(text=f"{item.name}: {item.mean:.4f} / {item.max:.4f}  "
+            row = layout.row(align=True)
+            row.label(text=f"{k}  {item.name}: {item.mean:.4f} / {item.max:.4f}  "
                            f"({item.mean_pct:.2f}% / {item.max_pct:.2f}%)",
-                      icon='CHECKMARK' if ok else 'ERROR')
-        col.label(text=f"Target: mean <= {MEAN_TARGET_PCT:g}%, max <= {MAX_TARGET_PCT:g}% "
-                       f"of the template's size (bounding-box diagonal)")
+                      icon='CHECKMARK' if ok else 'ERROR', translate=False)
+            op = row.operator("grc.show_error", text="", icon='SHADING_RENDERED')
+            op.template = k
+        wrapped(layout, context, iface("Target: mean <= {mean:g}%, worst <= {worst:g}% of the "
+                                       "template's size (bounding-box diagonal)")
+                .format(mean=MEAN_TARGET_PCT, worst=MAX_TARGET_PCT))
+        obj = g.error_object
+        if obj is None or obj.name not in context.scene.objects:
+            wrapped(layout, context, iface("Show Error (the colour button) makes a preview "
+                                           "petal coloured where the model is off"),
+                    icon='INFO')
+            return
+        box = layout.box()
+        name = g.fidelity[g.error_template].name if g.error_template < len(g.fidelity) else "?"
+        wrapped(box, context, iface("'{preview}': {name} at keyframe {key}, mean {mean:.4g}, "
+                                    "worst {worst:.4g} scene units (blue none, red beyond the "
+                                    "target)").format(preview=obj.name, name=name,
+                                                      key=g.error_keyframe, mean=g.error_mean,
+                                                      worst=g.error_max))
+        box.prop(g, "error_ghost")

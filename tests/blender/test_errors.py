@@ -34,7 +34,7 @@ def _refused(match, op=None, **kw):
 def test_capture_nothing_selected():
     add_example_and_capture()
     select_only()
-    _refused("Nothing selected")
+    _refused("Select the template meshes first")    # the poll says it (issue 14)
 
 
 def test_capture_non_mesh():
@@ -135,11 +135,11 @@ def test_one_template_captures_with_warning_then_train_refuses(capfd):
     select_only(make_template("A", grid_coords(4, 4)))
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     assert "training needs at least 2" in capfd.readouterr().out
-    _refused("training needs at least 2", bpy.ops.grc.train)
+    _refused("Capture at least two templates first", bpy.ops.grc.train)
 
 
 def test_train_without_capture():
-    _refused("No templates captured", bpy.ops.grc.train)
+    _refused("Capture at least two templates first", bpy.ops.grc.train)
 
 
 def test_identical_templates_train_with_warning(capfd):
@@ -217,6 +217,7 @@ def test_oversized_payload_refused_without_decoding(grc, monkeypatch):
 
 
 def test_bad_captured_payload_refused_by_train(grc):
+    add_example_and_capture()
     bpy.context.scene.grc.captured = base64.b64encode(b"garbage").decode()
     _refused("damaged", bpy.ops.grc.train)
 

@@ -110,4 +110,4 @@ def test_panels_registered_in_sidebar():
         assert cls.bl_category == "GRC"
     # Add > Mesh menu entry
     funcs = [f.__name__ for f in bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()]
-    assert "menu_func" in funcs
+    assert "menu_mesh_add" in funcs

@@ -4,13 +4,16 @@ modifiers left out, transform-only animation refused, grid from an arbitrary mes
 base/tip overlay's geometry and handlers. Real bpy, the installed extension."""
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
+
 import bpy
 import numpy as np
 import pytest
 from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
-from blender_helpers import coords_of, select_only
+from blender_helpers import PACKAGE, coords_of, select_only
 
 
 def order_of(grc, obj):
@@ -102,7 +105,16 @@ def test_new_template_operator_equals_api_and_menu(grc, capfd):
     assert [k.name for k in a.data.shape_keys.key_blocks] == [k.name for k in b.data.shape_keys.key_blocks]
     # Add > Mesh lists GRC Template
     drawn = bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()
-    assert any(getattr(fn, "__module__", "").endswith(".operators.authoring") for fn in drawn)
+    menus = importlib.import_module(PACKAGE + ".operators.menus")
+    assert menus.menu_mesh_add in drawn
+    listed = []
+
+    class Layout:
+        def operator(self, idname, **_kw):
+            listed.append(idname)
+
+    menus.menu_mesh_add(SimpleNamespace(layout=Layout()), bpy.context)
+    assert "grc.new_template" in listed
     assert bpy.ops.grc.new_template.get_rna_type().name == "GRC Template"
 
 

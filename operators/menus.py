@@ -1,0 +1,61 @@
+"""Menus: every operator is in one, so F3 (menu search) finds it.
+
+  Add > Mesh:           GRC Template, GRC Example Templates, GRC Petal, GRC Flower
+  Object > GRC (3D View's Object menu): every GRC operator, in workflow order
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+from .templates import GRC_OT_add_example_templates
+
+# (operator, icon, properties) in workflow order; Move Template appears twice (Up, Down).
+OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
+    ("grc.new_template", 'MESH_GRID', {}),
+    ("grc.new_template", 'DUPLICATE', {"variant_of_active": True}),
+    ("grc.grid_from_mesh", 'MOD_LATTICE', {}),
+    ("grc.add_example_templates", 'OUTLINER_OB_SURFACE', {}),
+    ("grc.capture_templates", 'IMPORT', {}),
+    ("grc.move_template", 'TRIA_UP', {"direction": 'UP'}),
+    ("grc.move_template", 'TRIA_DOWN', {"direction": 'DOWN'}),
+    ("grc.train", 'PLAY', {}),
+    ("grc.cancel_training", 'CANCEL', {}),
+    ("grc.show_error", 'SHADING_RENDERED', {}),
+    ("grc.add_petal", 'ADD', {}),
+    ("grc.add_flower", 'OUTLINER_OB_EMPTY', {}),
+    ("grc.reset_petal", 'FILE_REFRESH', {}),
+    ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
+)
+MOVE_TEXT = {'UP': "Move Template Up", 'DOWN': "Move Template Down"}
+VARIANT_TEXT = "Variant of Active Template"
+
+
+class GRC_MT_object(bpy.types.Menu):
+    """GRC Petals: capture templates, train, show the error, add and bake petals"""
+    bl_idname = "GRC_MT_object"
+    bl_label = "GRC Petals"
+
+    def draw(self, context):
+        layout: Any = self.layout
+        for idname, icon, props in OBJECT_MENU:
+            direction = props.get("direction")
+            text = (MOVE_TEXT[direction] if direction
+                    else VARIANT_TEXT if props.get("variant_of_active") else "")
+            op = layout.operator(idname, icon=icon, text=text) if text else \
+                layout.operator(idname, icon=icon)
+            for key, value in props.items():
+                setattr(op, key, value)
+
+
+def menu_object(self, context):
+    self.layout.separator()
+    self.layout.menu(GRC_MT_object.bl_idname, icon='OUTLINER_OB_SURFACE')
+
+
+def menu_mesh_add(self, context):
+    self.layout.operator("grc.new_template", icon='MESH_GRID')
+    self.layout.operator(GRC_OT_add_example_templates.bl_idname, icon='OUTLINER_OB_SURFACE')
+    self.layout.operator("grc.add_petal", text="GRC Petal", icon='ADD')
+    self.layout.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY')

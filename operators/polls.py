@@ -1,0 +1,50 @@
+"""Poll checks shared by the operators: each says why the operator is unavailable
+(`poll_message_set`, shown in the button's tooltip and raised by bpy.ops), in order of what
+the artist has to do first."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..grc_blender import jobs, store, torch_check
+from ..grc_blender.i18n import tip
+
+
+def refuse(cls: Any, message: str) -> bool:
+    cls.poll_message_set(tip(message))
+    return False
+
+
+def has_scene(cls: Any, context: Any) -> bool:
+    return context.scene is not None or refuse(cls, "Open a scene first")
+
+
+def object_mode(cls: Any, context: Any) -> bool:
+    return (getattr(context, "mode", 'OBJECT') == 'OBJECT'
+            or refuse(cls, "Switch to Object Mode first (Tab)"))
+
+
+def not_training(cls: Any, message: str) -> bool:
+    return not jobs.is_running() or refuse(cls, message)
+
+
+def captured(cls: Any, context: Any, message: str, need: int = 2) -> bool:
+    """At least `need` templates captured (reads the template list, never the payload)."""
+    return len(context.scene.grc.templates) >= need or refuse(cls, message)
+
+
+def has_model(cls: Any, context: Any) -> bool:
+    if store.has_model(context.scene):
+        return True
+    refusal = store.model_refusal(context.scene)
+    if refusal:
+        cls.poll_message_set(refusal)
+        return False
+    return refuse(cls, "Train a model first: there is no trained model in this scene "
+                       "(Capture, then Train)")
+
+
+def torch_here(cls: Any) -> bool:
+    if torch_check.torch_available():
+        return True
+    cls.poll_message_set(torch_check.fix())
+    return False
