@@ -1,4 +1,4 @@
-"""Compare training settings on every set of bench/petal_sets.py (how the defaults were chosen).
+"""Compare training settings on every set of bench/_petal_sets.py (how the defaults were chosen).
 
     .venv/bin/python bench/sweep.py [--seed N] '{}' '{"steps": 3000}' '{"generative_init_gain": 1}'
 
@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from petal_sets import acceptance_sets  # noqa: E402
+from _petal_sets import acceptance_sets  # noqa: E402
 
 from model_core import NetSizes, example_templates, train, train_config  # noqa: E402
 

@@ -25,12 +25,12 @@ def quick_model(example_set):
 
 
 @pytest.fixture(scope="session")
-def petal_sets():
-    """Sets the repository has never seen (bench/petal_sets.py), by name."""
+def _petal_sets():
+    """Sets the repository has never seen (bench/_petal_sets.py), by name."""
     import sys
     from pathlib import Path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from petal_sets import acceptance_sets, petal_set
+    from _petal_sets import acceptance_sets, petal_set
     sets = dict(acceptance_sets())
     sets["crossing 2x7 9x7"] = petal_set(2, 7, 9, 7, seed=21, crossing=True)
     return sets
