@@ -1,49 +1,27 @@
 """GRC petals: train template petals, generate new ones by context (Blender extension).
 
-register() joins every module's CLASSES (properties, preferences, operators, panels), then
-menus, the trace-image and loss-curve previews, the ghost's draw handler, the translations
-and the app handlers; unregister() undoes it in reverse. Imports are
-relative (Blender installs the package as bl_ext.<repository>.grc); torch is never imported
-while enabling, only when training starts.
+Only register()/unregister() live here, delegating to registration.py. The imports wait for
+the call (as in glTF-Blender-IO): this file stays importable on its own, outside Blender's
+package (pytest collects the repository root, whose folder name may not be a Python name).
+Imports are relative: Blender installs the package as bl_ext.<repository>.grc.
 """
 from __future__ import annotations
 
-import bpy
-
-from . import operators, panels
-from .grc_blender import (error_view, ghost, handlers, i18n, jobs, loss_image, overlay, petals,
-                          preferences, props, store, trace_image)
-
-CLASSES = (*props.CLASSES, *preferences.CLASSES, *operators.CLASSES, *panels.CLASSES)
+from typing import Any
 
 
 def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-    props.attach()
-    for menu, draw in operators.MENUS:
-        menu.append(draw)
-    trace_image.register()
-    overlay.register()
-    loss_image.register()
-    ghost.register()
-    i18n.register(__package__, CLASSES)
-    handlers.register()
+    from .registration import register as _register
+    _register()
 
 
 def unregister() -> None:
-    jobs.stop(timeout=10.0)   # no thread may outlive the classes it reports to
-    handlers.unregister()
-    i18n.unregister(__package__)
-    ghost.unregister()
-    loss_image.unregister()
-    overlay.unregister()
-    trace_image.unregister()
-    for menu, draw in reversed(operators.MENUS):
-        menu.remove(draw)
-    props.detach()
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
-    store.drop_caches()
-    petals.drop_caches()
-    error_view.drop_caches()
+    from .registration import unregister as _unregister
+    _unregister()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CLASSES":          # every registered class, in order
+        from .registration import CLASSES
+        return CLASSES
+    raise AttributeError(name)
