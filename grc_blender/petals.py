@@ -25,8 +25,8 @@ import numpy as np
 
 from ..model_core import GRCError
 from . import flower_mesh, flower_rule, mesh_grid, ownership, store
-from .petal_columns import CONTEXT, COLS, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 from .access import mesh_settings
+from .petal_columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 
 # Messages per scene name (shown in the panel); printed once each to the console.
 last_error: dict[str, str] = {}
@@ -52,6 +52,8 @@ def _getter(fields: tuple[str, ...]) -> attrgetter:
     if got is None:
         got = _getters[fields] = attrgetter(*FIELDS, *fields)
     return got
+
+
 _DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
 
 
