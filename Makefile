@@ -7,7 +7,7 @@
 #   make dist-check install + enable the linux-x64 dist zip in headless Blender (bpy) and train once
 #   make build      dist/grc-<ver>.zip (no wheels) with Blender's own extension builder
 #   make validate   Blender's validator on the source folder and on the built zip
-#   make typecheck  mypy + fake-bpy-module on operators/ panels/ grc_blender/
+#   make typecheck  mypy + fake-bpy-module on model_core/ operators/ panels/ grc_blender/
 #   make bench      every bench/*.py in turn (BENCH_ARGS=... passed to each)
 #   make clean      remove build outputs and caches (keeps the venvs); `make distclean` also the venvs
 
