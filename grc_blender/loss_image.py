@@ -17,6 +17,7 @@ import bpy
 import bpy.utils.previews
 import numpy as np
 
+from . import preview_pixels
 from ..model_core.loss_plot import loss_plot
 from .access import scene_settings
 from .i18n import iface
@@ -107,22 +108,14 @@ def update(scene) -> bool:
     if p is None or not len(scene_settings(scene).loss_curve):
         return False
     rgba = render(scene)
-    h, w = rgba.shape[:2]
-    p.image_size = (w, h)
-    p.image_pixels_float.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
+    preview_pixels.write(p, rgba)
     renders += 1
     return True
 
 
 def pixels() -> np.ndarray:
     """The preview's pixels as (H, W, 4) float32, row 0 = top."""
-    p = preview()
-    if p is None:
-        return np.zeros((0, 0, 4), dtype=np.float32)
-    w, h = p.image_size
-    buf = np.empty(w * h * 4, dtype=np.float32)
-    p.image_pixels_float.foreach_get(buf)
-    return buf.reshape(h, w, 4)[::-1]
+    return preview_pixels.read(preview())
 
 
 def panel_icon(scene) -> int:

@@ -33,7 +33,7 @@ import numpy as np
 from ..model_core import GRCError
 from ..model_core.context import ALL_SLIDER_FIELDS
 from ..model_core import plot
-from . import store
+from . import preview_pixels, store
 from .redraw import tag_sidebars
 
 WIDTH, HEIGHT = 256, 232      # the preview's pixels (template_icon draws it in a square)
@@ -94,13 +94,7 @@ def icon_id() -> int:
 
 def pixels() -> np.ndarray:
     """The preview's pixels as (H, W, 4) float32, row 0 = top (as model_core.plot draws)."""
-    p = preview()
-    if p is None:
-        return np.zeros((0, 0, 4), dtype=np.float32)
-    w, h = p.image_size
-    buf = np.empty(w * h * 4, dtype=np.float32)
-    p.image_pixels_float.foreach_get(buf)
-    return buf.reshape(h, w, 4)[::-1]
+    return preview_pixels.read(preview())
 
 
 # ---- what to draw -----------------------------------------------------------------------------
@@ -153,9 +147,7 @@ def refresh(scene, obj) -> bool:
     rgba = plot.render(view)
     p = preview()
     if p is not None:
-        h, w = rgba.shape[:2]
-        p.image_size = (w, h)     # (re)allocates and flags the preview as changed
-        p.image_pixels_float.foreach_set(np.ascontiguousarray(rgba[::-1]).ravel())
+        preview_pixels.write(p, rgba)
     _state.error = ""
     _state.warnings = list(view.extrapolation.messages)
     model = store.get_model(scene)
