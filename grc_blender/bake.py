@@ -17,45 +17,70 @@ from .petal_objects import SUBSURF_NAME
 from ..model_core import GRCError
 
 
+class Baking:
+    """A bake in steps, so an operator can show progress between frames and Esc can stop it:
+    `advance()` samples the next frame; `finish()` makes the copies; `cancel()` leaves
+    everything as it was. The scene's frame is restored either way."""
+
+    def __init__(self, scene, objects, frame_start: int | None = None,
+                 frame_end: int | None = None, step: int = 1, hide_live: bool = True):
+        if store.get_model(scene) is None:
+            raise GRCError("No trained model in this scene: train before baking")
+        self.sources = _petals_of(objects)
+        if not self.sources:
+            raise GRCError("Select GRC petals or a GRC flower to bake")
+        first = scene.frame_start if frame_start is None else int(frame_start)
+        last = scene.frame_end if frame_end is None else int(frame_end)
+        if last < first or step < 1:
+            raise GRCError(f"bad frame range {first}..{last} step {step}")
+        self.frames = list(range(first, last + 1, step))
+        if self.frames[-1] != last:
+            self.frames.append(last)
+        self.scene, self.hide_live = scene, hide_live
+        self.frame0, self.sub0 = scene.frame_current, scene.frame_subframe
+        self.coords: list[list[np.ndarray]] = [[] for _ in self.sources]
+        self.done = 0
+
+    def advance(self) -> bool:
+        """Sample the next frame; True while frames remain after it."""
+        if self.done < len(self.frames):
+            self.scene.frame_set(self.frames[self.done])   # frame_change_post regenerates
+            for i, src in enumerate(self.sources):
+                self.coords[i].append(mesh_grid.mesh_coords(src.data).astype(np.float32))
+            self.done += 1
+        return self.done < len(self.frames)
+
+    def cancel(self) -> None:
+        self.scene.frame_set(self.frame0, subframe=self.sub0)
+
+    def finish(self) -> list[bpy.types.Object]:
+        self.cancel()                                   # the frame as it was
+        for src, seq in zip(self.sources, self.coords):
+            if len({c.shape for c in seq}) != 1:
+                raise GRCError(f"'{src.name}' changes its row count during the frame range: "
+                               f"bake needs a fixed Rows value (remove the Rows keyframes)")
+        baked = [_baked_copy(src, seq, self.frames) for src, seq in zip(self.sources, self.coords)]
+        if self.hide_live:
+            for src in self.sources:
+                src.hide_render = True
+                src.hide_set(True)
+        return baked
+
+
 def bake_petals(scene, objects, frame_start: int | None = None, frame_end: int | None = None,
-                step: int = 1, hide_live: bool = True, progress=None) -> list[bpy.types.Object]:
+                step: int = 1, hide_live: bool = True) -> list[bpy.types.Object]:
     """Copies of the petals in `objects` (flower roots bring all their petals) with one shape
     key per sampled frame; each copy keeps its petal's parent, so a flower's root still moves
     them. `hide_live`: hide the live petals so the file renders the bake alone (a Blender
-    without the extension, a render farm). `progress(i, n)` is called once per frame."""
-    if store.get_model(scene) is None:
-        raise GRCError("No trained model in this scene: train before baking")
-    sources = _petals_of(objects)
-    if not sources:
-        raise GRCError("Select GRC petals or a GRC flower to bake")
-    first = scene.frame_start if frame_start is None else int(frame_start)
-    last = scene.frame_end if frame_end is None else int(frame_end)
-    if last < first or step < 1:
-        raise GRCError(f"bad frame range {first}..{last} step {step}")
-    frames = list(range(first, last + 1, step))
-    if frames[-1] != last:
-        frames.append(last)
-    frame0, sub0 = scene.frame_current, scene.frame_subframe
-    coords: list[list[np.ndarray]] = [[] for _ in sources]
+    without the extension, a render farm)."""
+    baking = Baking(scene, objects, frame_start, frame_end, step, hide_live)
     try:
-        for n, f in enumerate(frames):
-            scene.frame_set(f)   # frame_change_post regenerates the petals
-            for i, src in enumerate(sources):
-                coords[i].append(mesh_grid.mesh_coords(src.data).astype(np.float32))
-            if progress is not None:
-                progress(n + 1, len(frames))
-    finally:
-        scene.frame_set(frame0, subframe=sub0)
-    for src, seq in zip(sources, coords):
-        if len({c.shape for c in seq}) != 1:
-            raise GRCError(f"'{src.name}' changes its row count during the frame range: bake "
-                           f"needs a fixed Rows value (remove the Rows keyframes)")
-    baked = [_baked_copy(src, seq, frames) for src, seq in zip(sources, coords)]
-    if hide_live:
-        for src in sources:
-            src.hide_render = True
-            src.hide_set(True)
-    return baked
+        while baking.advance():
+            pass
+    except BaseException:
+        baking.cancel()
+        raise
+    return baking.finish()
 
 
 def _petals_of(objects) -> list:

@@ -41,6 +41,7 @@ def iface(msgid: str) -> str:
 # in the add-on (tests/blender/test_feedback.py parses the sources and checks this holds
 # them all).
 MESSAGES: tuple[str, ...] = (
+    'Bake cancelled: nothing was changed',
     'New Template', 'Variant', 'Frames', 'N',
     'The captured templates are not the ones the model was trained on (captured or '
     'reordered since): train again to see its error',

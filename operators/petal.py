@@ -4,7 +4,6 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.bake import baked_frame_count
 from ..grc_blender.i18n import tip
 from ..grc_blender.petal_objects import local_petals
 from ..model_core import GRCError
@@ -88,61 +87,6 @@ class GRC_OT_reset_petal(bpy.types.Operator):
         if msg:
             self.report({'WARNING'}, tip(msg))
         return {'FINISHED'}
-
-
-class GRC_OT_bake_shape_keys(bpy.types.Operator):
-    """Bake the selected petals (a selected flower brings all its petals) over a frame range
-    into shape keys on plain mesh copies, which render and export without the extension"""
-    bl_idname = "grc.bake_shape_keys"
-    bl_label = "Bake to Shape Keys"
-    bl_options = {'REGISTER', 'UNDO'}
-
-    use_scene_range: bpy.props.BoolProperty(
-        name="Scene Range", default=True, description="Bake the scene's frame range")
-    frame_start: bpy.props.IntProperty(name="Start", default=1,
-                                       description="First frame to bake (without Scene Range)")
-    frame_end: bpy.props.IntProperty(name="End", default=250,
-                                     description="Last frame to bake (without Scene Range)")
-    step: bpy.props.IntProperty(name="Step", default=1, min=1, soft_max=10,
-                                description="Bake every Nth frame; frames between blend")
-    hide_live: bpy.props.BoolProperty(
-        name="Hide Live Petals", default=True,
-        description="Hide the live petals so the file renders the bake alone (in a Blender "
-                    "without the extension, or on a render farm)")
-
-    @classmethod
-    def poll(cls, context):
-        if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
-            return False
-        if not _bake_targets(context):
-            return polls.refuse(cls, "Select GRC petals or a GRC flower to bake (Add GRC "
-                                     "Petal or GRC Flower makes them)")
-        return True
-
-    def execute(self, context):
-        scene = context.scene
-        wm = context.window_manager
-        first, last = ((scene.frame_start, scene.frame_end) if self.use_scene_range
-                       else (self.frame_start, self.frame_end))
-        wm.progress_begin(0, max(last - first, 1))
-        try:
-            baked = api.bake_petals(scene, _bake_targets(context), first, last, self.step,
-                                    self.hide_live, progress=lambda i, n: wm.progress_update(i))
-            n = baked_frame_count(baked[0])
-        except GRCError as exc:
-            self.report({'ERROR'}, tip(str(exc)))
-            return {'CANCELLED'}
-        finally:
-            wm.progress_end()
-        self.report({'INFO'}, tip("Baked {n} frames into {count} object(s): {names}").format(
-            n=n, count=len(baked), names=", ".join(f"'{o.name}'" for o in baked[:3])
-            + (" ..." if len(baked) > 3 else "")))
-        return {'FINISHED'}
-
-
-def _bake_targets(context) -> list:
-    return [o for o in _selected(context) if o.grc.is_flower
-            or (o.type == 'MESH' and o.grc.is_petal)]
 
 
 class GRC_OT_add_flower(bpy.types.Operator):

@@ -4,6 +4,7 @@ with the extension disabled."""
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import bpy
 import numpy as np
@@ -193,3 +194,68 @@ def test_merged_flower_holds_every_petal_where_it_stood(grc):
     root.grc.merge_petals = False                           # back to separate petals
     assert grc.api.merged_flower_object(root) is None
     assert not any(p.hide_viewport or p.hide_render for p in petals)
+
+
+class _BakeStandIn:
+    """The bake operator's state and reports, for driving its modal handler headless."""
+
+    def __init__(self, bake_mod, **settings):
+        self.use_scene_range, self.frame_start, self.frame_end = True, 1, 250
+        self.step, self.hide_live = 1, True
+        self.__dict__.update(settings)
+        self._baking = None
+        self._timer = object()                  # no window here: no real timer
+        self.reports = []
+        self.ended = False
+        cls = bake_mod.GRC_OT_bake_shape_keys
+        for name in ("_start", "_finish"):
+            setattr(self, name, getattr(cls, name).__get__(self))
+
+    def report(self, level, msg):
+        self.reports.append((set(level), msg))
+
+    def _end(self, context):
+        self.ended = True
+
+
+def _modal_bake(grc, cancel_after=None):
+    import importlib
+    scene, root, petals = _flower(grc, petals=4)
+    for f, bloom in ((1, 0.0), (12, 1.0)):
+        root.grc.bloom = bloom
+        root.keyframe_insert("grc.bloom", frame=f)
+    scene.frame_start, scene.frame_end = 1, 12
+    scene.frame_set(5)
+    select_only(root)
+    bake_mod = importlib.import_module(PACKAGE + ".operators.bake")
+    bake_mod.SLICE = 0.0                       # one frame a timer event
+    op = _BakeStandIn(bake_mod)
+    assert op._start(bpy.context)
+    timer = SimpleNamespace(type='TIMER', value='NOTHING', timer=op._timer)
+    ticks = 0
+    result = {'RUNNING_MODAL'}
+    while result == {'RUNNING_MODAL'}:
+        if cancel_after is not None and ticks == cancel_after:
+            esc = SimpleNamespace(type='ESC', value='PRESS', timer=None)
+            result = bake_mod.GRC_OT_bake_shape_keys.modal(op, bpy.context, esc)
+            break
+        result = bake_mod.GRC_OT_bake_shape_keys.modal(op, bpy.context, timer)
+        ticks += 1
+    return scene, petals, op, result, ticks
+
+
+def test_modal_bake_samples_a_frame_per_tick_and_finishes(grc):
+    scene, petals, op, result, ticks = _modal_bake(grc)
+    assert result == {'FINISHED'} and ticks == 12 and op.ended
+    assert scene.frame_current == 5                          # the frame as it was
+    assert len([o for o in scene.objects if o.name.endswith(" Baked")]) == 4
+    assert all(p.hide_render for p in petals)
+
+
+def test_esc_stops_a_bake_and_changes_nothing(grc):
+    scene, petals, op, result, ticks = _modal_bake(grc, cancel_after=3)
+    assert result == {'CANCELLED'} and ticks == 3 and op.ended
+    assert scene.frame_current == 5
+    assert not [o for o in scene.objects if o.name.endswith(" Baked")]
+    assert not any(p.hide_render for p in petals)
+    assert any("cancelled" in msg for _level, msg in op.reports)
