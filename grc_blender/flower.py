@@ -113,6 +113,9 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
         p = object_settings(petal)
         p.delay = float(np.clip(layout.delay * ring + rng.uniform(-1, 1) * layout.delay_jitter,
                                 0.0, 0.9))
+        # a petal's context values are offsets from its root's (the flower's context)
+        for name in model.context.slider_fields:
+            setattr(p, name, 0.0)
         setattr(p, model.context.slider_fields[0], float(rng.uniform(-1, 1) * layout.context_jitter))
         p.offset = float(rng.uniform(-1, 1) * layout.offset_jitter)
         s = scale * (1.0 + float(rng.uniform(-1, 1)) * layout.scale_jitter)

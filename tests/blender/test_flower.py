@@ -259,3 +259,30 @@ def test_esc_stops_a_bake_and_changes_nothing(grc):
     assert not [o for o in scene.objects if o.name.endswith(" Baked")]
     assert not any(p.hide_render for p in petals)
     assert any("cancelled" in msg for _level, msg in op.reports)
+
+
+def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
+    """Another grid and a pad of two context values: each petal's values are offsets from
+    its root's, on every context field."""
+    from blender_helpers import grid_coords, make_template
+    objs = []
+    for k in range(3):
+        g = grid_coords(9, 5, times=3, bend=0.25, seed=k)
+        g[..., 1] *= 1.0 + 0.3 * k                        # three different widths
+        objs.append(make_template(f"T{k}", g))
+    select_only(*objs)
+    assert bpy.ops.grc.capture_templates() == {'FINISHED'}
+    train_quick(steps=80, template_steps=80)
+    scene = bpy.context.scene
+    model = grc.store.get_model(scene)
+    assert model.context.slider_fields == ("context", "context_b")
+    root, petals = grc.api.add_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
+    root.grc.context, root.grc.context_b, root.grc.bloom = 0.3, 0.6, 0.8
+    for p in petals:
+        g, r = p.grc, root.grc
+        assert g.context_b == 0.0
+        t = min(max((r.bloom - g.delay) / (1.0 - g.delay), 0.0), 1.0)
+        want = model.generate(t, (g.context + r.context, g.context_b + r.context_b), g.offset,
+                              rows=g.rows).reshape(-1, 3)
+        np.testing.assert_allclose(coords_of(p), want, atol=1e-5)
+        assert len(p.data.vertices) == g.rows * 5
