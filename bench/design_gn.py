@@ -58,6 +58,7 @@ _spec.loader.exec_module(live)
 
 import bpy  # noqa: E402
 import numpy as np  # noqa: E402
+from blender_helpers import image_pixels  # noqa: E402  (live.py put tests/blender on the path)
 
 ROWS = live.ROWS
 GN_NAME = "GRC GN"
@@ -241,16 +242,6 @@ def interpolation_error(model, tree, ids, rest_grid, frames, points, rng) -> dic
 
 # ---- B: animation render vs stills --------------------------------------------------------
 
-def _pixels(path) -> np.ndarray:
-    img = bpy.data.images.load(str(path), check_existing=False)
-    try:
-        px = np.empty(img.size[0] * img.size[1] * 4, np.float32)
-        img.pixels.foreach_get(px)
-        return px
-    finally:
-        bpy.data.images.remove(img)
-
-
 def same_keys_check(scene_a, petals_a, scene_b, petals_b, frame: int, k: int = 5) -> float:
     """Max distance (% of bounding-box diagonal) between A's and B's evaluated (subdivided)
     petals at `frame`: both follow the same keys, so only B's interpolation error remains."""
@@ -307,8 +298,8 @@ def render_check(scene_a, petals_a, scene_b, petals_b, table_petals, frames_to_r
         scene.frame_set(f)
         r.filepath = str(out / f"still_{f}.png")
         assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
-        stills.append(_pixels(out / f"still_{f}.png"))
-        d = np.abs(_pixels(out / f"anim_{f:04d}.png") - stills[-1])
+        stills.append(image_pixels(out / f"still_{f}.png"))
+        d = np.abs(image_pixels(out / f"anim_{f:04d}.png") - stills[-1])
         diffs.append((float(d.mean()), float(d.max())))
     between = min(float(np.abs(stills[i] - stills[j]).mean())
                   for i, j in ((0, 1), (1, 2), (0, 2)))

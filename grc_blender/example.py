@@ -12,6 +12,7 @@ import bpy
 import numpy as np
 
 from . import anim, mesh_grid
+from .selection import select_only
 from ..model_core import example_templates
 
 COLLECTION_NAME = "GRC Templates"
@@ -58,11 +59,7 @@ def add_example(context) -> list:
         coll.objects.link(obj)
         animate_with_shape_keys(obj, ts.coords[k], frames)
         objects.append(obj)
-    for obj in context.view_layer.objects:
-        obj.select_set(False)
-    for obj in objects:
-        obj.select_set(True)
-    context.view_layer.objects.active = objects[0]
+    select_only(context.view_layer, objects)
     scene.frame_set(scene.frame_current)  # show the shape at the current frame
     return objects
 

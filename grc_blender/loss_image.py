@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import bpy
-import bpy.utils.previews
 import numpy as np
 
 from . import preview_pixels
@@ -37,17 +36,15 @@ renders = 0         # images rendered since the add-on was enabled (tests read i
 def register() -> None:
     global _pcoll
     if _pcoll is None:
-        _pcoll = bpy.utils.previews.new()
-        _pcoll.new(PREVIEW_NAME)
+        _pcoll = preview_pixels.open_collection(PREVIEW_NAME)
 
 
 def unregister() -> None:
     global _pcoll, _key, _pending
     if bpy.app.timers.is_registered(_on_timer):
         bpy.app.timers.unregister(_on_timer)
-    if _pcoll is not None:
-        bpy.utils.previews.remove(_pcoll)
-        _pcoll = None
+    preview_pixels.close_collection(_pcoll)
+    _pcoll = None
     _key, _pending = None, None
 
 

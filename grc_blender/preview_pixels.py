@@ -1,9 +1,22 @@
-"""Pixels in and out of a bpy.utils.previews image (the panels' trace and loss images).
+"""The panels' preview images (trace and loss curve): their collection, and pixels in and out.
 
 Previews store rows bottom-up; model_core's rasters draw top-down, so both flip here."""
 from __future__ import annotations
 
+import bpy.utils.previews
 import numpy as np
+
+
+def open_collection(name: str):
+    """A new previews collection holding one image named `name`."""
+    pcoll = bpy.utils.previews.new()
+    pcoll.new(name)
+    return pcoll
+
+
+def close_collection(pcoll) -> None:
+    if pcoll is not None:
+        bpy.utils.previews.remove(pcoll)
 
 
 def write(p, rgba: np.ndarray) -> None:

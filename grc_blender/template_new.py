@@ -18,6 +18,7 @@ import numpy as np
 from ..model_core import GRCError
 from ..model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES, MIN_TIMES
 from . import example, mesh_grid
+from .selection import select_only
 
 DEFAULT_SIZE = 7
 DEFAULT_TIMES = 7
@@ -88,10 +89,7 @@ def free_name(stem: str = "Template") -> str:
 def link_and_select(context, obj) -> None:
     coll = context.collection or context.scene.collection
     coll.objects.link(obj)
-    for o in context.view_layer.objects:
-        o.select_set(False)
-    obj.select_set(True)
-    context.view_layer.objects.active = obj
+    select_only(context.view_layer, [obj])
 
 
 def new_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bpy
-import bpy.utils.previews
 import numpy as np
 
 from ..model_core import GRCError
@@ -63,17 +62,15 @@ _state = TraceState()
 def register() -> None:
     global _pcoll
     if _pcoll is None:
-        _pcoll = bpy.utils.previews.new()
-        _pcoll.new(PREVIEW_NAME)
+        _pcoll = preview_pixels.open_collection(PREVIEW_NAME)
 
 
 def unregister() -> None:
     global _pcoll, _state
     if bpy.app.timers.is_registered(_on_timer):
         bpy.app.timers.unregister(_on_timer)
-    if _pcoll is not None:
-        bpy.utils.previews.remove(_pcoll)
-        _pcoll = None
+    preview_pixels.close_collection(_pcoll)
+    _pcoll = None
     _state = TraceState()
 
 

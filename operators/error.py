@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
+from ..grc_blender.selection import select_only
 from ..grc_blender.i18n import tip
 from ..model_core import GRCError
 from . import polls
@@ -39,10 +40,7 @@ class GRC_OT_show_error(bpy.types.Operator):
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
-        for other in context.view_layer.objects:
-            other.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        select_only(context.view_layer, [obj])
         api.use_attribute_colors(context.window_manager)
         self.report({'INFO'}, report.message())
         return {'FINISHED'}

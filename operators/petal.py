@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
+from ..grc_blender.selection import select_only
 from ..grc_blender.i18n import tip
 from ..grc_blender.petal_objects import local_petals
 from ..model_core import GRCError
@@ -48,10 +49,7 @@ class GRC_OT_add_petal(bpy.types.Operator):
             return {'CANCELLED'}
         if msg:
             self.report({'WARNING'}, tip(msg))
-        for other in context.view_layer.objects:
-            other.select_set(False)
-        obj.select_set(True)
-        context.view_layer.objects.active = obj
+        select_only(context.view_layer, [obj])
         return {'FINISHED'}
 
 
@@ -148,10 +146,7 @@ class GRC_OT_add_flower(bpy.types.Operator):
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
-        for other in context.view_layer.objects:
-            other.select_set(False)
-        root.select_set(True)
-        context.view_layer.objects.active = root
+        select_only(context.view_layer, [root])
         self.report({'INFO'}, tip("Added '{name}' with {n} petals: key its Bloom and Context "
                                   "in the GRC panel").format(name=root.name, n=len(made)))
         return {'FINISHED'}
