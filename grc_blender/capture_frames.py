@@ -34,10 +34,16 @@ def _object_pointers(struct) -> list:
 
 
 def _node_inputs(mod) -> list:
-    """Object inputs of a Geometry Nodes modifier (stored as ID properties on it)."""
+    """Object inputs of a Geometry Nodes modifier: ID properties on it up to Blender 5.1,
+    RNA structs `mod.properties.inputs.<socket id>.value` from 5.2 (no ID properties)."""
     if mod.type != 'NODES':
         return []
-    return [mod[key] for key in mod.keys() if isinstance(mod[key], bpy.types.Object)]
+    inputs = getattr(getattr(mod, "properties", None), "inputs", None)
+    if inputs is None:
+        return [mod[key] for key in mod.keys() if isinstance(mod[key], bpy.types.Object)]
+    values = [getattr(getattr(inputs, p.identifier), "value", None)
+              for p in inputs.bl_rna.properties if p.type == 'POINTER' and p.identifier != "rna_type"]
+    return [v for v in values if isinstance(v, bpy.types.Object)]
 
 
 def _driver_targets(obj) -> list:

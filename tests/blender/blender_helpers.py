@@ -90,6 +90,17 @@ def make_template(name: str, grids: np.ndarray, frames=None, collection=None):
     return obj
 
 
+def set_node_input(mod, identifier: str, value) -> None:
+    """Set a Geometry Nodes modifier's input: an ID property `mod[identifier]` up to Blender
+    5.1; from 5.2 the modifier has no ID properties and the input is the RNA struct
+    `mod.properties.inputs.<identifier>.value`."""
+    inputs = getattr(getattr(mod, "properties", None), "inputs", None)
+    if inputs is None:
+        mod[identifier] = value
+    else:
+        getattr(inputs, identifier).value = value
+
+
 def select_only(*objs):
     # Sync the view layer first: after bpy.data.objects.remove() its bases are stale and
     # iterating view_layer.objects can crash Blender 5.0.

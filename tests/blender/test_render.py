@@ -40,10 +40,9 @@ def _camera(scene, petal):
 
 def _expected(grc, scene, petal, frame, subframe=0.0) -> np.ndarray:
     """The petal's shape at `frame` from the model, with the F-curves' own values."""
-    action = petal.animation_data.action
-    from bpy_extras.anim_utils import action_get_channelbag_for_slot
-    bag = action_get_channelbag_for_slot(action, petal.animation_data.action_slot)
-    value = {fc.data_path: fc.evaluate(frame + subframe) for fc in bag.fcurves}
+    # The extension's own lookup: slotted actions' channelbags from 4.4, action.fcurves before.
+    value = {fc.data_path: fc.evaluate(frame + subframe) for fc in grc.anim.fcurves(petal)}
+    assert {"grc.time", "grc.context"} <= set(value), value
     model = grc.store.get_model(scene)
     return model.generate(value["grc.time"], value["grc.context"], 0.0,
                           rows=petal.grc.rows).reshape(-1, 3)

@@ -13,7 +13,7 @@ import pytest
 from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
-from blender_helpers import PACKAGE, coords_of, select_only
+from blender_helpers import PACKAGE, coords_of, select_only, set_node_input
 
 
 def order_of(grc, obj):
@@ -459,6 +459,42 @@ def test_geometry_nodes_judged_by_what_they_do(grc, subdivide):
     for t, name in enumerate(kb.name for kb in obj.data.shape_keys.key_blocks[1:]):
         want = key_grid(grc, obj, name) + (0.0, 0.0, lift)
         np.testing.assert_allclose(cap.coords[0, t], want, atol=1e-6)
+    assert object_state(obj) == before
+
+
+def test_geometry_nodes_object_input_keyframes(grc):
+    """A template moved by a Geometry Nodes modifier whose Object input is an animated Empty
+    (Object Info -> Set Position): capture finds the Empty's keyframes through the input
+    (an ID property up to Blender 5.1, an RNA struct from 5.2) and reads the moved grid."""
+    scene = bpy.context.scene
+    obj, rest = plain_grid(grc, "Petal", rows=4, cols=3)
+    tree = bpy.data.node_groups.new("GRC Follow", 'GeometryNodeTree')
+    tree.interface.new_socket("Geometry", in_out='INPUT', socket_type='NodeSocketGeometry')
+    socket = tree.interface.new_socket("Follow", in_out='INPUT', socket_type='NodeSocketObject')
+    tree.interface.new_socket("Geometry", in_out='OUTPUT', socket_type='NodeSocketGeometry')
+    gin, gout = tree.nodes.new("NodeGroupInput"), tree.nodes.new("NodeGroupOutput")
+    info, move = tree.nodes.new("GeometryNodeObjectInfo"), tree.nodes.new("GeometryNodeSetPosition")
+    tree.links.new(gin.outputs["Follow"], info.inputs["Object"])
+    tree.links.new(info.outputs["Location"], move.inputs["Offset"])
+    tree.links.new(gin.outputs["Geometry"], move.inputs["Geometry"])
+    tree.links.new(move.outputs["Geometry"], gout.inputs["Geometry"])
+    mod = obj.modifiers.new("Follow", 'NODES')
+    mod.node_group = tree
+    empty = bpy.data.objects.new("Handle", None)
+    scene.collection.objects.link(empty)
+    set_node_input(mod, socket.identifier, empty)
+    for frame, z in ((4, 0.0), (14, 0.5)):
+        empty.location = (0, 0, z)
+        empty.keyframe_insert("location", frame=frame)
+    assert [o.name for o in grc.capture_frames.dependencies(obj)] == ["Handle"]
+    before = object_state(obj)
+    select_only(obj)
+    assert bpy.ops.grc.capture_templates() == {'FINISHED'}
+    cap = grc.store.get_captured(scene)
+    np.testing.assert_array_equal(cap.frames, [4, 14])
+    assert cap.shape == (1, 2, 4, 3) and scene.grc.captured_skipped == ""
+    np.testing.assert_allclose(cap.coords[0, 0], rest, atol=1e-6)
+    np.testing.assert_allclose(cap.coords[0, 1], rest + (0.0, 0.0, 0.5), atol=1e-6)
     assert object_state(obj) == before
 
 
