@@ -9,6 +9,10 @@
 #   make validate   Blender's validator on the source folder and on the built zip
 #   make typecheck  mypy + fake-bpy-module on model_core/ operators/ panels/ grc_blender/
 #   make bench      every bench/*.py in turn (BENCH_ARGS=... passed to each)
+#   make test-blender VERSION=4.2|4.5|5.0|5.3
+#                   the Blender suite (tests/blender) on that Blender's bpy wheel, in its own venv
+#                   (.venv for 5.0, else .venv-blender-<VERSION>); PYTEST_ARGS=... passed to pytest
+#   make test-blender-all   test-blender on every version in turn, one at a time
 #   make clean      remove build outputs and caches (keeps the venvs); `make distclean` also the venvs
 
 SHELL := /bin/bash
@@ -34,7 +38,7 @@ PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
 PIP_QUIET_FILTER := grep -v -e "^WARNING: Location 'file:" || true
 
 .PHONY: help venv typecheck-venv build validate typecheck test pytest demo dist dist-check \
-        bench clean distclean
+        bench clean distclean blender-venv test-blender test-blender-all
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed -n 's/^# \{0,1\}//p'
@@ -95,6 +99,57 @@ test: venv build validate typecheck-venv
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED (type check and/or tests, see above)" >&2; fi; \
 	exit $$rc
 
+# --- the Blender matrix ----------------------------------------------------------------
+# One venv per Blender: PyPI's bpy wheel of that release on its Python (3.11 for 4.2 - 5.0,
+# 3.13 for 5.1+). 5.0 is the default Blender and uses .venv (requirements/dev.txt); the others
+# use .venv-blender-<v> from requirements/blender-<v>.txt, whose `# python: X.Y` line names the
+# interpreter (python3.13 comes from pyenv when not on PATH). The real bpy never shares a venv
+# with fake-bpy-module (.venv-typecheck).
+
+BLENDER_VERSIONS := 4.2 4.5 5.0 5.3
+VERSION ?= 5.0
+PYTEST_ARGS ?=
+bvenv = $(if $(filter 5.0,$(1)),$(VENV),.venv-blender-$(1))
+bstamp = $(if $(filter 5.0,$(1)),$(VENV_STAMP),.venv-blender-$(1)/.grc-requirements-blender)
+BVENV := $(call bvenv,$(VERSION))
+BPY := $(BVENV)/bin/python
+
+.venv-blender-%/.grc-requirements-blender: requirements/blender-%.txt
+	@pyv=$$(sed -n 's/^# python: *//p' $<); \
+	if [ -z "$$pyv" ]; then echo "error: $< has no '# python: X.Y' line"; exit 1; fi; \
+	py=""; \
+	for c in python$$pyv $(PYENV_ROOT)/versions/$$pyv*/bin/python$$pyv; do \
+	  if "$$c" -c "import sys; sys.exit(f'{sys.version_info[0]}.{sys.version_info[1]}' != '$$pyv')" >/dev/null 2>&1; \
+	  then py="$$c"; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then echo "error: Blender $* needs Python $$pyv (on PATH or under $(PYENV_ROOT)/versions)"; exit 1; fi; \
+	if [ -x .venv-blender-$*/bin/python ] && ! .venv-blender-$*/bin/python -c "import sys; sys.exit(f'{sys.version_info[0]}.{sys.version_info[1]}' != '$$pyv')"; then \
+	  echo ".venv-blender-$* is not Python $$pyv: recreating it"; rm -rf .venv-blender-$*; fi; \
+	if [ ! -x .venv-blender-$*/bin/python ]; then echo "creating .venv-blender-$* with $$py"; "$$py" -m venv .venv-blender-$*; fi
+	@echo "installing $< into .venv-blender-$*"
+	.venv-blender-$*/bin/python -m pip install --disable-pip-version-check -q -r $< 2>&1 | { $(PIP_QUIET_FILTER); }
+	@if .venv-blender-$*/bin/python -m pip show -q fake-bpy-module >/dev/null 2>&1; then \
+	  echo "error: fake-bpy-module is installed in .venv-blender-$*: remove the venv"; exit 1; fi
+	@touch $@
+
+blender-venv: $(call bstamp,$(VERSION))
+
+# Build the zip with this Blender's own builder and validate it with its validator, then run
+# tests/blender, which builds the zip again, installs it into a temp user folder and enables it.
+test-blender: $(call bstamp,$(VERSION))
+	@case " $(BLENDER_VERSIONS) " in *" $(VERSION) "*) ;; \
+	  *) echo "error: VERSION=$(VERSION): choose one of $(BLENDER_VERSIONS)"; exit 1;; esac
+	@$(BPY) -c 'import bpy, sys; print(f"Blender {bpy.app.version_string} (bpy), Python {sys.version.split()[0]}, $(BVENV)")'
+	$(BPY) tools/build_extension.py build --output-dir build/blender-$(VERSION)
+	$(BPY) tools/build_extension.py validate build/blender-$(VERSION)/grc-*.zip
+	$(BPY) -m pytest tests/blender -q $(PYTEST_ARGS)
+
+test-blender-all:
+	@rc=0; for v in $(BLENDER_VERSIONS); do \
+	  echo "== make test-blender VERSION=$$v"; \
+	  $(MAKE) --no-print-directory test-blender VERSION=$$v || { rc=1; echo "== Blender $$v: FAILED"; }; \
+	done; exit $$rc
+
 # --- demo, dist, bench ------------------------------------------------------------------
 
 demo: venv build
@@ -116,8 +171,8 @@ bench: venv build
 
 clean:
 	rm -rf dist out build .cache .mypy_cache .pytest_cache .hypothesis
-	find . -path ./$(VENV) -prune -o -path ./$(TVENV) -prune -o -name __pycache__ -type d -print0 \
+	find . -path ./$(VENV) -prune -o -path ./$(TVENV) -prune -o -path './.venv-blender-*' -prune -o -name __pycache__ -type d -print0 \
 	  | xargs -0 rm -rf
 
 distclean: clean
-	rm -rf $(VENV) $(TVENV)
+	rm -rf $(VENV) $(TVENV) .venv-blender-*

@@ -2,6 +2,9 @@
 sys.path). Fixtures live in conftest.py."""
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -40,7 +43,43 @@ def add_example_and_capture():
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
 
 
+@functools.lru_cache(maxsize=1)
+def training_unavailable() -> str:
+    """'' when the installed extension can train in this Python, else why it cannot.
+
+    Asked by training once (2 steps on the example set) with the installed model_core, so
+    the answer follows model_core: torch where it is importable, and, once model_core
+    trains without torch, every Python (the Blender 5.1+ tests then run too). Any error
+    other than a missing module propagates."""
+    mc = importlib.import_module(PACKAGE + ".model_core")
+    try:
+        mc.train(mc.example_templates(), mc.train_config(template_steps=2, steps=2, check_every=0),
+                 seed=0)
+    except ImportError as exc:
+        return (f"training is unavailable on Python {sys.version_info[0]}.{sys.version_info[1]} "
+                f"(Blender {bpy.app.version_string}): {exc}; PyPI has no CPU torch wheel for it "
+                "here, and these tests run once model_core trains without torch")
+    return ""
+
+
+def torch_unavailable() -> str:
+    """'' when torch can be imported in this Python, else why the torch-only tests skip."""
+    if importlib.util.find_spec("torch") is not None:
+        return ""
+    return (f"no torch on Python {sys.version_info[0]}.{sys.version_info[1]} "
+            f"(Blender {bpy.app.version_string}): PyPI has no CPU torch wheel for it here")
+
+
+def require_training() -> None:
+    """Skip the calling test (with the reason) when this Python cannot train."""
+    import pytest
+    reason = training_unavailable()
+    if reason:
+        pytest.skip(reason)
+
+
 def train_quick(steps: int = 60, template_steps: int = 60):
+    require_training()
     g = bpy.context.scene.grc
     g.steps = steps
     g.template_steps = template_steps
