@@ -58,6 +58,9 @@ MESSAGES: tuple[str, ...] = (
     'Train needs PyTorch, which this install lacks: install {zip} (torch bundled; '
     'README, Install) in place of grc-{version}.zip. Petals and stored models work '
     'without it',
+    'Train needs PyTorch, which this install lacks, and no GRC zip bundles it for this '
+    'Blender on this platform (README, Blender versions). Petals and stored models work '
+    'without it',
     'Training started (Esc cancels)',
     'Training...',
     'Cancelling...',

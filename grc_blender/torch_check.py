@@ -22,6 +22,11 @@ MANIFEST = Path(__file__).resolve().parent.parent / "blender_manifest.toml"
 # The platform zips README "Install in Blender" lists (`make dist`), by (sys.platform, machine).
 PLATFORMS = {("linux", "x86_64"): "linux_x64", ("win32", "amd64"): "windows_x64",
              ("darwin", "arm64"): "macos_arm64"}
+# The zips that bundle torch, by the Python they were built for (tools/dist.py TARGETS; each
+# zip's manifest takes only the Blender releases running that Python): name infix, platforms.
+# Python 3.11 = Blender 4.2 - 5.0; 3.13 = Blender 5.1+, where PyPI has no CPU torch for Linux.
+TORCH_ZIPS = {(3, 11): ("", ("linux_x64", "windows_x64", "macos_arm64")),
+              (3, 13): ("blender5.1-", ("windows_x64", "macos_arm64"))}
 
 
 def version() -> str:
@@ -31,17 +36,29 @@ def version() -> str:
         return "<version>"
 
 
+def torch_zip_for(python: tuple[int, int], tag: str) -> str:
+    """The zip bundling torch for this Python and platform tag, or '' when none is built."""
+    infix, tags = TORCH_ZIPS.get((python[0], python[1]), ("", ()))
+    return f"grc-{version()}-{infix}{tag}.zip" if tag in tags else ""
+
+
 def torch_zip() -> str:
-    """The zip that bundles torch for this machine (the README's Install table)."""
-    tag = PLATFORMS.get((sys.platform, platform.machine().lower()), "<platform>")
-    return f"grc-{version()}-{tag}.zip"
+    """The zip that bundles torch for this Blender (its Python) and machine, or '' when none
+    is built: never a zip this Blender refuses (the README's Install table)."""
+    tag = PLATFORMS.get((sys.platform, platform.machine().lower()), "")
+    return torch_zip_for((sys.version_info[0], sys.version_info[1]), tag)
 
 
 def fix() -> str:
     """Why Train is unavailable without torch, and the fix."""
+    zip_name = torch_zip()
+    if not zip_name:
+        return tip("Train needs PyTorch, which this install lacks, and no GRC zip bundles it for "
+                   "this Blender on this platform (README, Blender versions). Petals and stored "
+                   "models work without it")
     return tip("Train needs PyTorch, which this install lacks: install {zip} (torch bundled; "
                "README, Install) in place of grc-{version}.zip. Petals and stored models work "
-               "without it").format(zip=torch_zip(), version=version())
+               "without it").format(zip=zip_name, version=version())
 
 
 @lru_cache(maxsize=1)

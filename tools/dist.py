@@ -1,7 +1,10 @@
 """Per-platform GRC extension zips with the torch CPU wheels bundled (``make dist``).
 
-    .venv/bin/python tools/dist.py                  # dist/grc-<version>-<platform>.zip for each platform
+    .venv/bin/python tools/dist.py                  # every zip of every target (below)
+    .venv/bin/python tools/dist.py --target cp311   # only Blender 4.2 - 5.0's zips
     .venv/bin/python tools/dist.py --platform linux-x64
+    .venv/bin/python tools/dist.py --plan           # print the zips, their Blender ranges and
+                                                    # manifests' generated keys; build nothing
     .venv/bin/python tools/dist.py --check          # rebuild the linux-x64 zip, install + enable it in
                                                     # headless bpy under a temp BLENDER_USER_RESOURCES,
                                                     # then train once with the bundled torch
@@ -19,14 +22,26 @@ manifest in place and ignoring pip's exit codes):
    Every wheel is checked: no numpy (Blender ships it), no nvidia-*/cuda-*/triton, and no
    torch wheel whose metadata requires CUDA packages on its own platform.
 3. Writes a *generated* manifest into the staging copy: ``wheels = [...]``,
-   ``platforms = [...]`` and ``blender_version_max = "5.1.0"`` (the wheels are cp311, the
-   Python of Blender 4.2 - 5.0; Blender 5.1 moved to Python 3.13).
+   ``platforms = [...]`` and the target's Blender range (``blender_version_min`` /
+   ``blender_version_max``): wheels are built for one CPython, so each zip says which
+   Blender releases run that Python.
 4. Runs Blender's builder with ``--split-platforms`` (one zip per platform, each holding only
    its platform's wheels), checks each zip's contents, validates it, and prints its size.
+
+Targets (TARGETS), one per Python Blender uses:
+- cp311: Blender 4.2 - 5.0 (Python 3.11), ``blender_version_max = "5.1.0"`` (exclusive):
+  ``grc-<v>-linux_x64.zip``, ``grc-<v>-windows_x64.zip``, ``grc-<v>-macos_arm64.zip``.
+- cp313: Blender 5.1 and later 5.x (Python 3.13), ``blender_version_min = "5.1.0"``,
+  ``blender_version_max = "6.0.0"`` (a new major may change Python):
+  ``grc-<v>-blender5.1-windows_x64.zip``, ``grc-<v>-blender5.1-macos_arm64.zip``. No Linux
+  zip: PyPI's only cp313 Linux x86_64 torch 2.13.0 is the CUDA build.
+The small zip (``make build``, no wheels) keeps the committed manifest: no maximum.
 
 Platforms without a CPU torch 2.13.0 wheel on PyPI are not built: linux-arm64 (PyPI's
 aarch64 wheel is a CUDA build needing cuda-toolkit / nvidia-* packages) and macos-x64
 (torch publishes no Intel macOS wheels since 2.2).
+grc_blender/torch_check.py names the same zips in Blender's Train message
+(tests/blender/test_versions.py checks the two agree).
 """
 
 from __future__ import annotations
@@ -75,6 +90,34 @@ PLATFORMS = {
                           Path(os.environ.get("GRC_TORCH_WHEEL_LINUX_X64", LOCAL_TORCH_LINUX_X64))),
     "windows-x64": Platform("windows-x64", ("win_amd64",), "Windows"),
     "macos-arm64": Platform("macos-arm64", ("macosx_14_0_arm64", "macosx_11_0_arm64"), "Darwin"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The zips for one CPython that Blender releases use: a Blender range, the platforms
+    where PyPI (or this disk) has a CPU torch wheel for it, and how the zips are named."""
+    name: str                    # cp311, cp313
+    python: str                  # "3.11": pip download --python-version
+    blender_min: str             # the manifest's blender_version_min
+    blender_max: str             # the manifest's blender_version_max (exclusive)
+    platforms: tuple[str, ...]   # keys of PLATFORMS
+    infix: str = ""              # zip name: grc-<version>[-<infix>]-<platform>.zip
+
+    def zip_name(self, version: str, platform: str) -> str:
+        mid = f"-{self.infix}" if self.infix else ""
+        return f"grc-{version}{mid}-{platform.replace('-', '_')}.zip"
+
+    def local_torch(self, platform: "Platform") -> Path | None:
+        """A torch wheel on this disk to use instead of PyPI's (only cp311 linux-x64)."""
+        return platform.local_torch if self.python == PYTHON_VERSION else None
+
+
+TARGETS = {
+    "cp311": Target("cp311", "3.11", "4.2.0", BLENDER_VERSION_MAX,
+                    ("linux-x64", "windows-x64", "macos-arm64")),
+    "cp313": Target("cp313", "3.13", "5.1.0", "6.0.0", ("windows-x64", "macos-arm64"),
+                    infix="blender5.1"),
 }
 
 
@@ -153,9 +196,10 @@ def check_wheel(path: Path, platform: Platform) -> None:
                             f"(requires {', '.join(cuda[:3])} ...): refusing to bundle it")
 
 
-def pip_download(requirement: str, platform: Platform, dest: Path) -> None:
+def pip_download(requirement: str, platform: Platform, dest: Path,
+                 python: str = PYTHON_VERSION) -> None:
     cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-           "--no-deps", "--only-binary=:all:", "--python-version", PYTHON_VERSION,
+           "--no-deps", "--only-binary=:all:", "--python-version", python,
            "--implementation", "cp", "--dest", str(dest)]
     for tag in platform.pip_platforms:
         cmd += ["--platform", tag]
@@ -175,13 +219,17 @@ def find_wheel(folder: Path, name: str, version: str) -> Path | None:
     return None
 
 
-def gather_wheels(platform: Platform, pins: list[tuple[str, str]]) -> list[Path]:
-    cache = WHEEL_CACHE / platform.blender
+def gather_wheels(platform: Platform, pins: list[tuple[str, str]],
+                  target: Target | None = None) -> list[Path]:
+    target = target or TARGETS["cp311"]
+    # cp311 keeps the cache folder it always had (.cache/wheels/<platform>).
+    cache = WHEEL_CACHE / platform.blender if target.name == "cp311" else \
+        WHEEL_CACHE / target.name / platform.blender
     cache.mkdir(parents=True, exist_ok=True)
     wheels = []
     for name, version in pins:
-        if canonical(name) == "torch" and platform.local_torch is not None:
-            local = platform.local_torch
+        local = target.local_torch(platform)
+        if canonical(name) == "torch" and local is not None:
             if not local.is_file():
                 raise DistError(
                     f"the local torch CPU wheel {local} is missing; set GRC_TORCH_WHEEL_LINUX_X64 "
@@ -193,8 +241,8 @@ def gather_wheels(platform: Platform, pins: list[tuple[str, str]]) -> list[Path]
         else:
             wheel = find_wheel(cache, name, version)
             if wheel is None:
-                log(f"  downloading {name}=={version} for {platform.blender}")
-                pip_download(f"{name}=={version}", platform, cache)
+                log(f"  downloading {name}=={version} for {platform.blender}, Python {target.python}")
+                pip_download(f"{name}=={version}", platform, cache, target.python)
                 wheel = find_wheel(cache, name, version)
                 if wheel is None:
                     raise DistError(f"pip download left no {name}=={version} wheel in {cache}")
@@ -203,14 +251,27 @@ def gather_wheels(platform: Platform, pins: list[tuple[str, str]]) -> list[Path]
     return wheels
 
 
-def generated_manifest(base: str, wheels: list[str], platforms: list[str]) -> str:
-    """The committed manifest plus wheels/platforms/blender_version_max (top-level keys,
-    inserted before the first table so TOML keeps them at the top level)."""
+def generated_manifest(base: str, wheels: list[str], platforms: list[str],
+                       target: Target | None = None) -> str:
+    """The committed manifest plus wheels/platforms and the target's Blender range (top-level
+    keys, inserted before the first table so TOML keeps them at the top level; the committed
+    blender_version_min is replaced when the target starts later)."""
+    target = target or TARGETS["cp311"]
     for key in ("wheels", "platforms", "blender_version_max"):
         if re.search(rf"(?m)^{key}\s*=", base):
             raise DistError(f"the committed manifest already sets {key}; dist.py generates it")
-    extra = ["", "# --- generated by tools/dist.py for the per-platform dist zips ---",
-             f'blender_version_max = "{BLENDER_VERSION_MAX}"',
+    min_line = re.compile(r'(?m)^blender_version_min\s*=\s*"([^"]*)"\s*$')
+    found = min_line.search(base)
+    if found is None:
+        raise DistError("the committed manifest has no blender_version_min line")
+    if _version(found.group(1)) > _version(target.blender_min):
+        raise DistError(f"the committed blender_version_min {found.group(1)} is above "
+                        f"{target.name}'s {target.blender_min}")
+    base = min_line.sub(f'blender_version_min = "{target.blender_min}"', base, count=1)
+    extra = ["", f"# --- generated by tools/dist.py for the {target.name} dist zips "
+                 f"(Python {target.python}: Blender {target.blender_min} to below "
+                 f"{target.blender_max}) ---",
+             f'blender_version_max = "{target.blender_max}"',
              "platforms = [" + ", ".join(json.dumps(p) for p in platforms) + "]",
              "wheels = ["]
     extra += [f"  {json.dumps('./wheels/' + w)}," for w in wheels]
@@ -220,15 +281,21 @@ def generated_manifest(base: str, wheels: list[str], platforms: list[str]) -> st
     return base[:cut].rstrip("\n") + "\n" + "\n".join(extra) + "\n" + base[cut:]
 
 
-def stage(platforms: list[Platform], wheels_by_platform: dict[str, list[Path]]) -> Path:
-    if STAGING.exists():
-        shutil.rmtree(STAGING)
-    STAGING.mkdir(parents=True)
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def stage(platforms: list[Platform], wheels_by_platform: dict[str, list[Path]],
+          target: Target | None = None) -> Path:
+    staging = STAGING / (target or TARGETS["cp311"]).name
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         (plain,) = bx.build(ROOT, Path(tmp), quiet=True)
         with zipfile.ZipFile(plain) as zf:
-            zf.extractall(STAGING)
-    wheel_dir = STAGING / "wheels"
+            zf.extractall(staging)
+    wheel_dir = staging / "wheels"
     wheel_dir.mkdir()
     names: list[str] = []
     for platform in platforms:
@@ -237,9 +304,9 @@ def stage(platforms: list[Platform], wheels_by_platform: dict[str, list[Path]]) 
                 shutil.copy2(wheel, wheel_dir / wheel.name)
                 names.append(wheel.name)
     base = (ROOT / "blender_manifest.toml").read_text()
-    manifest = generated_manifest(base, sorted(names), [p.blender for p in platforms])
-    (STAGING / "blender_manifest.toml").write_text(manifest)
-    return STAGING
+    manifest = generated_manifest(base, sorted(names), [p.blender for p in platforms], target)
+    (staging / "blender_manifest.toml").write_text(manifest)
+    return staging
 
 
 def check_dist_zip(zip_path: Path, platform: Platform, pins: list[tuple[str, str]]) -> list[str]:
@@ -256,30 +323,66 @@ def human(size: int) -> str:
     return f"{size / 2**20:.1f} MiB"
 
 
-def make_dist(platform_names: list[str]) -> list[tuple[str, Path, int]]:
-    pins = read_pins()
+def plan(target_names: list[str], platform_names: list[str] | None = None) -> list[tuple[Target, list[str]]]:
+    """(target, its platforms to build) for the chosen targets, skipping empty ones."""
+    out = []
+    for name in target_names:
+        target = TARGETS[name]
+        chosen = [p for p in target.platforms if platform_names is None or p in platform_names]
+        if chosen:
+            out.append((target, chosen))
+    return out
+
+
+def print_plan(target_names: list[str], platform_names: list[str] | None = None) -> None:
+    version = bx.read_manifest()["version"]
+    log("| zip | Blender | Python | platform |\n| --- | --- | --- | --- |")
+    log(f"| `grc-{version}.zip` (make build, no wheels) | {bx.read_manifest()['blender_version_min']} "
+        "and later | any | any |")
+    for target, platforms in plan(target_names, platform_names):
+        for p in platforms:
+            log(f"| `{target.zip_name(version, p)}` | {target.blender_min} to below "
+                f"{target.blender_max} | {target.python} | {p} |")
+
+
+def make_target(target: Target, platform_names: list[str],
+                pins: list[tuple[str, str]]) -> list[tuple[str, Path, int]]:
     platforms = [PLATFORMS[n] for n in platform_names]
-    t0 = time.perf_counter()
     wheels_by_platform = {}
     for platform in platforms:
-        log(f"wheels for {platform.blender}:")
-        wheels_by_platform[platform.blender] = gather_wheels(platform, pins)
+        log(f"wheels for {platform.blender}, Python {target.python} ({target.name}):")
+        wheels_by_platform[platform.blender] = gather_wheels(platform, pins, target)
         total = sum(w.stat().st_size for w in wheels_by_platform[platform.blender])
         torch_whl = next(w for w in wheels_by_platform[platform.blender]
                          if wheel_name(w.name) == "torch")
         log(f"  {len(pins)} wheels, {human(total)} (torch: {torch_whl.name})")
-    staging = stage(platforms, wheels_by_platform)
-    log(f"staged {staging.relative_to(ROOT)} with a generated manifest; building with "
-        "--split-platforms")
-    zips = bx.build(staging, DIST, split_platforms=True, quiet=True)
+    staging = stage(platforms, wheels_by_platform, target)
+    log(f"staged {staging.relative_to(ROOT)} with a generated manifest (Blender "
+        f"{target.blender_min} to below {target.blender_max}); building with --split-platforms")
+    version = bx.read_manifest()["version"]
     results = []
-    for platform, zip_path in zip(platforms, zips):
-        wheels = check_dist_zip(zip_path, platform, pins)
-        bx.validate(zip_path, quiet=True)
-        size = zip_path.stat().st_size
-        results.append((platform.blender, zip_path, size))
-        log(f"built {zip_path.relative_to(ROOT)}: {human(size)} ({size} bytes), "
-            f"{len(wheels)} wheels, validated")
+    with tempfile.TemporaryDirectory(prefix="grc-dist-") as tmp:
+        zips = bx.build(staging, Path(tmp), split_platforms=True, quiet=True)
+        for platform, built in zip(platforms, zips):
+            wheels = check_dist_zip(built, platform, pins)
+            bx.validate(built, quiet=True)
+            DIST.mkdir(parents=True, exist_ok=True)
+            zip_path = DIST / target.zip_name(version, platform.blender)
+            shutil.move(str(built), zip_path)
+            size = zip_path.stat().st_size
+            results.append((platform.blender, zip_path, size))
+            log(f"built {zip_path.relative_to(ROOT)}: {human(size)} ({size} bytes), "
+                f"{len(wheels)} wheels, validated")
+    return results
+
+
+def make_dist(platform_names: list[str] | None = None,
+              target_names: list[str] | None = None) -> list[tuple[str, Path, int]]:
+    pins = read_pins()
+    t0 = time.perf_counter()
+    results = []
+    for target, platforms in plan(target_names or list(TARGETS), platform_names):
+        results += make_target(target, platforms, pins)
     log(f"dist done in {time.perf_counter() - t0:.0f} s")
     log("\n| platform | zip | size |\n| --- | --- | --- |")
     for name, zip_path, size in results:
@@ -344,7 +447,7 @@ def dist_check(platform_name: str = "linux-x64", rebuild: bool = True) -> int:
     zip_path = DIST / f"{manifest['id']}-{manifest['version']}-{platform_name.replace('-', '_')}.zip"
     if rebuild or not zip_path.is_file():
         log(f"building {zip_path.relative_to(ROOT)} from the current tree")
-        make_dist([platform_name])
+        make_dist([platform_name], ["cp311"])
     with tempfile.TemporaryDirectory(prefix="grc-dist-check-") as tmp:
         env = dict(os.environ, BLENDER_USER_RESOURCES=tmp)
         log(f"installing {zip_path.name} ({human(zip_path.stat().st_size)}) into a temp "
@@ -360,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--platform", action="append", choices=sorted(PLATFORMS),
                         help="build only these platforms (repeatable; default: all)")
+    parser.add_argument("--target", action="append", choices=sorted(TARGETS),
+                        help="build only these Python targets (repeatable; default: all)")
+    parser.add_argument("--plan", action="store_true",
+                        help="print the zips each target makes and their Blender ranges; build nothing")
     parser.add_argument("--check", action="store_true",
                         help="rebuild the linux-x64 zip, install + enable it in headless bpy, train once")
     parser.add_argument("--no-build", action="store_true",
@@ -368,7 +475,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             return dist_check(rebuild=not args.no_build)
-        make_dist(args.platform or list(PLATFORMS))
+        if args.plan:
+            print_plan(args.target or list(TARGETS), args.platform)
+            return 0
+        make_dist(args.platform, args.target)
     except (DistError, bx.BuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 from types import SimpleNamespace
 
 import bpy
@@ -107,6 +108,7 @@ class Panel:
     layout = Layout()
 prefs.GRCPreferences.draw(Panel(), bpy.context)
 out = dict(prefs_text=" ".join(texts), message=message, available=tc.torch_available(), version=tc.torch_version(),
+           zip=tc.torch_zip(),
            poll=bpy.ops.grc.train.poll(), torch_imported="torch" in sys.modules,
            add_petal_poll=bpy.ops.grc.add_petal.poll())
 addon_utils.disable({PACKAGE!r}, default_set=True)
@@ -114,9 +116,16 @@ print("RESULT " + json.dumps(out))
 """)
     assert not result["available"] and result["version"] == "" and not result["poll"]
     assert "Train needs PyTorch" in result["message"], result["message"]
-    assert "grc-0.1.0-linux_x64.zip" in result["message"] and "grc-0.1.0.zip" in result["message"]
     assert not result["torch_imported"]
-    assert "PyTorch not found" in result["prefs_text"] and "linux_x64" in result["prefs_text"]
+    assert "PyTorch not found" in result["prefs_text"]
+    if sys.version_info[:2] == (3, 11):        # Blender 4.2 - 5.0: the cp311 zip exists for Linux
+        assert result["zip"] == "grc-0.1.0-linux_x64.zip"
+        assert "grc-0.1.0-linux_x64.zip" in result["message"] and "grc-0.1.0.zip" in result["message"]
+        assert "linux_x64" in result["prefs_text"]
+    else:                                      # 5.1+ (Python 3.13): no torch zip for Linux
+        assert result["zip"] == ""
+        assert "no GRC zip bundles it for this Blender" in result["message"], result["message"]
+        assert ".zip" not in result["message"] and ".zip" not in result["prefs_text"]
 
 
 def test_torch_found_in_this_process():

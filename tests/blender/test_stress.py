@@ -91,12 +91,18 @@ def test_evaluated_mesh_follows_frame_set(grc):
         ev.to_mesh_clear()
         co = co.reshape(-1, 3)
         assert len(co) > 25 * 7
-        # Subdivision last in the stack stays a lazily subdivided wrapper: its bounds are
-        # the control cage's, i.e. this frame's generated positions (not a stale frame's).
+        # Subdivision last in the stack: the bounds are this frame's, never a stale frame's.
+        # Blender keeps a lazily subdivided wrapper whose bounds are the control cage's
+        # (this frame's generated positions) where it may subdivide on the GPU; Blender 4.2
+        # in a process that has not used the GPU yet subdivides on the CPU and reports the
+        # subdivided mesh's bounds (so this test passed there only after a render test).
         cage = model.generate(petal.grc.time, petal.grc.context, 0.0, rows=25).reshape(-1, 3)
         box = np.array([tuple(v) for v in ev.bound_box])
-        np.testing.assert_allclose(box.min(0), cage.min(0), atol=1e-5)
-        np.testing.assert_allclose(box.max(0), cage.max(0), atol=1e-5)
+        candidates = [(cage.min(0), cage.max(0))]
+        if bpy.app.version < (4, 5, 0):
+            candidates.append((co.min(0), co.max(0)))
+        assert any(np.allclose(box.min(0), lo, atol=1e-5) and np.allclose(box.max(0), hi, atol=1e-5)
+                   for lo, hi in candidates), (box, candidates)
         assert np.all(co.min(0) >= box.min(0) - 1e-5) and np.all(co.max(0) <= box.max(0) + 1e-5)
         seen.append(co)
     assert not np.allclose(seen[0], seen[1])
