@@ -11,7 +11,8 @@
 #   make bench      every bench/*.py in turn (BENCH_ARGS=... passed to each)
 #   make test-blender VERSION=4.2|4.5|5.0|5.3
 #                   the Blender suite (tests/blender) on that Blender's bpy wheel, in its own venv
-#                   (.venv for 5.0, else .venv-blender-<VERSION>); PYTEST_ARGS=... passed to pytest
+#                   (.venv for 5.0, else .venv-blender-<VERSION>); PYTEST_ARGS=... passed to pytest,
+#                   ORDER=reverse|shuffle[:<seed>] reorders the tests (each must pass in any order)
 #   make test-blender-all   test-blender on every version in turn, one at a time
 #   make clean      remove build outputs and caches (keeps the venvs); `make distclean` also the venvs
 
@@ -109,6 +110,7 @@ test: venv build validate typecheck-venv
 BLENDER_VERSIONS := 4.2 4.5 5.0 5.3
 VERSION ?= 5.0
 PYTEST_ARGS ?=
+ORDER ?=
 bvenv = $(if $(filter 5.0,$(1)),$(VENV),.venv-blender-$(1))
 bstamp = $(if $(filter 5.0,$(1)),$(VENV_STAMP),.venv-blender-$(1)/.grc-requirements-blender)
 BVENV := $(call bvenv,$(VERSION))
@@ -142,7 +144,7 @@ test-blender: $(call bstamp,$(VERSION))
 	@$(BPY) -c 'import bpy, sys; print(f"Blender {bpy.app.version_string} (bpy), Python {sys.version.split()[0]}, $(BVENV)")'
 	$(BPY) tools/build_extension.py build --output-dir build/blender-$(VERSION)
 	$(BPY) tools/build_extension.py validate build/blender-$(VERSION)/grc-*.zip
-	$(BPY) -m pytest tests/blender -q $(PYTEST_ARGS)
+	GRC_TEST_ORDER="$(ORDER)" $(BPY) -m pytest tests/blender -q $(PYTEST_ARGS)
 
 test-blender-all:
 	@rc=0; for v in $(BLENDER_VERSIONS); do \
