@@ -162,3 +162,30 @@ def test_dist_refuses_cuda_torch(tmp_path):
                 "nvidia_cudnn_cu13-9.20.0.48-py3-none-manylinux_2_27_x86_64.whl"):
         with pytest.raises(dist.DistError):
             dist.check_wheel(_fake_wheel(tmp_path / bad, []), linux)
+
+
+def test_dist_targets_take_the_local_torch_only_for_its_python(tmp_path, monkeypatch):
+    """The cp311 linux-x64 zip takes the CPU wheel on disk (cached once); cp313 never does
+    (it has no linux-x64 zip at all: PyPI's cp313 Linux torch is the CUDA build)."""
+    local = _fake_wheel(tmp_path / "torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl",
+                        ["filelock"])
+    linux = dist.Platform("linux-x64", ("manylinux_2_28_x86_64",), "Linux", local)
+    monkeypatch.setattr(dist, "WHEEL_CACHE", tmp_path / "cache")
+    (wheel,) = dist.gather_wheels(linux, [("torch", "2.13.0")], dist.TARGETS["cp311"])
+    assert wheel == tmp_path / "cache" / "linux-x64" / local.name and wheel.read_bytes() == local.read_bytes()
+    assert dist.TARGETS["cp311"].local_torch(linux) == local
+    assert dist.TARGETS["cp313"].local_torch(linux) is None
+    assert "linux-x64" not in dist.TARGETS["cp313"].platforms
+    names = {t.zip_name("0.1.0", p) for t in dist.TARGETS.values() for p in t.platforms}
+    assert names == {"grc-0.1.0-linux_x64.zip", "grc-0.1.0-windows_x64.zip",
+                     "grc-0.1.0-macos_arm64.zip", "grc-0.1.0-blender5.1-windows_x64.zip",
+                     "grc-0.1.0-blender5.1-macos_arm64.zip"}
+
+
+def test_dist_cp313_manifest_starts_at_blender_5_1(manifest):
+    base = (ROOT / "blender_manifest.toml").read_text()
+    data = tomllib.loads(dist.generated_manifest(base, ["torch-2.13.0-cp313-cp313-win_amd64.whl"],
+                                                 ["windows-x64"], dist.TARGETS["cp313"]))
+    assert (data["blender_version_min"], data["blender_version_max"]) == ("5.1.0", "6.0.0")
+    assert manifest["blender_version_min"] == "4.2.0" and "blender_version_max" not in manifest
+    assert data["build"] == manifest["build"]

@@ -227,17 +227,17 @@ def gather_wheels(platform: Platform, pins: list[tuple[str, str]],
         WHEEL_CACHE / target.name / platform.blender
     cache.mkdir(parents=True, exist_ok=True)
     wheels = []
+    local = target.local_torch(platform)
     for name, version in pins:
-        local = target.local_torch(platform)
         if canonical(name) == "torch" and local is not None:
             if not local.is_file():
                 raise DistError(
                     f"the local torch CPU wheel {local} is missing; set GRC_TORCH_WHEEL_LINUX_X64 "
                     "to a torch==2.13.0+cpu manylinux x86_64 wheel (PyPI's is a CUDA build)")
-            target = cache / local.name
-            if not target.is_file() or target.stat().st_size != local.stat().st_size:
-                shutil.copy2(local, target)
-            wheel = target
+            copy = cache / local.name
+            if not copy.is_file() or copy.stat().st_size != local.stat().st_size:
+                shutil.copy2(local, copy)
+            wheel = copy
         else:
             wheel = find_wheel(cache, name, version)
             if wheel is None:
