@@ -123,3 +123,24 @@ def test_blender_installs_only_the_zips_made_for_it(tmp_path, grc_zip):
     want = {name: _in_range(t) for name, t in dist.TARGETS.items()}
     assert installed == want, (bpy.app.version_string, installed)
     assert sum(want.values()) == 1          # exactly one torch target per Blender from 4.2
+
+
+def test_training_lists_name_existing_tests():
+    """conftest.NEEDS_TRAINING / NEEDS_TORCH name tests by function: a renamed test would
+    silently drop out of them, so every name must still be a test under tests/blender."""
+    import ast
+    here = Path(__file__).resolve().parent
+    names = set()
+    for path in here.rglob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)
+                  and n.name.startswith("test_")}
+    lists = {}        # read from conftest's source: `import conftest` may be another folder's
+    for node in ast.parse((here / "conftest.py").read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in ("NEEDS_TRAINING", "NEEDS_TORCH"):
+                lists[target.id] = set(ast.literal_eval(node.value.args[0]))
+    assert set(lists) == {"NEEDS_TRAINING", "NEEDS_TORCH"} and all(lists.values()), lists
+    for key, wanted in lists.items():
+        assert wanted <= names, (key, sorted(wanted - names))
