@@ -9,7 +9,7 @@
 #   make validate   Blender's validator on the source folder and on the built zip
 #   make typecheck  mypy + fake-bpy-module on model_core/ operators/ panels/ grc_blender/
 #   make bench      every bench/*.py in turn (BENCH_ARGS=... passed to each)
-#   make test-blender VERSION=4.2|4.5|5.0|5.3
+#   make test-blender VERSION=4.2|4.5|5.0|5.2|5.3
 #                   the Blender suite (tests/blender) on that Blender's bpy wheel, in its own venv
 #                   (.venv for 5.0, else .venv-blender-<VERSION>); PYTEST_ARGS=... passed to pytest,
 #                   ORDER=reverse|shuffle[:<seed>] reorders the tests (each must pass in any order)
@@ -107,7 +107,7 @@ test: venv build validate typecheck-venv
 # interpreter (python3.13 comes from pyenv when not on PATH). The real bpy never shares a venv
 # with fake-bpy-module (.venv-typecheck).
 
-BLENDER_VERSIONS := 4.2 4.5 5.0 5.3
+BLENDER_VERSIONS := 4.2 4.5 5.0 5.2 5.3
 VERSION ?= 5.0
 PYTEST_ARGS ?=
 ORDER ?=
