@@ -165,7 +165,7 @@ def build_tree(table_obj, ctx_grid, time_grid, verts: int):
 
 
 def gn_petal(scene, name, grid, tree, i, n):
-    mg = sys.modules[live.PACKAGE + ".grc_blender.mesh_grid"]
+    mg = sys.modules[live.PACKAGE + ".grc_blender.util.mesh_grid"]
     mesh = bpy.data.meshes.new(name)
     mg.build_grid_mesh(mesh, grid)
     obj = bpy.data.objects.new(name, mesh)

@@ -24,7 +24,7 @@ on the example templates (speed does not depend on accuracy), then measures:
       (b) vertices.foreach_set("co") + mesh.update_tag()
       (c) attributes["position"].data.foreach_set("vector") + update_tag()
       (c+) attributes["position"] foreach_set + one MeshVertex.co write (Blender's own
-           "positions changed" invalidation): grc_blender.mesh_grid.write_coords
+           "positions changed" invalidation): grc_blender.util.mesh_grid.write_coords
       (d) key_blocks["Basis"].data.foreach_set("co") + shape_keys.update_tag()
     beside the native shape-key scene and a no-write floor (all interleaved frame by frame,
     after the flower timing); and for each one whether the
@@ -142,7 +142,7 @@ def build_flower_scene(source, petals: int, frames: int):
 
 
 def _grid_object(scene, name, grid, i, n):
-    mg = sys.modules[PACKAGE + ".grc_blender.mesh_grid"]
+    mg = sys.modules[PACKAGE + ".grc_blender.util.mesh_grid"]
     mesh = bpy.data.meshes.new(name)
     mg.build_grid_mesh(mesh, grid)
     obj = bpy.data.objects.new(name, mesh)
@@ -237,7 +237,7 @@ def _write_attr_tag(meshes, coords):
 
 
 def _write_grc(meshes, coords):
-    write_coords = sys.modules[PACKAGE + ".grc_blender.mesh_grid"].write_coords
+    write_coords = sys.modules[PACKAGE + ".grc_blender.util.mesh_grid"].write_coords
     for me, c in zip(meshes, coords):
         write_coords(me, c)
 

@@ -17,32 +17,28 @@ every function raises model_core.GRCError with a message for the artist when it 
 """
 from __future__ import annotations
 
-from . import preferences, presets
+from . import preferences
 from .access import scene_settings
-from .bake import bake as bake_petal
-from .bake import bake_petals
-from .capture import CaptureResult
-from .capture import capture_templates as _capture
-from .capture import move_template
-from .error_view import show_error, use_attribute_colors
-from .flower import FlowerLayout, add_flower, flower_petals
-from .flower_mesh import merged_object as merged_flower_object
-from .example import add_example as add_example_templates
-from .grid_from_mesh import grid_from_mesh
-from .petal_objects import add_petal, reset_petals
-from .template_new import add_template as new_template
-from .training import cancel as cancel_training
-from .training import follow as follow_training
-from .training import land, new_job, prepare
-from .training import run as train
-from .training import start as start_training
+from .petals.bake import bake_petal, bake_petals
+from .petals.flower import FlowerLayout, add_flower, flower_petals
+from .petals.flower_mesh import merged_flower_object
+from .petals.petal_objects import add_petal, reset_petals
+from .templates.capture import CaptureResult, capture_objects, move_template
+from .templates.example import add_example_templates
+from .templates.grid_from_mesh import grid_from_mesh
+from .templates.new_template import new_template
+from .training import presets
+from .training.state import (cancel_training, follow_training, land, new_job, prepare,
+                             start_training, train)
+from .views.error_view import show_error, use_attribute_colors
+
 
 def capture_templates(context, objects, source: str | None = None,
                       step: int | None = None) -> CaptureResult:
     """Capture `objects` as the scene's templates (GRCError names the offending object);
     `source`/`step`: which frames (default: the scene's Capture Frames settings). A scene
     whose training settings were never chosen takes the preferences' default preset."""
-    cap = _capture(context, objects, source, step)
+    cap = capture_objects(context, objects, source, step)
     presets.apply_default(scene_settings(context.scene), preferences.default_preset(context))
     return cap
 

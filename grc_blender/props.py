@@ -16,8 +16,11 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from . import flower, petal_objects, petals, presets, redraw, store
-from .training import DEFAULTS as TRAIN_DEFAULTS
+from .petals import flower, petal_objects, live
+from .training import presets
+from .util import redraw
+from . import store
+from .training.state import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
 from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
@@ -42,7 +45,7 @@ def _regenerate_petal(self, context):
         return
     scene = _scene_of(obj, context)
     if scene is not None and targets:
-        petals.regenerate(scene, targets)
+        live.regenerate(scene, targets)
 
 
 def _update_merge(self, context):

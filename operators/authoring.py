@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, template_new
+from ..grc_blender import api
+from ..grc_blender.templates import new_template
 from ..model_core import GRCError
 from ..model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES
 
@@ -23,13 +24,13 @@ class GRC_OT_new_template(bpy.types.Operator):
     bl_label = "GRC Template"
     bl_options = {'REGISTER', 'UNDO'}
 
-    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    rows: bpy.props.IntProperty(name="Rows", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices from base to tip")
-    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    cols: bpy.props.IntProperty(name="Columns", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices across the petal")
-    times: bpy.props.IntProperty(name="Times", default=template_new.DEFAULT_TIMES, min=2,
+    times: bpy.props.IntProperty(name="Times", default=new_template.DEFAULT_TIMES, min=2,
                                  max=MAX_TIMES, description="Shape keys, one per time (0..1)")
-    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=new_template.DEFAULT_FRAME_STEP,
                                       min=1, soft_max=100,
                                       description="Frames between the times' keyframes")
     variant_of_active: bpy.props.BoolProperty(
@@ -58,7 +59,7 @@ class GRC_OT_new_template(bpy.types.Operator):
         except GRCError as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        self.report({'INFO'}, template_new.report(obj, self.variant_of_active))
+        self.report({'INFO'}, new_template.report(obj, self.variant_of_active))
         return {'FINISHED'}
 
 
@@ -69,15 +70,15 @@ class GRC_OT_grid_from_mesh(bpy.types.Operator):
     bl_label = "Grid from Mesh"
     bl_options = {'REGISTER', 'UNDO'}
 
-    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    rows: bpy.props.IntProperty(name="Rows", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices from base to tip")
-    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    cols: bpy.props.IntProperty(name="Columns", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices across the petal")
-    times: bpy.props.IntProperty(name="Shape Keys", default=template_new.DEFAULT_TIMES, min=0,
+    times: bpy.props.IntProperty(name="Shape Keys", default=new_template.DEFAULT_TIMES, min=0,
                                  max=MAX_TIMES,
                                  description="Shape keys (one per time, all the mesh's shape "
                                              "to start with, keyed like a new template); 0: none")
-    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=new_template.DEFAULT_FRAME_STEP,
                                       min=1, soft_max=100,
                                       description="Frames between the times' keyframes")
 

@@ -10,8 +10,8 @@ import time
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.bake import Baking, baked_frame_count
-from ..grc_blender.i18n import tip
+from ..grc_blender.petals.bake import Baking, baked_frame_count
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 from .petal import _model_poll, _selected

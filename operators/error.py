@@ -4,8 +4,8 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.selection import select_only
-from ..grc_blender.i18n import tip
+from ..grc_blender.util.selection import select_only
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.selection import select_only
-from ..grc_blender.i18n import tip
-from ..grc_blender.petal_objects import local_petals
+from ..grc_blender.util.selection import select_only
+from ..grc_blender.util.i18n import tip
+from ..grc_blender.petals.petal_objects import local_petals
 from ..model_core import GRCError
 from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
 from . import polls

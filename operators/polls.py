@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..grc_blender import jobs, store, torch_check
-from ..grc_blender.i18n import tip
+from ..grc_blender.training import jobs, torch_check
+from ..grc_blender import store
+from ..grc_blender.util.i18n import tip
 
 
 def refuse(cls: Any, message: str) -> bool:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, example
-from ..grc_blender.i18n import tip
+from ..grc_blender import api
+from ..grc_blender.templates import example
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 

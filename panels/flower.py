@@ -5,9 +5,9 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import store
-from ..grc_blender.flower import flower_petals
-from ..grc_blender.i18n import iface
-from ..grc_blender.wrap import label as wrapped
+from ..grc_blender.petals.flower import flower_petals
+from ..grc_blender.util.i18n import iface
+from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
 

@@ -1,15 +1,17 @@
 """Petal panel: the active petal's context (a slider, or the 2-D pad's two values), time,
 offset, its context-trace image, the extrapolation warning; Mesh sub-panel: rows, subdivision.
 
-draw() stays thin: the image is rendered by grc_blender.trace_image (throttled, from a
+draw() stays thin: the image is rendered by grc_blender.views.trace_image (throttled, from a
 timer), the panel only compares a cheap key and shows the last image and warnings."""
 from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import petals, store, trace_image
-from ..grc_blender.i18n import iface
-from ..grc_blender.wrap import label as wrapped
+from ..grc_blender.petals import live
+from ..grc_blender import store
+from ..grc_blender.views import trace_image
+from ..grc_blender.util.i18n import iface
+from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
 
@@ -41,7 +43,7 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         if not has_model:
             wrapped(layout, context, store.model_refusal(scene)
                     or iface("Train a model to add petals"), icon='INFO')
-        err = petals.last_error.get(scene.name, "")
+        err = live.last_error.get(scene.name, "")
         if err:
             wrapped(layout, context, err, icon='ERROR')
         if obj is None or not obj.grc.is_petal:
@@ -49,7 +51,7 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
             return
         g = obj.grc
         info = trace_image.panel_state(scene, obj) if has_model else None
-        why = petals.refusal_of(scene, obj) if has_model else ""
+        why = live.refusal_of(scene, obj) if has_model else ""
         if why:
             box = layout.box()
             wrapped(box, context, why, icon='ERROR')

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender.i18n import iface
-from ..grc_blender.wrap import label as wrapped
+from ..grc_blender.util.i18n import iface
+from ..grc_blender.util.wrap import label as wrapped
 from .base import GRCPanel, layout_of
 
 

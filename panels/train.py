@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import loss_image, presets, torch_check
-from ..grc_blender.i18n import iface
-from ..grc_blender.wrap import label as wrapped
+from ..grc_blender.views import loss_image
+from ..grc_blender.training import presets, torch_check
+from ..grc_blender.util.i18n import iface
+from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.limits import TARGET_MAX_PCT as MAX_TARGET_PCT
 from ..model_core.limits import TARGET_MEAN_PCT as MEAN_TARGET_PCT
 from .base import GRCPanel, layout_of

@@ -340,7 +340,7 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     bpy.ops.wm.read_homefile(use_empty=True)
     install_extension(bpy, zip_path)
     store = importlib.import_module(PACKAGE + ".grc_blender.store")
-    jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
+    jobs = importlib.import_module(PACKAGE + ".grc_blender.training.jobs")
     scene = bpy.context.scene
 
     # templates -> capture -> train -> petal, through the add-on's use-case API

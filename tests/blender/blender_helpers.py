@@ -75,8 +75,8 @@ def grid_coords(rows: int, cols: int, times: int = 3, bend: float = 0.3, seed: i
 def make_template(name: str, grids: np.ndarray, frames=None, collection=None):
     """A grid mesh object animated with one shape key per time index (like the example)."""
     import importlib
-    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.mesh_grid")
-    add_example = importlib.import_module(PACKAGE + ".grc_blender.example")
+    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.util.mesh_grid")
+    add_example = importlib.import_module(PACKAGE + ".grc_blender.templates.example")
     mesh = bpy.data.meshes.new(name)
     mesh_grid.build_grid_mesh(mesh, grids[0])
     obj = bpy.data.objects.new(name, mesh)

@@ -75,7 +75,7 @@ def grc_installed(grc_zip):
 @pytest.fixture(autouse=True)
 def clean_scene(grc_installed):
     """An empty file per test; the extension (a preference, not file data) stays enabled."""
-    jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
+    jobs = importlib.import_module(PACKAGE + ".grc_blender.training.jobs")
     jobs.stop()
     bpy.ops.wm.read_homefile(use_empty=True)
     assert PACKAGE in bpy.context.preferences.addons
@@ -90,15 +90,15 @@ def grc(grc_installed):
     class NS:
         pkg = grc_installed
         store = importlib.import_module(PACKAGE + ".grc_blender.store")
-        petals = importlib.import_module(PACKAGE + ".grc_blender.petals")
-        mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.mesh_grid")
-        jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
+        petals = importlib.import_module(PACKAGE + ".grc_blender.petals.live")
+        mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.util.mesh_grid")
+        jobs = importlib.import_module(PACKAGE + ".grc_blender.training.jobs")
         api = importlib.import_module(PACKAGE + ".grc_blender.api")
-        anim = importlib.import_module(PACKAGE + ".grc_blender.anim")
-        overlay = importlib.import_module(PACKAGE + ".grc_blender.overlay")
-        overlay_geometry = importlib.import_module(PACKAGE + ".grc_blender.overlay_geometry")
-        fingerprint = importlib.import_module(PACKAGE + ".grc_blender.fingerprint")
-        capture_frames = importlib.import_module(PACKAGE + ".grc_blender.capture_frames")
+        anim = importlib.import_module(PACKAGE + ".grc_blender.util.anim")
+        overlay = importlib.import_module(PACKAGE + ".grc_blender.templates.overlay")
+        overlay_geometry = importlib.import_module(PACKAGE + ".grc_blender.templates.overlay_geometry")
+        fingerprint = importlib.import_module(PACKAGE + ".grc_blender.templates.fingerprint")
+        capture_frames = importlib.import_module(PACKAGE + ".grc_blender.templates.capture_frames")
         model_core = importlib.import_module(PACKAGE + ".model_core")
         limits = importlib.import_module(PACKAGE + ".model_core.limits")
     return NS
@@ -107,7 +107,7 @@ def grc(grc_installed):
 # The installed extension's own modules (the trace image glue and the numpy plot).
 @pytest.fixture
 def trace_image(grc_installed):
-    return importlib.import_module(PACKAGE + ".grc_blender.trace_image")
+    return importlib.import_module(PACKAGE + ".grc_blender.views.trace_image")
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ try:
     message = ""
 except RuntimeError as exc:
     message = str(exc)
-tc = sys.modules[{PACKAGE!r} + ".grc_blender.torch_check"]
+tc = sys.modules[{PACKAGE!r} + ".grc_blender.training.torch_check"]
 prefs = sys.modules[{PACKAGE!r} + ".grc_blender.preferences"]
 texts = []
 class Layout:
@@ -120,7 +120,7 @@ print("RESULT " + json.dumps(out))
 
 
 def test_torch_found_in_this_process():
-    tc = mod("grc_blender.torch_check")
+    tc = mod("grc_blender.training.torch_check")
     assert tc.torch_available() and tc.torch_version()
     assert tc.training_threads() >= 1 and tc.cpu_count() >= 1
     assert tc.torch_zip() == "grc-0.1.0-linux_x64.zip"
@@ -182,7 +182,7 @@ def test_presets_set_the_documented_values(grc):
     add_example_and_capture()
     enum = [i.identifier for i in g.bl_rna.properties["preset"].enum_items]
     assert enum == ["FAST", "BALANCED", "FAITHFUL"]
-    bp = mod("grc_blender.presets")
+    bp = mod("grc_blender.training.presets")
     for name in ("FAST", "FAITHFUL", "BALANCED"):
         g.preset = name
         want = presets.preset_values(name)
@@ -250,7 +250,7 @@ def _color_pixels(rgba, color) -> int:
 
 
 def test_loss_curve_image_while_and_after_training(grc, tmp_path):
-    loss_image = mod("grc_blender.loss_image")
+    loss_image = mod("grc_blender.views.loss_image")
     loss_plot = mod("model_core.loss_plot")
     scene = bpy.context.scene
     g = scene.grc
@@ -320,7 +320,7 @@ def _attr(obj, name) -> np.ndarray:
 
 
 def test_show_error_matches_fidelity_numbers(grc):
-    error_view = mod("grc_blender.error_view")
+    error_view = mod("grc_blender.views.error_view")
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
@@ -360,7 +360,7 @@ def test_show_error_matches_fidelity_numbers(grc):
 
 
 def test_show_error_keyframe_follows_frame_and_leaves_artist_data(grc):
-    error_view = mod("grc_blender.error_view")
+    error_view = mod("grc_blender.views.error_view")
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
@@ -388,7 +388,7 @@ def test_show_error_keyframe_follows_frame_and_leaves_artist_data(grc):
 
 
 def test_ghost_lines_and_handler(grc):
-    ghost = mod("grc_blender.ghost")
+    ghost = mod("grc_blender.views.ghost")
     assert ghost.handle() is not None
     grid = np.random.default_rng(0).normal(size=(3, 4, 3))
     lines = ghost.ghost_lines(grid)
@@ -419,7 +419,7 @@ def test_ghost_lines_and_handler(grc):
 # ---- text, menus, translations ------------------------------------------------------------------
 
 def test_wrap_lines():
-    wrap = mod("grc_blender.wrap")
+    wrap = mod("grc_blender.util.wrap")
     text = ("Train needs PyTorch, which this install lacks: install grc-0.1.0-linux_x64.zip "
             "(torch bundled; README, Install) in place of grc-0.1.0.zip.")
     for width, scale in ((200, 1.0), (300, 1.0), (300, 2.0), (900, 1.0)):
@@ -489,7 +489,7 @@ def _source_texts() -> set[str]:
 
 
 def test_translations_registered_with_english_source():
-    i18n = mod("grc_blender.i18n")
+    i18n = mod("grc_blender.util.i18n")
     assert PACKAGE in i18n.registered()
     texts = _source_texts()
     assert len(texts) > 30

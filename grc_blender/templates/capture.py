@@ -17,9 +17,11 @@ import math
 
 import numpy as np
 
-from ..model_core import GRCError
-from . import cage, capture_frames, fingerprint, jobs, mesh_grid
-from .store import Captured, encode_captured, get_captured
+from ...model_core import GRCError
+from . import cage, capture_frames, fingerprint
+from ..training import jobs
+from ..util import mesh_grid
+from ..store import Captured, encode_captured, get_captured
 
 TIME_TOLERANCE = 1e-4  # relative keyframe times must agree to this (fraction of the range)
 STATIC_TOLERANCE = 1e-6  # a shape moving less than this (fraction of its size) is static
@@ -217,7 +219,7 @@ def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
                        f"{r} x {c} grid")
 
 
-def capture_templates(context, objects, source: str | None = None,
+def capture_objects(context, objects, source: str | None = None,
                       step: int | None = None) -> CaptureResult:
     """Capture `objects` and store them as the scene's templates; GRCError names the
     offending object. Refused while a training runs (it would land on other templates).

@@ -15,7 +15,7 @@ The mean and worst of those distances over every captured keyframe are the templ
 Fidelity numbers (Scene.grc.fidelity). The preview is reused only while it is still the
 extension's own (its generated mesh used by it alone, no shape keys); otherwise a new one
 is made and the old one left alone. The captured shape itself is drawn over the preview by
-grc_blender.ghost.
+grc_blender.views.ghost.
 """
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..model_core import GRCError, GRCModel
-from ..model_core.limits import TARGET_MAX_PCT
-from . import mesh_grid, store
-from .access import mesh_settings, object_settings, scene_settings
-from .i18n import tip
-from .store import Captured
+from ...model_core import GRCError, GRCModel
+from ...model_core.limits import TARGET_MAX_PCT
+from ..util import mesh_grid
+from .. import store
+from ..access import mesh_settings, object_settings, scene_settings
+from ..util.i18n import tip
+from ..store import Captured
 
 ATTR_COLOR = "GRC Error"
 ATTR_DISTANCE = "GRC Error Distance"

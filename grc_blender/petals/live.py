@@ -23,10 +23,12 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..model_core import GRCError
-from . import flower_mesh, flower_rule, mesh_grid, ownership, store
-from .access import mesh_settings
-from .petal_columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
+from ...model_core import GRCError
+from . import flower_mesh, flower_rule, ownership
+from ..util import mesh_grid
+from .. import store
+from ..access import mesh_settings
+from .columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 
 # Messages per scene name (shown in the panel); printed once each to the console.
 last_error: dict[str, str] = {}

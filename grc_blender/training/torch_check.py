@@ -15,8 +15,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from ..model_core.config import TrainConfig
-from .i18n import tip
+from ...model_core.config import TrainConfig
+from ..util.i18n import tip
 
 MANIFEST = Path(__file__).resolve().parent.parent / "blender_manifest.toml"
 # The platform zips README "Install in Blender" lists (`make dist`), by (sys.platform, machine).

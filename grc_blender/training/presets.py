@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model_core import presets as core
+from ...model_core import presets as core
 
 DEFAULT = core.DEFAULT
 ENUM_ITEMS = [

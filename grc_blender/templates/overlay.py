@@ -23,9 +23,10 @@ from bpy_extras.view3d_utils import location_3d_to_region_2d
 from gpu_extras.batch import batch_for_shader
 from mathutils import Vector
 
-from ..model_core import GRCError
-from . import fingerprint, mesh_grid
-from .access import object_settings, scene_settings
+from ...model_core import GRCError
+from . import fingerprint
+from ..util import mesh_grid
+from ..access import object_settings, scene_settings
 from .overlay_geometry import SIZE_LABEL, TemplateMarks, template_marks
 
 BASE_COLOR = (0.2, 0.85, 0.3, 1.0)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..model_core import GRCError
-from . import anim
+from ...model_core import GRCError
+from ..util import anim
 
 SOURCES = ('KEYFRAMES', 'MARKERS', 'EVERY_N')
 

@@ -1,4 +1,4 @@
-"""A flower: a root Empty whose Bloom and Context its child petals follow (petals.py reads
+"""A flower: a root Empty whose Bloom and Context its child petals follow (live.py reads
 them), with the petals laid out in whorls or along a golden-angle spiral.
 
 The layout is computed from the model, not assumed: a petal grows from its base row to its
@@ -14,9 +14,10 @@ import bpy
 import numpy as np
 from mathutils import Euler, Matrix, Vector
 
-from ..model_core import GRCError
-from . import flower_mesh, petals, store
-from .access import mesh_settings, object_settings
+from ...model_core import GRCError
+from . import flower_mesh, live
+from .. import store
+from ..access import mesh_settings, object_settings
 from .petal_objects import SUBSURF_NAME, add_petal, petal_material
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
@@ -126,7 +127,7 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
         petal.matrix_parent_inverse = Matrix.Identity(4)
         petal.matrix_basis = rot.to_4x4() @ Matrix.Diagonal((s, s, s, 1.0))
         made.append(petal)
-    petals.regenerate(scene, made)
+    live.regenerate(scene, made)
     g.merge_petals = layout.merge       # its update merges the petals into one mesh
     return root, made
 
@@ -140,7 +141,7 @@ def set_merged(scene, root, on: bool) -> None:
     """Merge Petals on: one mesh object under the root receives every petal, and the petal
     objects are hidden (they keep each petal's settings). Off: the reverse."""
     members = flower_petals(root)
-    obj = flower_mesh.merged_object(root)
+    obj = flower_mesh.merged_flower_object(root)
     if on and obj is None:
         mesh = bpy.data.meshes.new(root.name + " Petals")
         mesh_settings(mesh).generated = True
@@ -165,5 +166,5 @@ def set_merged(scene, root, on: bool) -> None:
     for p in members:
         p.hide_viewport = on        # off the depsgraph: the merged mesh shows them
         p.hide_render = on
-    petals.forget_scene(scene)
-    petals.regenerate(scene, members)
+    live.forget_scene(scene)
+    live.regenerate(scene, members)

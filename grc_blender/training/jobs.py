@@ -14,10 +14,10 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..model_core import GRCError, TrainingCancelled, train
+from ...model_core import GRCError, TrainingCancelled, train
 
 if TYPE_CHECKING:
-    from ..model_core import GRCModel
+    from ...model_core import GRCModel
 
 _job: "TrainingJob | None" = None
 

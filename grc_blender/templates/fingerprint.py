@@ -14,7 +14,8 @@ import zlib
 
 import numpy as np
 
-from . import anim, capture_frames
+from ..util import anim
+from . import capture_frames
 
 
 def _crc_array(crc: int, collection, attr: str, width: int) -> int:

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .petal_columns import CONTEXT, DELAY, TIME
+from .columns import CONTEXT, DELAY, TIME
 
 
 def apply(values: np.ndarray, parents: list, evaluated: Callable, depsgraph,

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from . import mesh_grid
-from .access import mesh_settings, object_settings
+from ..util import mesh_grid
+from ..access import mesh_settings, object_settings
 
 
 # root pointer -> (epoch, its merged object); merged object pointer -> ((epoch, petals),
@@ -26,11 +26,11 @@ def drop_caches() -> None:
 
 
 def cached_merged_object(root, epoch: int) -> Any:
-    """merged_object(root), looked up again only in a new epoch (the lookup walks every
+    """merged_flower_object(root), looked up again only in a new epoch (the lookup walks every
     object in the file)."""
     got = _cache.get(root.as_pointer())
     if got is None or got[0] != epoch:
-        got = _cache[root.as_pointer()] = (epoch, merged_object(root))
+        got = _cache[root.as_pointer()] = (epoch, merged_flower_object(root))
     return got[1]
 
 
@@ -44,7 +44,7 @@ def cached_matrices(obj, petals: list, epoch: int) -> np.ndarray:
     return got[1]
 
 
-def merged_object(root) -> Any:
+def merged_flower_object(root) -> Any:
     """The root's merged petal-mesh object (None if the flower is not merged)."""
     for child in root.children:
         if child.type == 'MESH' and object_settings(child).is_flower_mesh:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import anim, flower_mesh, mesh_grid, store
-from .access import mesh_settings
+from ..util import anim, mesh_grid
+from . import flower_mesh
+from .. import store
+from ..access import mesh_settings
 from .petal_objects import SUBSURF_NAME
-from ..model_core import GRCError
+from ...model_core import GRCError
 
 
 class Baking:
@@ -88,8 +90,8 @@ def _petals_of(objects) -> list:
     for obj in objects:
         if obj.type == 'MESH' and obj.grc.is_petal:
             out[obj.as_pointer()] = obj
-        elif obj.grc.is_flower and obj.grc.merge_petals and flower_mesh.merged_object(obj):
-            merged = flower_mesh.merged_object(obj)
+        elif obj.grc.is_flower and obj.grc.merge_petals and flower_mesh.merged_flower_object(obj):
+            merged = flower_mesh.merged_flower_object(obj)
             out[merged.as_pointer()] = merged
         elif obj.grc.is_flower:
             for child in obj.children:
@@ -128,13 +130,13 @@ def _baked_copy(src, coords: list[np.ndarray], frames: list[int]) -> bpy.types.O
     return obj
 
 
-def bake(scene, src) -> bpy.types.Object:
+def bake_petal(scene, src) -> bpy.types.Object:
     """One petal over the scene's frame range; the live petal stays visible."""
     return bake_petals(scene, [src], hide_live=False)[0]
 
 
 def baked_frame_count(obj: bpy.types.Object) -> int:
-    """Frames baked into `obj` by bake(): its shape keys minus the Basis."""
+    """Frames baked into `obj` by bake_petal(): its shape keys minus the Basis."""
     mesh = obj.data
     keys = mesh.shape_keys if isinstance(mesh, bpy.types.Mesh) else None
     if keys is None:

@@ -15,11 +15,14 @@ import uuid
 
 import bpy
 
-from ..model_core import GRCError, TemplateSet, train_config
-from ..model_core.config import TrainConfig
-from . import jobs, loss_image, petals, store
-from .access import scene_settings
-from .i18n import tip
+from ...model_core import GRCError, TemplateSet, train_config
+from ...model_core.config import TrainConfig
+from . import jobs
+from ..views import loss_image
+from ..petals import live
+from .. import store
+from ..access import scene_settings
+from ..util.i18n import tip
 
 # The panel's training settings start at model_core's TrainConfig defaults (one source of
 # truth); settings still at their defaults are left out of the overrides, so model_core's
@@ -145,14 +148,14 @@ def new_job(scene, templates: TemplateSet | None = None, **changes) -> jobs.Trai
                             captured_key=store.payload_key(g.captured))
 
 
-def start(scene, **changes) -> jobs.TrainingJob:
+def start_training(scene, **changes) -> jobs.TrainingJob:
     """Start training the scene's model in the background thread."""
     job = jobs.start(new_job(scene, **changes))
     TrainingState(scene).started()
     return job
 
 
-def run(scene, **changes) -> tuple[bool, str]:
+def train(scene, **changes) -> tuple[bool, str]:
     """Train synchronously (scripts, background mode) and land the result. (ok, message)."""
     job = new_job(scene, **changes)
     TrainingState(scene).synchronous()
@@ -160,7 +163,7 @@ def run(scene, **changes) -> tuple[bool, str]:
     return land(job)
 
 
-def follow(job: jobs.TrainingJob) -> None:
+def follow_training(job: jobs.TrainingJob) -> None:
     """Copy the job's progress into its scene (main thread, from the operator's timer)."""
     scene = bpy.data.scenes.get(job.scene_name)
     if scene is not None and scene_settings(scene).train_token == job.token:
@@ -170,7 +173,7 @@ def follow(job: jobs.TrainingJob) -> None:
             loss_image.update(scene)
 
 
-def cancel() -> bool:
+def cancel_training() -> bool:
     job = jobs.current()
     if not jobs.cancel() or job is None:
         return False
@@ -203,11 +206,11 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
                                   losses)
     old_key = g.model_key
     store.set_model(scene, job.model)
-    petals.follow_new_model(scene, old_key)
+    live.follow_new_model(scene, old_key)
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
     msg = state.ended(tip("Trained in {seconds:.1f} s (worst template max error {worst:.2f}% "
                           "of its size)").format(seconds=seconds, worst=worst), losses, done=True)
-    petals.regenerate(scene)
+    live.regenerate(scene)
     return True, msg
 
 

@@ -29,11 +29,12 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..model_core import GRCError
-from ..model_core.context import ALL_SLIDER_FIELDS
-from ..model_core import plot
-from . import preview_pixels, store
-from .redraw import tag_sidebars
+from ...model_core import GRCError
+from ...model_core.context import ALL_SLIDER_FIELDS
+from ...model_core import plot
+from . import preview_pixels
+from .. import store
+from ..util.redraw import tag_sidebars
 
 WIDTH, HEIGHT = 256, 232      # the preview's pixels (template_icon draws it in a square)
 MAX_PLOT_ROWS = 64            # path/trace samples along the morphology

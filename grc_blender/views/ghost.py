@@ -17,7 +17,7 @@ import numpy as np
 from gpu_extras.batch import batch_for_shader
 
 from . import error_view
-from .access import scene_settings
+from ..access import scene_settings
 
 COLOR = (1.0, 1.0, 1.0, 0.8)
 LINE_WIDTH = 2.0

@@ -15,10 +15,11 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..model_core import GRCError
-from ..model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES, MIN_TIMES
-from . import example, mesh_grid
-from .selection import select_only
+from ...model_core import GRCError
+from ...model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES, MIN_TIMES
+from . import example
+from ..util import mesh_grid
+from ..util.selection import select_only
 
 DEFAULT_SIZE = 7
 DEFAULT_TIMES = 7
@@ -148,7 +149,7 @@ def new_variant(context, source):
     return obj
 
 
-def add_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
+def new_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
                  times: int = DEFAULT_TIMES, frame_step: int = DEFAULT_FRAME_STEP,
                  variant_of_active: bool = False):
     """The use case behind grc.new_template: a new template, or a variant of the active one."""

@@ -6,10 +6,11 @@ from typing import Any
 import bpy
 import numpy as np
 
-from ..model_core import GRCError
-from . import petals, store
-from ..model_core.limits import DEFAULT_ROWS
-from .access import mesh_settings, object_settings
+from ...model_core import GRCError
+from . import live
+from .. import store
+from ...model_core.limits import DEFAULT_ROWS
+from ..access import mesh_settings, object_settings
 
 
 
@@ -66,7 +67,7 @@ def add_petal(scene, collection=None, *, context_value: Any = 0.0, time: float =
         setattr(g, name, float(value))
     g.time = time
     g.is_petal = True  # update callback generates the mesh
-    msg = petals.regenerate(scene, [obj])
+    msg = live.regenerate(scene, [obj])
     sync_subsurf(obj)
     # Frame handlers write petal meshes during renders: the interface must be locked.
     scene.render.use_lock_interface = True
@@ -89,7 +90,7 @@ def reset_petals(scene, objects) -> str:
         raise GRCError("Select a GRC petal of this file (linked petals belong to their library)")
     for obj in targets:
         give_new_mesh(scene, obj)
-    return petals.regenerate(scene, targets)
+    return live.regenerate(scene, targets)
 
 
 def give_new_mesh(scene, obj) -> None:
@@ -105,7 +106,7 @@ def give_new_mesh(scene, obj) -> None:
     g.model_key = scene.grc.model_key
     g.hand_edited = False
     g.cols = 0
-    petals.forget_scene(scene)
+    live.forget_scene(scene)
 
 
 def sync_subsurf(obj) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import anim, mesh_grid
-from .selection import select_only
-from ..model_core import example_templates
+from ..util import anim, mesh_grid
+from ..util.selection import select_only
+from ...model_core import example_templates
 
 COLLECTION_NAME = "GRC Templates"
 FRAME_START = 1
@@ -38,7 +38,7 @@ def animate_with_shape_keys(obj, grids: np.ndarray, frames: np.ndarray,
                       'LINEAR', insert=lambda f, kb=kb: kb.keyframe_insert("value", frame=f))
 
 
-def add_example(context) -> list:
+def add_example_templates(context) -> list:
     """Two example templates in a new collection, selected, ready to capture."""
     ts = example_templates()
     names = ts.names

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model_core import GRCError
+from ...model_core import GRCError
 
 
 @dataclass(frozen=True)

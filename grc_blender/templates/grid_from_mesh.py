@@ -21,8 +21,9 @@ import numpy as np
 from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
-from ..model_core import GRCError
-from . import example, mesh_grid, template_new
+from ...model_core import GRCError
+from . import example, new_template
+from ..util import mesh_grid
 
 END_INSET = 0.01   # rows start/end this fraction of the length inside the extremes
 
@@ -122,26 +123,26 @@ def surface_grid(context, obj, rows: int, cols: int) -> np.ndarray:
     return grid
 
 
-def grid_from_mesh(context, source, rows: int = template_new.DEFAULT_SIZE,
-                   cols: int = template_new.DEFAULT_SIZE, times: int = 0,
-                   frame_step: int = template_new.DEFAULT_FRAME_STEP):
+def grid_from_mesh(context, source, rows: int = new_template.DEFAULT_SIZE,
+                   cols: int = new_template.DEFAULT_SIZE, times: int = 0,
+                   frame_step: int = new_template.DEFAULT_FRAME_STEP):
     """A new template object: an R x C grid on `source`'s surface (source untouched), with
     T keyed shape keys equal to that shape when `times` >= 2 (0: a plain grid)."""
-    template_new.check_sizes(rows, cols, max(times, 2), frame_step)
+    new_template.check_sizes(rows, cols, max(times, 2), frame_step)
     if times == 1:
         raise GRCError("Shape keys: 0 for a plain grid, or 2 or more (one per time)")
     grid = surface_grid(context, source, rows, cols)
     base_mid = grid[0].mean(axis=0)
-    name = template_new.free_name(f"{source.name} Template")
+    name = new_template.free_name(f"{source.name} Template")
     mesh = bpy.data.meshes.new(name)
     mesh_grid.build_grid_mesh(mesh, grid - base_mid)
-    template_new.add_uvs(mesh, rows, cols)
+    new_template.add_uvs(mesh, rows, cols)
     obj = bpy.data.objects.new(name, mesh)
     obj.matrix_world = source.matrix_world @ Matrix.Translation(Vector(base_mid))
     if times >= 2:
         scene = context.scene
         frames = scene.frame_start + frame_step * np.arange(times, dtype=np.float64)
         grids = np.repeat((grid - base_mid)[None], times, axis=0)
-        example.animate_with_shape_keys(obj, grids, frames, template_new.key_names(times))
-    template_new.link_and_select(context, obj)
+        example.animate_with_shape_keys(obj, grids, frames, new_template.key_names(times))
+    new_template.link_and_select(context, obj)
     return obj

@@ -17,10 +17,10 @@ import bpy
 import numpy as np
 
 from . import preview_pixels
-from ..model_core.loss_plot import loss_plot
-from .access import scene_settings
-from .i18n import iface
-from .redraw import tag_sidebars
+from ...model_core.loss_plot import loss_plot
+from ..access import scene_settings
+from ..util.i18n import iface
+from ..util.redraw import tag_sidebars
 
 WIDTH, HEIGHT = 256, 192      # template_icon fits it in a square, keeping its aspect
 PREVIEW_NAME = "loss"

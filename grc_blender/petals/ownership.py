@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .access import mesh_settings
+from ..access import mesh_settings
 
 RESET_HINT = "Reset Petal Mesh gives it a new generated mesh and leaves this one as it is"
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from . import mesh_grid
+from ..util import mesh_grid
 
 # Modifier types that only move vertices: never tested, never skipped.
 DEFORM_ONLY = frozenset({

@@ -1,0 +1,12 @@
+"""Petals and flowers: the live path that regenerates them in every depsgraph.
+
+    live.py          the frame path: LivePetals, the one owner of every cache, and sync
+                     in named stages (gather, decide, generate, write)
+    columns.py       the per-petal values the frame path gathers, and is_petal()
+    flower_rule.py   a flower root's Bloom and Context -> its petals' time and context
+    ownership.py     which meshes are the extension's to write, and why not
+    petal_objects.py add / reset petals, the petal material, the Subdivision modifier
+    flower.py        flower roots and their layout (whorls, golden spiral), Merge Petals
+    flower_mesh.py   a merged flower's one mesh: its petals placed by their transforms
+    bake.py          petals and flowers to shape keys, for any Blender
+"""
