@@ -30,3 +30,8 @@ def object_settings(obj: bpy.types.Object) -> GRCObjectSettings:
 def mesh_settings(mesh: bpy.types.Mesh) -> GRCMeshSettings:
     """`mesh.grc` (whether the extension generated this mesh)."""
     return cast("GRCMeshSettings", getattr(mesh, "grc"))
+
+
+def is_petal(obj: bpy.types.Object | None) -> bool:
+    """A live petal: a mesh object whose Object.grc.is_petal is on (the one test of it)."""
+    return obj is not None and obj.type == 'MESH' and object_settings(obj).is_petal

@@ -12,10 +12,9 @@ from __future__ import annotations
 import bpy
 from bpy.app.handlers import persistent
 
-from .views import error_view, loss_image
-from .training import jobs, state
+from . import caches, store
 from .petals import live
-from . import store
+from .training import jobs, state
 
 
 @persistent
@@ -51,10 +50,7 @@ def on_load_pre(*_args):
 
 @persistent
 def on_load_post(*_args):
-    store.drop_caches()
-    live.drop_caches()
-    loss_image.drop_caches()
-    error_view.drop_caches()
+    caches.clear_all()
     for scene in bpy.data.scenes:
         store.ensure_key(scene)
     state.mark_interrupted()
@@ -67,8 +63,7 @@ def on_load_post(*_args):
 @persistent
 def on_undo_redo_post(*_args):
     # Undo swaps ID data under us: forget decoded models and any bpy references.
-    store.drop_caches()
-    live.drop_caches()
+    caches.clear_all()
     state.sync_flags()
 
 

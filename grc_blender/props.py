@@ -16,63 +16,12 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from .petals import flower, petal_objects, live
-from .training import presets
-from .util import redraw
-from . import store
-from .training.state import DEFAULTS as TRAIN_DEFAULTS
+from . import props_update as update
+from .training import presets, settings
+from .training.settings import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
 from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
-
-
-# ---- update callbacks (fire on UI and Python edits, not on animation playback) -------------
-
-def _scene_of(obj, context):
-    scene = getattr(context, "scene", None)
-    if scene is not None and obj.name in scene.objects:
-        return scene
-    return obj.users_scene[0] if obj.users_scene else scene
-
-
-def _regenerate_petal(self, context):
-    obj = self.id_data
-    if self.is_flower:          # a flower's controls: every petal of the flower follows
-        targets = [c for c in obj.children if c.type == 'MESH' and c.grc.is_petal]
-    elif self.is_petal:
-        targets = [obj]
-    else:
-        return
-    scene = _scene_of(obj, context)
-    if scene is not None and targets:
-        live.regenerate(scene, targets)
-
-
-def _update_merge(self, context):
-    scene = _scene_of(self.id_data, context)
-    if scene is not None and self.is_flower:
-        flower.set_merged(scene, self.id_data, self.merge_petals)
-
-
-def _update_subsurf(self, context):
-    petal_objects.sync_subsurf(self.id_data)
-
-
-def _preset_chosen(self, context):
-    presets.apply(self, self.preset)
-
-
-def _setting_edited(self, context):
-    presets.mark_chosen(self)
-
-
-def _model_data_changed(self, context):
-    # Keep the cheap cache key in step with the payload (the frame path reads only the key).
-    store.on_model_data_changed(self)
-
-
-def _redraw_views(self, context):
-    redraw.tag_view3d()
 
 
 def _dims_items() -> list[tuple[str, str, str]]:
@@ -150,57 +99,21 @@ class GRCSceneSettings(PropertyGroup):
                                description="Frame step for Every N Frames (from the scene's "
                                            "start frame to its end frame)")
     show_template_overlay: BoolProperty(
-        name="Show Base and Tip", default=True, update=_redraw_views,
+        name="Show Base and Tip", default=True, update=update.redraw_views,
         description="Mark the base row, the tip row and the grid size of selected template "
                     "objects in the viewport, and flag templates edited since the last capture")
 
     # Training settings (defaults: model_core.TrainConfig; presets: model_core.presets)
     preset: EnumProperty(
         name="Preset", default=presets.DEFAULT, items=presets.ENUM_ITEMS,
-        update=_preset_chosen,
+        update=update.preset_chosen,
         description="How long to train and how close to the templates to get (sets the "
                     "Advanced settings)")
     preset_chosen: BoolProperty(
         name="Preset Chosen", default=False, options={'HIDDEN'},
         description="The settings were chosen here (the preferences' default preset no "
                     "longer applies to this scene)")
-    steps: IntProperty(name="Max Steps", default=TRAIN_DEFAULTS["steps"], min=1,
-                       soft_max=100_000, update=_setting_edited,
-                       description="Most steps learning the shared shape space (training "
-                                   "stops sooner once the Stop At errors are reached)")
-    template_steps: IntProperty(name="Template Fit Steps",
-                                default=TRAIN_DEFAULTS["template_steps"], min=1,
-                                soft_max=20_000, update=_setting_edited,
-                                description="Steps fitting each template's own animation "
-                                            "first (before the shared shape space)")
-    lr_r: FloatProperty(name="Learning Rate: Shape to Context",
-                        default=TRAIN_DEFAULTS["lr_r"], min=1e-7, max=0.999, precision=5,
-                        step=0.01, update=_setting_edited,
-                        description="How big a step the part that reads a shape's time, "
-                                    "place and context takes (the article's lrR). Lower "
-                                    "if training fails with a non-finite loss")
-    lr_g: FloatProperty(name="Learning Rate: Context to Shape",
-                        default=TRAIN_DEFAULTS["lr_g"], min=1e-7, max=0.999, precision=5,
-                        step=0.01, update=_setting_edited,
-                        description="How big a step the part that draws a shape from its "
-                                    "time, place and context takes (the article's lrG)")
-    context_filter: FloatProperty(
-        name="Context Pull", default=TRAIN_DEFAULTS["context_filter"], min=0.0, max=1.0,
-        precision=3, update=_setting_edited,
-        description="How strongly each template is pulled to its own context value (0, 1, "
-                    "...) while learning (the article's rFilter). Higher keeps the templates "
-                    "apart where they are alike")
-    stop_mean_pct: FloatProperty(
-        name="Stop At Mean Error", default=TRAIN_DEFAULTS["stop_mean_pct"], min=0.0,
-        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
-        description="Training stops early once every template's mean vertex error is "
-                    "below this (percent of the template's size)")
-    stop_max_pct: FloatProperty(
-        name="Stop At Worst Error", default=TRAIN_DEFAULTS["stop_max_pct"], min=0.0,
-        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
-        description="...and every template's worst vertex error is below this (percent of "
-                    "the template's size)")
-    seed: IntProperty(name="Random Seed", default=0, min=0, update=_setting_edited,
+    seed: IntProperty(name="Random Seed", default=0, min=0, update=update.setting_edited,
                       description="Starting point of the random numbers: the same seed, "
                                   "templates and settings train the same model")
     context_dims: EnumProperty(
@@ -208,8 +121,9 @@ class GRCSceneSettings(PropertyGroup):
         items=_dims_items(),
         description="How the templates are laid out: one slider (in a row) or a pad of "
                     "values (2-D)")
+    # settings.PROCEDURE: the switch to the seed article's literal procedure
     literal: BoolProperty(
-        name="Article's Procedure", default=False, update=_setting_edited,
+        name="Article's Procedure", default=False, update=update.setting_edited,
         description="Train exactly as the GRC article does (100,000 single-sample steps; "
                     "minutes, not seconds). The step, rate and stop settings are then ignored")
 
@@ -228,7 +142,7 @@ class GRCSceneSettings(PropertyGroup):
                             description="Steps the last training planned (the curve's width)")
 
     # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
-    model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,
+    model_data: StringProperty(name="Model", options={'HIDDEN'}, update=update.model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
     model_key: StringProperty(name="Model Key", options={'HIDDEN'},
                               description="Checksum of the stored model (its cache key)")
@@ -265,17 +179,17 @@ class GRCSceneSettings(PropertyGroup):
 # ---- object level -------------------------------------------------------------------------------
 
 class GRCObjectSettings(PropertyGroup):
-    is_petal: BoolProperty(name="GRC Petal", default=False, update=_regenerate_petal,
+    is_petal: BoolProperty(name="GRC Petal", default=False, update=update.regenerate_petal,
                            description="This object's mesh is generated by the scene's model")
     time: FloatProperty(
         name="Time", default=1.0, soft_min=0.0, soft_max=1.0, min=-CONTEXT_LIMIT,
-        max=CONTEXT_LIMIT, update=_regenerate_petal,
+        max=CONTEXT_LIMIT, update=update.regenerate_petal,
         description="0..1 over the captured keyframes (first to last)")
     offset: FloatProperty(
         name="Offset", default=0.0, soft_min=-1.0, soft_max=1.0, min=-CONTEXT_LIMIT,
-        max=CONTEXT_LIMIT, update=_regenerate_petal,
+        max=CONTEXT_LIMIT, update=update.regenerate_petal,
         description="Moves the context path along the traces' normal, outside the templates")
-    rows: IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS, update=_regenerate_petal,
+    rows: IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS, update=update.regenerate_petal,
                       description="Output rows from base to tip (the morphology is sampled "
                                   "densely; more rows = smoother petal)")
     cols: IntProperty(name="Columns", default=0, min=0, options={'HIDDEN'},
@@ -291,20 +205,20 @@ class GRCObjectSettings(PropertyGroup):
                             description="This object is a flower root: its petals follow its "
                                         "Bloom and Context")
     bloom: FloatProperty(
-        name="Bloom", default=1.0, min=0.0, max=1.0, update=_regenerate_petal,
+        name="Bloom", default=1.0, min=0.0, max=1.0, update=update.regenerate_petal,
         description="How far the flower has opened: drives every petal's time (0 closed bud, "
                     "1 open), each petal starting after its own delay")
     merge_petals: BoolProperty(
-        name="Merge Petals", default=False, update=_update_merge,
+        name="Merge Petals", default=False, update=update.update_merge,
         description="Write all petals of this flower into one mesh: much faster for fields "
                     "of flowers. The petal objects stay, hidden, holding each petal's settings")
     is_flower_mesh: BoolProperty(name="GRC Merged Flower", default=False, options={'HIDDEN'},
                                  description="This object holds a merged flower's petals")
     delay: FloatProperty(
-        name="Delay", default=0.0, min=0.0, max=0.95, update=_regenerate_petal,
+        name="Delay", default=0.0, min=0.0, max=0.95, update=update.regenerate_petal,
         description="When this petal starts opening, as a fraction of its flower's Bloom")
     subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
-                                update=_update_subsurf, options=set(),
+                                update=update.update_subsurf, options=set(),
                                 description="Levels of the petal's Subdivision Surface modifier")
 
 
@@ -318,7 +232,7 @@ def _slider_property(index: int, field: str) -> Any:
         tip = f"Context value {index + 1} of a model trained with a {index + 1}-D or wider context"
     return FloatProperty(name=label, default=0.0 if index == 0 else 0.5, soft_min=-1.0,
                          soft_max=2.0, min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT,
-                         update=_regenerate_petal, description=tip)
+                         update=update.regenerate_petal, description=tip)
 
 
 for _i, _field in enumerate(ALL_SLIDER_FIELDS):
@@ -333,6 +247,8 @@ class GRCMeshSettings(PropertyGroup):
                             description="The extension made this mesh for a petal and may "
                                         "rewrite it while only one object uses it")
 
+
+GRCSceneSettings.__annotations__.update(settings.properties(update.setting_edited))
 
 CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
 

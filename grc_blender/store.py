@@ -20,6 +20,7 @@ import numpy as np
 from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
 from ..model_core.archive import read_archive, write_archive
 from ..model_core.limits import MAX_FILE_BYTES
+from .util.i18n import tip
 
 # base64 of the largest archive model_core reads: refused before decoding, so a hostile
 # file cannot make Blender allocate gigabytes.
@@ -106,6 +107,18 @@ def ensure_key(scene) -> None:
     g = scene.grc
     if not g.model_key and g.model_data:
         g.model_key = payload_key(g.model_data)
+
+
+NO_MODEL = "No trained model in this scene: capture templates and press Train first"
+
+
+def require_model(scene) -> GRCModel:
+    """The scene's model; GRCError with the artist's next step if there is none (or the
+    stored one was refused)."""
+    model = get_model(scene)
+    if model is None:
+        raise GRCError(tip(NO_MODEL))
+    return model
 
 
 def get_model(scene) -> GRCModel | None:

@@ -15,13 +15,14 @@ from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 from .petal import _model_poll, _selected
+from ..grc_blender.access import is_petal
 
 SLICE = 0.1   # s of sampling between two looks at the event queue
 
 
 def _bake_targets(context) -> list:
     return [o for o in _selected(context) if o.grc.is_flower
-            or (o.type == 'MESH' and o.grc.is_petal)]
+            or is_petal(o)]
 
 
 class GRC_OT_bake_shape_keys(bpy.types.Operator):

@@ -40,8 +40,7 @@ def has_model(cls: Any, context: Any) -> bool:
     if refusal:
         cls.poll_message_set(refusal)
         return False
-    return refuse(cls, "Train a model first: there is no trained model in this scene "
-                       "(Capture, then Train)")
+    return refuse(cls, store.NO_MODEL)
 
 
 def torch_here(cls: Any) -> bool:

@@ -10,6 +10,7 @@ from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
+from ..grc_blender.access import is_petal
 
 
 def active_flower(context):
@@ -44,6 +45,6 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
             for f in slider_fields(context.scene.grc.model_context_dims):
                 col.prop(g, f)
         obj = context.active_object
-        if obj is not None and obj is not root and obj.grc.is_petal:
+        if obj is not root and is_petal(obj):
             col.prop(obj.grc, "delay", slider=True)
         layout.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")

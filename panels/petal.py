@@ -14,6 +14,7 @@ from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
+from ..grc_blender.access import is_petal
 
 UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
 
@@ -43,10 +44,10 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         if not has_model:
             wrapped(layout, context, store.model_refusal(scene)
                     or iface("Train a model to add petals"), icon='INFO')
-        err = live.last_error.get(scene.name, "")
+        err = live.LIVE.last_error.get(scene.name, "")
         if err:
             wrapped(layout, context, err, icon='ERROR')
-        if obj is None or not obj.grc.is_petal:
+        if not is_petal(obj):
             layout.label(text="Select a GRC petal to edit it")
             return
         g = obj.grc
@@ -93,7 +94,7 @@ class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):
     @classmethod
     def poll(cls, context):
         obj = context.active_object
-        return obj is not None and obj.grc.is_petal
+        return is_petal(obj)
 
     def draw(self, context):
         layout = layout_of(self)

@@ -6,6 +6,7 @@ import bpy
 
 from ..grc_blender.views import loss_image
 from ..grc_blender.training import presets, torch_check
+from ..grc_blender.training.settings import PROCEDURE, uses_article_procedure
 from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.limits import TARGET_MAX_PCT as MAX_TARGET_PCT
@@ -63,15 +64,15 @@ class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
         layout.enabled = not g.is_training
         layout.prop(g, "context_dims", expand=True)
         layout.prop(g, "seed")
-        layout.prop(g, "literal")
+        layout.prop(g, PROCEDURE)
         col = layout.column(align=True)
-        col.active = not g.literal
+        col.active = not uses_article_procedure(g)
         col.prop(g, "template_steps")
         col.prop(g, "steps")
         col.prop(g, "stop_mean_pct")
         col.prop(g, "stop_max_pct")
         col = layout.column(align=True)
-        col.active = not g.literal
+        col.active = not uses_article_procedure(g)
         col.prop(g, "lr_r", text="Rate: Shape to Context")
         col.prop(g, "lr_g", text="Rate: Context to Shape")
         col.prop(g, "context_filter")

@@ -1,7 +1,8 @@
 """Petals and flowers: the live path that regenerates them in every depsgraph.
 
-    live.py          the frame path: LivePetals, the one owner of every cache, and sync
-                     in named stages (gather, decide, generate, write)
+    live.py          the frame path: sync in named stages (begin, gather, follow flowers,
+                     changed, decide, generate and write, finish); handlers call it
+    live_state.py    LivePetals: the one owner of every cache of the live path
     columns.py       the per-petal values the frame path gathers, and is_petal()
     flower_rule.py   a flower root's Bloom and Context -> its petals' time and context
     ownership.py     which meshes are the extension's to write, and why not

@@ -14,7 +14,7 @@ import numpy as np
 from ..util import anim, mesh_grid
 from . import flower_mesh
 from .. import store
-from ..access import mesh_settings
+from ..access import is_petal, mesh_settings
 from .petal_objects import SUBSURF_NAME
 from ...model_core import GRCError
 
@@ -26,8 +26,7 @@ class Baking:
 
     def __init__(self, scene, objects, frame_start: int | None = None,
                  frame_end: int | None = None, step: int = 1, hide_live: bool = True):
-        if store.get_model(scene) is None:
-            raise GRCError("No trained model in this scene: train before baking")
+        store.require_model(scene)
         self.sources = _petals_of(objects)
         if not self.sources:
             raise GRCError("Select GRC petals or a GRC flower to bake")
@@ -88,14 +87,14 @@ def bake_petals(scene, objects, frame_start: int | None = None, frame_end: int |
 def _petals_of(objects) -> list:
     out: dict[int, bpy.types.Object] = {}
     for obj in objects:
-        if obj.type == 'MESH' and obj.grc.is_petal:
+        if is_petal(obj):
             out[obj.as_pointer()] = obj
         elif obj.grc.is_flower and obj.grc.merge_petals and flower_mesh.merged_flower_object(obj):
             merged = flower_mesh.merged_flower_object(obj)
             out[merged.as_pointer()] = merged
         elif obj.grc.is_flower:
             for child in obj.children:
-                if child.type == 'MESH' and child.grc.is_petal:
+                if is_petal(child):
                     out[child.as_pointer()] = child
     return list(out.values())
 

@@ -17,7 +17,7 @@ from mathutils import Euler, Matrix, Vector
 from ...model_core import GRCError
 from . import flower_mesh, live
 from .. import store
-from ..access import mesh_settings, object_settings
+from ..access import is_petal, mesh_settings, object_settings
 from .petal_objects import SUBSURF_NAME, add_petal, petal_material
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
@@ -91,9 +91,7 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     """A flower root (an Empty at the 3D cursor) with its petals parented to it."""
     layout = layout or FlowerLayout()
     layout.validate()
-    model = store.get_model(scene)
-    if model is None:
-        raise GRCError("No trained model in this scene: capture templates and press Train first")
+    model = store.require_model(scene)
     coll = collection or scene.collection
     root = bpy.data.objects.new("GRC Flower", None)
     root.empty_display_type = 'SPHERE'
@@ -134,7 +132,7 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
 
 def flower_petals(root) -> list:
     """The petals of a flower root (its child petal objects)."""
-    return [c for c in root.children if c.type == 'MESH' and object_settings(c).is_petal]
+    return [c for c in root.children if is_petal(c)]
 
 
 def set_merged(scene, root, on: bool) -> None:
@@ -166,5 +164,5 @@ def set_merged(scene, root, on: bool) -> None:
     for p in members:
         p.hide_viewport = on        # off the depsgraph: the merged mesh shows them
         p.hide_render = on
-    live.forget_scene(scene)
+    live.LIVE.forget_scene(scene)
     live.regenerate(scene, members)

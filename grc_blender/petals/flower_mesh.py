@@ -16,31 +16,26 @@ from ..util import mesh_grid
 from ..access import mesh_settings, object_settings
 
 
-# root pointer -> (epoch, its merged object); merged object pointer -> ((epoch, petals),
-# (P, 4, 4) petal transforms): both read again after a depsgraph update (a new epoch)
-_cache: dict[int, tuple] = {}
+# `cache` (owned by live.LIVE): root pointer -> (epoch, its merged object); merged object
+# pointer -> ((epoch, petals), (P, 4, 4) petal transforms): both read again after a
+# depsgraph update (a new epoch).
 
-
-def drop_caches() -> None:
-    _cache.clear()
-
-
-def cached_merged_object(root, epoch: int) -> Any:
-    """merged_flower_object(root), looked up again only in a new epoch (the lookup walks every
-    object in the file)."""
-    got = _cache.get(root.as_pointer())
+def cached_merged_object(cache: dict, root, epoch: int) -> Any:
+    """merged_flower_object(root), looked up again only in a new epoch (the lookup walks
+    the root's children)."""
+    got = cache.get(root.as_pointer())
     if got is None or got[0] != epoch:
-        got = _cache[root.as_pointer()] = (epoch, merged_flower_object(root))
+        got = cache[root.as_pointer()] = (epoch, merged_flower_object(root))
     return got[1]
 
 
-def cached_matrices(obj, petals: list, epoch: int) -> np.ndarray:
+def cached_matrices(cache: dict, obj, petals: list, epoch: int) -> np.ndarray:
     """petal_matrices(petals), read again only in a new epoch: in a merged flower, animate
     the root, not the petals' own transforms."""
     key = (epoch, len(petals))
-    got = _cache.get(obj.as_pointer())
+    got = cache.get(obj.as_pointer())
     if got is None or got[0] != key:
-        got = _cache[obj.as_pointer()] = (key, petal_matrices(petals))
+        got = cache[obj.as_pointer()] = (key, petal_matrices(petals))
     return got[1]
 
 

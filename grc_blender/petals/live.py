@@ -1,4 +1,4 @@
-"""Regenerate petal meshes from the scene's model in whichever depsgraph is evaluating them.
+"""Regenerate petal meshes from their model in whichever depsgraph is evaluating them.
 
 A render (F12, an animation render, motion-blur sub-frames, Alembic export) evaluates its
 own depsgraph, in which the ORIGINAL objects keep the values of the frame the file is on.
@@ -6,17 +6,20 @@ So `sync` reads each petal's values from the evaluated copy in the depsgraph it 
 writes the petal's own mesh (ownership.py decides which meshes are its own), and the
 depsgraph's second pass after frame_change_post picks the write up for that frame.
 
-All petals sharing the scene's model and row count are generated in one
-`model.generate_many` call. A petal whose values did not change since its mesh was last
-written is skipped, which also makes the depsgraph-update path (drivers, edits) cheap.
+`LIVE` (a `LivePetals`) is the one owner of every cache of the live path; `LIVE.clear()`
+is what file load, undo and unregister call (through caches.py). `sync` runs in named
+stages: gather the petals and their values, apply the flower rule, decide which meshes to
+write, generate and write them, report. A petal whose values did not change since its mesh
+was last written is skipped, so one slider change is one write: the update callback writes
+it, and the depsgraph update that follows finds nothing changed.
 
 Nothing here raises into Blender: a bad model or petal leaves the meshes as they are and
-records a message (`last_error`) that the panel shows.
+records a message (`LIVE.last_error`) that the panel shows.
 """
 from __future__ import annotations
 
-import sys
 import zlib
+from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
@@ -24,102 +27,23 @@ import bpy
 import numpy as np
 
 from ...model_core import GRCError
-from . import flower_mesh, flower_rule, ownership
-from ..util import mesh_grid
 from .. import store
-from ..access import mesh_settings
+from ..access import is_petal, mesh_settings
+from ..util import mesh_grid
+from . import flower_mesh, flower_rule, ownership
+from .live_state import LivePetals, ScenePetals
 from .columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 
-# Messages per scene name (shown in the panel); printed once each to the console.
-last_error: dict[str, str] = {}
-_printed: set[str] = set()
-# float32 staging buffers keyed by shape, reused across frames.
-_buffers: dict[tuple[int, ...], np.ndarray] = {}
-# mesh pointer -> (model key, crc32 of the float32 positions) last written into it: tells
-# the extension's own writes from the artist's edits.
-_written: dict[int, tuple[str, int]] = {}
-# meshes written outside a frame change, whose depsgraph update is ours, not an edit
-_pending: set[int] = set()
-# object pointer -> (cheap signature, epoch, ownership.refusal); a depsgraph update starts a
-# new epoch, which makes every verdict stale
-_verdicts: dict[int, tuple[tuple, int, str]] = {}
-_epoch = [0]
-
-# Per-petal values, read in one C call per petal (column order: petal_columns.py).
-_getters: dict[tuple[str, ...], attrgetter] = {}
-
-
-def _getter(fields: tuple[str, ...]) -> attrgetter:
-    got = _getters.get(fields)
-    if got is None:
-        got = _getters[fields] = attrgetter(*FIELDS, *fields)
-    return got
-
-
 _DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
+RENDER_UNLOCKED = ("petals are not regenerated in this render: turn on Render > Lock Interface "
+                   "(changing meshes while the interface renders can crash Blender)")
 
 
-class _ScenePetals:
-    """Cached petal objects of one scene (bpy references: dropped on undo/load/edits), and
-    the values each petal's mesh was last written with (NaN: unknown)."""
-    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key", "roots")
-
-    def __init__(self, objects: list, n_objects: int):
-        self.objects = objects
-        self.pointers = {o.as_pointer(): i for i, o in enumerate(objects)}
-        self.n_objects = n_objects
-        self.last = np.empty((0, 0))
-        self.last_key = ""
-        self.roots: set[int] = set()       # flower roots of these petals (drivers on them)
-
-
-_scenes: dict[int, _ScenePetals] = {}
-
-
-def _report(scene_name: str, msg: str) -> None:
-    if last_error.get(scene_name, "") != msg:
-        last_error[scene_name] = msg
-    if msg and msg not in _printed:
-        _printed.add(msg)
-        print(f"GRC: {msg}", file=sys.stderr)
-
-
-def forget_scene(scene) -> None:
-    """Drop the scene's cached petal list (a petal's mesh or membership changed)."""
-    _scenes.pop(scene.as_pointer(), None)
-
-
-def drop_caches() -> None:
-    _buffers.clear()
-    _scenes.clear()
-    _written.clear()
-    _pending.clear()
-    _verdicts.clear()
-    flower_mesh.drop_caches()
-    last_error.clear()
-    _printed.clear()
+LIVE = LivePetals()
 
 
 def scene_petals(scene) -> list:
-    return [o for o in scene.objects if o.type == 'MESH' and o.grc.is_petal]
-
-
-def _cached_petals(scene) -> _ScenePetals:
-    key = scene.as_pointer()
-    n_objects = len(scene.objects)
-    entry = _scenes.get(key)
-    if entry is None or entry.n_objects != n_objects:
-        entry = _scenes[key] = _ScenePetals(scene_petals(scene), n_objects)
-    return entry
-
-
-def _buffer(shape: tuple[int, ...]) -> np.ndarray:
-    buf = _buffers.get(shape)
-    if buf is None:
-        if len(_buffers) > 32:
-            _buffers.clear()
-        buf = _buffers[shape] = np.empty(shape, dtype=np.float32)
-    return buf
+    return [o for o in scene.objects if is_petal(o)]
 
 
 def _evaluated(objects: list, depsgraph) -> list:
@@ -131,167 +55,241 @@ def _evaluated(objects: list, depsgraph) -> list:
 def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
     """(N, 6 + len(fields)) float64 petal values as `depsgraph` evaluated them."""
     settings = [o.grc for o in _evaluated(objects, depsgraph)]
-    values = np.array(list(map(_getter(fields), settings)), dtype=np.float64)
+    values = np.array(list(map(LIVE.getter(fields), settings)), dtype=np.float64)
     return values.reshape(len(objects), len(FIELDS) + len(fields))
 
 
 def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
     for _attempt in range(2):
-        entry = _cached_petals(scene)
+        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
         try:
             values = _values(entry.objects, depsgraph, fields)
         except ReferenceError:          # an object was deleted since the cache was built
-            _scenes.pop(scene.as_pointer(), None)
+            LIVE.forget_scene(scene)
             continue
         if values[:, IS_PETAL].all():
             return entry.objects, values
-        _scenes.pop(scene.as_pointer(), None)  # a petal was switched off: rebuild
-    entry = _scenes[scene.as_pointer()] = _ScenePetals(scene_petals(scene), len(scene.objects))
+        LIVE.forget_scene(scene)        # a petal was switched off: rebuild
+    entry = LIVE.scenes[scene.as_pointer()] = ScenePetals(scene_petals(scene),
+                                                           len(scene.objects))
     return entry.objects, _values(entry.objects, depsgraph, fields)
+
+
+@dataclass
+class _Pass:
+    """One sync of one scene: what the stages hand each other."""
+    scene: Any
+    depsgraph: Any
+    model: Any
+    key: str
+    rendering: bool
+    force: bool
+    objects: list = field(default_factory=list)
+    values: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    per_object: list = field(default_factory=list)     # (mesh, mode, parent) per petal
+    ptrs: list = field(default_factory=list)           # mesh pointers
+    sharing: dict = field(default_factory=dict)        # mesh pointer -> petals using it
+    root_of: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    merged: dict = field(default_factory=dict)         # root index -> merged mesh object
+    in_merged: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
+    entry: ScenePetals | None = None
+    entry_rows: np.ndarray | None = None                # each petal's row in entry.last
+    notes: list = field(default_factory=list)
 
 
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     """Write every petal of `scene` (or `objects`) whose values changed, as `depsgraph`
     evaluated them (None: the original objects). Returns '' or the scene's messages."""
-    name = scene.name
+    p = _begin(scene, depsgraph, force)
+    if p is None:
+        return LIVE.last_error.get(scene.name, "")
+    if not _gather(p, objects):
+        return ""
+    _follow_flowers(p)
+    changed = _changed(p)
+    keep = _decide(p, changed)
+    generated = _generate_and_write(p, keep)
+    for j, obj in p.merged.items():
+        p.notes += _write_merged(p, obj, np.flatnonzero(p.root_of == j), generated)
+    return _finish(p)
+
+
+def _begin(scene, depsgraph, force: bool) -> _Pass | None:
+    """The scene's model, or None (no model, a refused one, or an unlocked render)."""
     try:
         model = store.get_model(scene)
     except GRCError as exc:
-        _report(name, str(exc))
-        return str(exc)
+        LIVE.report(scene.name, str(exc))
+        return None
     if model is None:
-        return ""
+        LIVE.report(scene.name, "")
+        return None
     rendering = depsgraph is not None and depsgraph.mode == 'RENDER'
     if rendering and bpy.app.is_job_running('RENDER') and not scene.render.use_lock_interface:
-        msg = ("petals are not regenerated in this render: turn on Render > Lock Interface "
-               "(changing meshes while the interface renders can crash Blender)")
-        _report(name, msg)
-        return msg
-    fields = model.context.slider_fields
+        LIVE.report(scene.name, RENDER_UNLOCKED)
+        return None
+    return _Pass(scene, depsgraph, model, scene.grc.model_key, rendering, force)
+
+
+def _gather(p: _Pass, objects) -> bool:
+    """Stage 1: the petals and their values as the depsgraph evaluated them."""
+    fields = p.model.context.slider_fields
     try:
         if objects is None:
-            objects, values = _petals_and_values(scene, depsgraph, fields)
+            p.objects, p.values = _petals_and_values(p.scene, p.depsgraph, fields)
         else:
-            objects = [o for o in objects if o.type == 'MESH' and o.grc.is_petal]
-            values = _values(objects, depsgraph, fields)
+            p.objects = [o for o in objects if is_petal(o)]
+            p.values = _values(p.objects, p.depsgraph, fields)
     except ReferenceError:
-        _scenes.pop(scene.as_pointer(), None)
-        return ""
-    if not objects:
-        _report(name, "")
-        return ""
-    key = scene.grc.model_key
-    notes: list[str] = []
-    per_object = list(map(_DATA_MODE_PARENT, objects))
-    roots, root_of = flower_rule.apply(values, [p[2] for p in per_object], _evaluated,
-                                       depsgraph, fields)
-    merged = {j: obj for j, r in enumerate(roots) if r.grc.merge_petals
-              and (obj := flower_mesh.cached_merged_object(r, _epoch[0])) is not None}
-    meshes = [p[0] for p in per_object]
-    ptrs = [m.as_pointer() for m in meshes]
-    if not rendering and len(set(ptrs)) < len(ptrs):
-        notes += ownership.give_own_meshes(objects, meshes)
-        ptrs = [m.as_pointer() for m in meshes]
-    sharing: dict[int, int] = dict.fromkeys(ptrs, 0)
-    for ptr in ptrs:
-        sharing[ptr] += 1
-    # Which petals changed since their meshes were last written (the frame path's cache).
-    entry = _scenes.get(scene.as_pointer())
-    if entry is not None and entry.objects is objects:
+        LIVE.forget_scene(p.scene)
+        return False
+    if not p.objects:
+        LIVE.report(p.scene.name, "")
+        return False
+    p.per_object = list(map(_DATA_MODE_PARENT, p.objects))
+    meshes = [po[0] for po in p.per_object]
+    p.ptrs = [m.as_pointer() for m in meshes]
+    if not p.rendering and len(set(p.ptrs)) < len(p.ptrs):
+        p.notes += ownership.give_own_meshes(p.objects, meshes)
+        p.per_object = list(map(_DATA_MODE_PARENT, p.objects))
+        p.ptrs = [m.as_pointer() for m in meshes]
+    p.sharing = dict.fromkeys(p.ptrs, 0)
+    for ptr in p.ptrs:
+        p.sharing[ptr] += 1
+    return True
+
+
+def _follow_flowers(p: _Pass) -> None:
+    """Stage 2: petals of a flower take their time and context from its root."""
+    roots, p.root_of = flower_rule.apply(p.values, [po[2] for po in p.per_object], _evaluated,
+                                         p.depsgraph, p.model.context.slider_fields)
+    p.merged = {j: obj for j, r in enumerate(roots) if r.grc.merge_petals
+                and (obj := flower_mesh.cached_merged_object(LIVE.flowers, r, LIVE.epoch))
+                is not None}
+    p.in_merged = (np.isin(p.root_of, list(p.merged)) if p.merged
+                   else np.zeros(len(p.objects), bool))
+    entry = LIVE.scenes.get(p.scene.as_pointer())
+    if entry is not None and entry.objects is p.objects:
         entry.roots = {r.as_pointer() for r in roots}
-    if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != key
+
+
+def _changed(p: _Pass) -> np.ndarray:
+    """Stage 3: which petals' values differ from those their meshes were written with."""
+    entry = p.entry = LIVE.scenes.get(p.scene.as_pointer())
+    values = p.values
+    if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != p.key
                               or len(entry.last) != len(entry.objects)):
         entry.last = np.full((len(entry.objects), values.shape[1]), np.nan)
-        entry.last_key = key
-    rows_in_entry = (np.arange(len(objects)) if entry is not None and entry.objects is objects
-                     else None)
-    if entry is not None and rows_in_entry is not None and not force:
-        changed = ~np.all(values == entry.last, axis=1)
-    else:
-        changed = np.ones(len(objects), dtype=bool)
-        if entry is not None and rows_in_entry is None:   # explicit objects: their rows
-            rows_in_entry = np.array([entry.pointers.get(o.as_pointer(), -1) for o in objects])
-    keep = np.zeros(len(objects), dtype=bool)
-    in_merged = np.isin(root_of, list(merged)) if merged else np.zeros(len(objects), bool)
-    for j in merged:                 # a merged flower is written whole if any petal changed
-        of = root_of == j
+        entry.last_key = p.key
+    if entry is not None and entry.objects is p.objects:
+        p.entry_rows = np.arange(len(p.objects))
+        if not p.force:
+            return ~np.all(values == entry.last, axis=1)
+    elif entry is not None:             # explicit objects: their rows in the scene's cache
+        p.entry_rows = np.array([entry.pointers.get(o.as_pointer(), -1) for o in p.objects])
+    return np.ones(len(p.objects), dtype=bool)
+
+
+def _decide(p: _Pass, changed: np.ndarray) -> np.ndarray:
+    """Stage 4: the petals to generate: changed, and their meshes the extension's to write."""
+    keep = np.zeros(len(p.objects), dtype=bool)
+    for j in p.merged:               # a merged flower is written whole if any petal changed
+        of = p.root_of == j
         keep[of] = changed[of].any()
-    for i, (obj, mesh, ptr) in enumerate(zip(objects, meshes, ptrs)):
-        if in_merged[i] or per_object[i][1] == 'EDIT':  # edit mode owns the mesh
+    for i, (obj, ptr) in enumerate(zip(p.objects, p.ptrs)):
+        mesh, mode = p.per_object[i][0], p.per_object[i][1]
+        if p.in_merged[i] or mode == 'EDIT':           # edit mode owns the mesh
             continue
-        # The full ownership test runs again after any depsgraph update (edits, links,
-        # joins, modifiers); between them, as in playback, only this cheap signature.
-        sig = (ptr, mesh.users, key, sharing[ptr], mesh.shape_keys is None, len(mesh.vertices))
-        old = _verdicts.get(obj.as_pointer())
-        if old is not None and old[0] == sig and old[1] == _epoch[0]:
-            verdict = old
-        else:
-            if not rendering:
-                ownership.claim(obj, mesh, key, force)
-            verdict = _verdicts[obj.as_pointer()] = (sig, _epoch[0], ownership.refusal(
-                obj, obj.grc, mesh, key, model.n_cols, sharing[ptr]))
-            if old is None or old[2] or old[0][0] != ptr:   # newly writable, or another mesh
-                changed[i] = True
-        if verdict[2]:
-            notes.append(verdict[2])
-        elif changed[i]:
-            keep[i] = sharing[ptr] == 1 or ptr not in ptrs[:i]   # shared in a render: once
-    rows = values[:, ROWS].astype(np.int64)
+        why, fresh = _verdict(p, obj, mesh, ptr)
+        if why:
+            p.notes.append(why)
+        elif changed[i] or fresh:
+            keep[i] = p.sharing[ptr] == 1 or ptr not in p.ptrs[:i]   # shared in a render: once
+    return keep
+
+
+def _verdict(p: _Pass, obj, mesh, ptr: int) -> tuple[str, bool]:
+    """(refusal or '', newly writable): the full ownership test runs again after any
+    depsgraph update (edits, links, joins, modifiers); between them, as in playback, only
+    a cheap signature is compared."""
+    sig = (ptr, mesh.users, p.key, p.sharing[ptr], mesh.shape_keys is None, len(mesh.vertices))
+    old = LIVE.verdicts.get(obj.as_pointer())
+    if old is not None and old[0] == sig and old[1] == LIVE.epoch:
+        return old[2], False
+    if not p.rendering:
+        ownership.claim(obj, mesh, p.key, p.force)
+    why = ownership.refusal(obj, obj.grc, mesh, p.key, p.model.n_cols, p.sharing[ptr])
+    LIVE.verdicts[obj.as_pointer()] = (sig, LIVE.epoch, why)
+    return why, old is None or bool(old[2]) or old[0][0] != ptr
+
+
+def _generate_and_write(p: _Pass, keep: np.ndarray) -> dict[int, np.ndarray]:
+    """Stage 5: one generate_many per row count; each kept petal's mesh written once.
+    Returns the merged flowers' petals (written whole in stage 6)."""
+    rows = p.values[:, ROWS].astype(np.int64)
     generated: dict[int, np.ndarray] = {}
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
-        sel = values[idx]
-        alphas = sel[:, CONTEXT:]
+        sel = p.values[idx]
         try:
-            out = model.generate_many(sel[:, TIME], alphas, sel[:, OFFSET], rows=int(r))
+            out = p.model.generate_many(sel[:, TIME], sel[:, CONTEXT:], sel[:, OFFSET],
+                                        rows=int(r))
         except GRCError as exc:
-            notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
+            p.notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
             continue
-        buf = _buffer(out.shape)
+        buf = LIVE.buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
         for j, i in enumerate(idx.tolist()):
-            if in_merged[i]:
+            if p.in_merged[i]:
                 generated[i] = buf[j]
-                continue
-            mesh = meshes[i]
-            if not mesh_grid.write_coords(mesh, buf[j]):
-                mesh_grid.build_grid_mesh(mesh, buf[j])
-            _written[ptrs[i]] = (key, zlib.crc32(buf[j]))
-            _pending.add(ptrs[i])
-        if entry is not None and rows_in_entry is not None:
-            at = rows_in_entry[idx]
-            entry.last[at[at >= 0]] = sel[at >= 0]
-        if not rendering:
+            else:
+                _write(p.per_object[i][0], buf[j], p.key)
+        if p.entry is not None and p.entry_rows is not None:
+            at = p.entry_rows[idx]
+            p.entry.last[at[at >= 0]] = sel[at >= 0]
+        if not p.rendering:
             for i in idx[sel[:, COLS] == 0.0].tolist():   # first generation: remember the grid
-                objects[i].grc.cols = model.n_cols
-    for j, obj in merged.items():
-        notes += _write_merged(obj, objects, np.flatnonzero(root_of == j), generated, key,
-                               model.n_cols)
-    unique = list(dict.fromkeys(notes))
-    msg = "; ".join(unique[:3]) + (f"; ... and {len(unique) - 3} more (select a petal to see "
-                                   f"its own)" if len(unique) > 3 else "")
-    _report(name, msg)
-    return msg
+                p.objects[i].grc.cols = p.model.n_cols
+    return generated
 
 
-def _write_merged(obj, objects: list, idx: np.ndarray, generated: dict, key: str,
-                  cols: int) -> list[str]:
-    """Write a merged flower's petals (all generated this time, or none) into its mesh."""
+def _write(mesh, coords: np.ndarray, key: str) -> None:
+    if not mesh_grid.write_coords(mesh, coords):
+        mesh_grid.build_grid_mesh(mesh, coords)
+    _wrote(mesh, coords, key)
+
+
+def _wrote(mesh, coords: np.ndarray, key: str) -> None:
+    ptr = mesh.as_pointer()
+    LIVE.written[ptr] = (key, zlib.crc32(coords))
+    LIVE.pending.add(ptr)
+    LIVE.writes += 1
+
+
+def _write_merged(p: _Pass, obj, idx: np.ndarray, generated: dict) -> list[str]:
+    """Stage 6: a merged flower's petals (all generated this time, or none) into its mesh."""
     if not len(idx) or int(idx[0]) not in generated:
         return []
     grids = [generated[i] for i in idx.tolist() if i in generated]
     if len(grids) != len(idx) or len({g.shape for g in grids}) != 1:
         return [f"merged flower '{obj.name}': every petal needs the same Rows"]
-    rows = grids[0].shape[0]
-    why = flower_mesh.refusal(obj, len(grids), rows, cols)
+    why = flower_mesh.refusal(obj, len(grids), grids[0].shape[0], p.model.n_cols)
     if why:
         return [why]
-    coords = flower_mesh.write(obj, np.stack(grids), flower_mesh.cached_matrices(
-        obj, [objects[i] for i in idx], _epoch[0]))
-    ptr = obj.data.as_pointer()
-    _written[ptr] = (key, zlib.crc32(coords))
-    _pending.add(ptr)
+    matrices = flower_mesh.cached_matrices(LIVE.flowers, obj, [p.objects[i] for i in idx],
+                                           LIVE.epoch)
+    coords = flower_mesh.write(obj, np.stack(grids), matrices)
+    _wrote(obj.data, coords, p.key)
     return []
+
+
+def _finish(p: _Pass) -> str:
+    """Stage 7: one line for the panel (the first three distinct messages)."""
+    unique = list(dict.fromkeys(p.notes))
+    msg = "; ".join(unique[:3]) + (f"; ... and {len(unique) - 3} more (select a petal to see "
+                                   f"its own)" if len(unique) > 3 else "")
+    LIVE.report(p.scene.name, msg)
+    return msg
 
 
 def regenerate(scene, objects=None) -> str:
@@ -299,20 +297,20 @@ def regenerate(scene, objects=None) -> str:
     outside any frame change (sliders, training, operators)."""
     msg = sync(scene, None, objects, force=True)
     if objects is not None:
-        entry = _scenes.get(scene.as_pointer())
+        entry = LIVE.scenes.get(scene.as_pointer())
         if entry is not None and any(o.as_pointer() not in entry.pointers for o in objects):
-            _scenes.pop(scene.as_pointer(), None)
+            LIVE.forget_scene(scene)
     return msg
 
 
 def on_frame_change(scene, depsgraph) -> None:
     sync(scene, depsgraph)
-    _pending.clear()    # frame-change writes never reach depsgraph_update_post
+    LIVE.pending.clear()    # frame-change writes never reach depsgraph_update_post
 
 
 def _edited(obj, mesh, key: str) -> bool:
     """True if `mesh` no longer holds the positions the extension last wrote into it."""
-    last = _written.get(mesh.as_pointer())
+    last = LIVE.written.get(mesh.as_pointer())
     n = len(mesh.vertices)
     if last is None or last[0] != key or obj.mode == 'EDIT' or not n:
         return False
@@ -321,46 +319,52 @@ def _edited(obj, mesh, key: str) -> bool:
     return zlib.crc32(have) != last[1]
 
 
-def on_depsgraph_update(scene, depsgraph) -> None:
-    """depsgraph_update_post: structural edits drop the petal cache; a petal mesh changed by
-    someone else is marked hand-edited (kept, never overwritten); petal values changed
-    outside a frame change (drivers) are written."""
-    if depsgraph is None:
-        return
-    _epoch[0] += 1
-    if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
-        _scenes.clear()
-    if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
-        return
-    try:
-        model = store.get_model(scene)
-    except GRCError:
-        return
-    if model is None:
-        return
+def _mark_hand_edits(scene, depsgraph) -> None:
+    """A generated mesh that someone else changed is marked hand-edited: kept, never
+    overwritten (our own writes are in LIVE.pending)."""
     changed = [u.id.original for u in depsgraph.updates
                if isinstance(u.id, bpy.types.Mesh) and u.is_updated_geometry
                and u.id.original is not None]
-    if changed:
-        ptrs = {m.as_pointer() for m in changed} - _pending
-        _pending.clear()
-        if ptrs:
-            key = scene.grc.model_key
-            for obj in scene.objects:
-                if obj.type != 'MESH' or not (obj.grc.is_petal or obj.grc.is_flower_mesh):
-                    continue
-                mesh = obj.data
-                if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
-                        and not obj.grc.hand_edited and _edited(obj, mesh, key):
-                    obj.grc.hand_edited = True
-                    _written.pop(mesh.as_pointer(), None)
-                    _scenes.pop(scene.as_pointer(), None)
+    if not changed:
+        return
+    ptrs = {m.as_pointer() for m in changed} - LIVE.pending
+    LIVE.pending.clear()
+    if not ptrs:
+        return
+    key = scene.grc.model_key
+    for obj in scene.objects:
+        if not (is_petal(obj) or obj.type == 'MESH' and obj.grc.is_flower_mesh):
+            continue
+        mesh = obj.data
+        if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
+                and not obj.grc.hand_edited and _edited(obj, mesh, key):
+            obj.grc.hand_edited = True
+            LIVE.written.pop(mesh.as_pointer(), None)
+            LIVE.forget_scene(scene)
+
+
+def on_depsgraph_update(scene, depsgraph) -> None:
+    """depsgraph_update_post: structural edits drop the petal cache; hand edits are marked;
+    petal values changed outside a frame change (drivers) are written."""
+    if depsgraph is None:
+        return
+    LIVE.epoch += 1
+    if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
+        LIVE.scenes.clear()
+    if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
+        return
+    try:
+        if store.get_model(scene) is None:
+            return
+    except GRCError:
+        return
+    _mark_hand_edits(scene, depsgraph)
     if not depsgraph.id_type_updated('OBJECT'):
         return
     try:
-        entry = _cached_petals(scene)
+        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
     except ReferenceError:
-        _scenes.clear()
+        LIVE.scenes.clear()
         return
     if entry.objects and any(
             isinstance(u.id, bpy.types.Object) and u.id.original is not None
@@ -375,10 +379,10 @@ def refusal_of(scene, obj) -> str:
         model = store.get_model(scene)
     except GRCError:
         return ""
-    if model is None or obj.type != 'MESH' or not obj.grc.is_petal:
+    if model is None or not is_petal(obj):
         return ""
     mesh = obj.data
-    sharing = (sum(1 for o in scene.objects if o.data == mesh and o.grc.is_petal)
+    sharing = (sum(1 for o in scene.objects if o.data == mesh and is_petal(o))
                if mesh.users > 1 else 1)
     return ownership.refusal(obj, obj.grc, mesh, scene.grc.model_key, model.n_cols, sharing)
 

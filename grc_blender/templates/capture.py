@@ -22,6 +22,7 @@ from . import cage, capture_frames, fingerprint
 from ..training import jobs
 from ..util import mesh_grid
 from ..store import Captured, encode_captured, get_captured
+from ..access import is_petal
 
 TIME_TOLERANCE = 1e-4  # relative keyframe times must agree to this (fraction of the range)
 STATIC_TOLERANCE = 1e-6  # a shape moving less than this (fraction of its size) is static
@@ -62,7 +63,7 @@ def check_selection(objects) -> list:
         if obj.type != 'MESH':
             raise GRCError(f"'{obj.name}' is a {obj.type.lower()} object, not a mesh: select "
                            f"only grid mesh objects as templates")
-        if obj.grc.is_petal:
+        if is_petal(obj):
             raise GRCError(f"'{obj.name}' is a generated GRC petal, not a template: select the "
                            f"template objects instead")
     return sorted(objects, key=lambda o: o.name)

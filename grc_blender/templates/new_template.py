@@ -93,8 +93,8 @@ def link_and_select(context, obj) -> None:
     select_only(context.view_layer, [obj])
 
 
-def new_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
-                 times: int = DEFAULT_TIMES, frame_step: int = DEFAULT_FRAME_STEP):
+def blank_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
+                   times: int = DEFAULT_TIMES, frame_step: int = DEFAULT_FRAME_STEP):
     """A new R x C template with T keyed shape keys at the 3D cursor, selected and active."""
     check_sizes(rows, cols, times, frame_step)
     scene = context.scene
@@ -155,7 +155,7 @@ def new_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
     """The use case behind grc.new_template: a new template, or a variant of the active one."""
     if variant_of_active:
         return new_variant(context, context.view_layer.objects.active)
-    return new_template(context, rows, cols, times, frame_step)
+    return blank_template(context, rows, cols, times, frame_step)
 
 
 def report(obj, variant: bool) -> str:

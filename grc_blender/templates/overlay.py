@@ -26,7 +26,7 @@ from mathutils import Vector
 from ...model_core import GRCError
 from . import fingerprint
 from ..util import mesh_grid
-from ..access import object_settings, scene_settings
+from ..access import is_petal, object_settings, scene_settings
 from .overlay_geometry import SIZE_LABEL, TemplateMarks, template_marks
 
 BASE_COLOR = (0.2, 0.85, 0.3, 1.0)
@@ -115,7 +115,7 @@ def template_marks_of(context, depsgraph=None) -> list[TemplateMarks]:
         depsgraph = context.evaluated_depsgraph_get()
     out = []
     for obj in context.selected_objects:
-        if obj.type != 'MESH' or object_settings(obj).is_petal:
+        if obj.type != 'MESH' or is_petal(obj):
             continue
         mesh = _shown_mesh(obj, depsgraph)
         coords = _coords(mesh)

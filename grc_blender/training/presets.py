@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model_core import presets as core
+from .settings import uses_article_procedure
 
 DEFAULT = core.DEFAULT
 ENUM_ITEMS = [
@@ -50,7 +51,7 @@ def matches(settings: Any, name: str) -> bool:
                 return False
         elif have != value:
             return False
-    return not settings.literal
+    return not uses_article_procedure(settings)
 
 
 def apply_default(settings: Any, name: str) -> bool:

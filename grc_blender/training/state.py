@@ -17,22 +17,12 @@ import bpy
 
 from ...model_core import GRCError, TemplateSet, train_config
 from ...model_core.config import TrainConfig
-from . import jobs
+from . import jobs, settings
 from ..views import loss_image
 from ..petals import live
 from .. import store
 from ..access import scene_settings
 from ..util.i18n import tip
-
-# The panel's training settings start at model_core's TrainConfig defaults (one source of
-# truth); settings still at their defaults are left out of the overrides, so model_core's
-# exact float64 values apply (Blender stores float properties as float32).
-SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter", "stop_mean_pct",
-            "stop_max_pct")
-_CFG = TrainConfig()
-DEFAULTS: dict = {name: getattr(_CFG, name) for name in (*SETTINGS, "context_dims")}
-del _CFG
-
 
 class TrainingState:
     """The training state of one scene, written here only."""
@@ -104,16 +94,7 @@ def format_losses(losses: dict) -> str:
 
 def overrides(scene) -> dict:
     """TrainConfig overrides from the scene's training settings."""
-    g = scene_settings(scene)
-    dims = int(g.context_dims)
-    if g.literal:
-        return dict(literal=True, context_dims=dims)
-    out = dict(context_dims=dims)
-    for name in SETTINGS:
-        value, default = getattr(g, name), DEFAULTS[name]
-        if abs(value - default) > 1e-6 * abs(default):
-            out[name] = value
-    return out
+    return settings.overrides(scene_settings(scene))
 
 
 def prepare(scene) -> tuple[TemplateSet, list[str]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ...model_core.config import TrainConfig
 from ..util.i18n import tip
 
-MANIFEST = Path(__file__).resolve().parent.parent / "blender_manifest.toml"
+MANIFEST = Path(__file__).resolve().parents[2] / "blender_manifest.toml"
 # The platform zips README "Install in Blender" lists (`make dist`), by (sys.platform, machine).
 PLATFORMS = {("linux", "x86_64"): "linux_x64", ("win32", "amd64"): "windows_x64",
              ("darwin", "arm64"): "macos_arm64"}

@@ -75,7 +75,6 @@ MESSAGES: tuple[str, ...] = (
     'Select GRC petals or a GRC flower to bake (Add GRC Petal or GRC Flower makes them)',
     'Baked {n} frames into {count} object(s): {names}',
     "Added '{name}' with {n} petals: key its Bloom and Context in the GRC panel",
-    'Train a model first: there is no trained model in this scene (Capture, then Train)',
     'Open a scene first',
     'Switch to Object Mode first (Tab)',
     'Select the template meshes first (two or more grids animated over the same keyframes)',

@@ -29,7 +29,7 @@ from ...model_core import GRCError, GRCModel
 from ...model_core.limits import TARGET_MAX_PCT
 from ..util import mesh_grid
 from .. import store
-from ..access import mesh_settings, object_settings, scene_settings
+from ..access import is_petal, mesh_settings, object_settings, scene_settings
 from ..util.i18n import tip
 from ..store import Captured
 
@@ -104,10 +104,7 @@ def nearest_keyframe(cap: Captured, frame: float) -> int:
 
 
 def _inputs(scene) -> tuple[GRCModel, Captured]:
-    model = store.get_model(scene)
-    if model is None:
-        raise GRCError(tip("No trained model in this scene: capture templates and press "
-                           "Train first"))
+    model = store.require_model(scene)
     cap = store.get_captured(scene)
     if cap is None:
         raise GRCError(tip("No templates captured: the error compares with the captured "
@@ -119,7 +116,7 @@ def _inputs(scene) -> tuple[GRCModel, Captured]:
 def _own_preview(obj) -> bool:
     """Still the extension's preview: its own generated mesh, unshared, no shape keys."""
     return (obj is not None and obj.type == 'MESH' and obj.library is None
-            and not object_settings(obj).is_petal and obj.data.library is None
+            and not is_petal(obj) and obj.data.library is None
             and obj.data.users == 1 and mesh_settings(obj.data).generated
             and obj.data.shape_keys is None)
 

@@ -35,6 +35,7 @@ from ...model_core import plot
 from . import preview_pixels
 from .. import store
 from ..util.redraw import tag_sidebars
+from ..access import is_petal
 
 WIDTH, HEIGHT = 256, 232      # the preview's pixels (template_icon draws it in a square)
 MAX_PLOT_ROWS = 64            # path/trace samples along the morphology
@@ -182,7 +183,7 @@ def _on_timer() -> None:
         return None
     scene = bpy.data.scenes.get(pending[0])
     obj: Any = bpy.data.objects.get(pending[1])
-    if scene is None or obj is None or not obj.grc.is_petal:
+    if scene is None or not is_petal(obj):
         return None
     _safe_refresh(scene, obj)
     tag_sidebars()

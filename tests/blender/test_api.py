@@ -1,9 +1,7 @@
-"""Issue 11: the use-case API (grc_blender.api) is what operators, tests and scripts call;
+"""The use-case API (grc_blender.api) is what operators, tests and scripts call;
 each operator gives the same result as the API call it wraps."""
 from __future__ import annotations
 
-import ast
-from pathlib import Path
 
 import bpy
 import numpy as np
@@ -62,34 +60,3 @@ def test_add_petal_move_and_bake_operators_equal_api(grc):
     assert grc.store.get_captured(scene).names == before[::-1]
     with pytest.raises(grc.model_core.GRCError, match="cannot move"):
         grc.api.move_template(scene, 1, 1)
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            out.add("." * node.level + node.module)
-    return out
-
-
-def test_registration_flows_down():
-    """grc_blender and model_core import neither operators nor panels; nothing imports
-    inside a function to dodge a cycle in grc_blender."""
-    for pkg in ("grc_blender", "model_core"):
-        for path in (ROOT / pkg).glob("*.py"):
-            bad = {m for m in _imports(path) if m.lstrip(".").split(".")[0] in ("operators", "panels")}
-            assert not bad, (path.name, bad)
-    for path in (ROOT / "grc_blender").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for fn in ast.walk(tree):
-            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                inner = [n for n in ast.walk(fn) if isinstance(n, ast.ImportFrom) and n.level]
-                assert not inner, (path.name, fn.name)
-
-
-def test_no_production_module_is_over_400_lines():
-    for pkg in ("grc_blender", "operators", "panels", "model_core"):
-        for path in (ROOT / pkg).glob("*.py"):
-            n = len(path.read_text().splitlines())
-            assert n <= 400, (f"{pkg}/{path.name}", n)

@@ -1,4 +1,4 @@
-"""Issue 5 (Blender side): bad input, faults and untrusted payloads give a clear message
+"""Bad input, faults and untrusted payloads give a clear message
 (operators raise RuntimeError carrying the report when called from Python), and change
 neither template objects nor the stored model nor any petal."""
 from __future__ import annotations
@@ -201,12 +201,12 @@ def test_bad_stored_models_are_refused_and_petals_kept(grc):
         petal.grc.context = petal.grc.context + 0.1       # slider: update callback
         scene.frame_set(scene.frame_current + 1)           # frame handler
         np.testing.assert_array_equal(coords_of(petal), kept, err_msg=name)
-        assert "refused" in grc.petals.last_error.get(scene.name, ""), name
+        assert "refused" in grc.petals.LIVE.last_error.get(scene.name, ""), name
         with pytest.raises(RuntimeError, match="refused"):
             bpy.ops.grc.add_petal()
         scene.grc.model_data = good
     petal.grc.context = 1.0
-    assert grc.petals.last_error.get(scene.name, "") == ""
+    assert grc.petals.LIVE.last_error.get(scene.name, "") == ""
 
 
 def test_oversized_payload_refused_without_decoding(grc, monkeypatch):
@@ -237,7 +237,7 @@ def test_model_for_another_grid_leaves_petal(grc):
     train_quick(steps=20, template_steps=20)
     petal.grc.context = 0.5
     np.testing.assert_array_equal(coords_of(petal), kept)
-    assert "7-column" in grc.petals.last_error[bpy.context.scene.name]
+    assert "7-column" in grc.petals.LIVE.last_error[bpy.context.scene.name]
 
 
 # ---- generate extremes ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Issue 4: a saved file reopened in a fresh Blender (torch unimportable) regenerates and
+"""A saved file reopened in a fresh Blender (torch unimportable) regenerates and
 animates its petals from the model stored in the .blend; the bake plays with the extension
 disabled."""
 from __future__ import annotations

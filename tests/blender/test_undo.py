@@ -1,4 +1,4 @@
-"""Issue 4: undo after capture and after train restores the earlier state, no crash.
+"""Undo after capture and after train restores the earlier state, no crash.
 
 Headless note: bpy.ops called from Python do not push undo steps by themselves; an
 explicit `bpy.ops.ed.undo_push()` after each operator records the step, and then

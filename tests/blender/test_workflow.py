@@ -1,4 +1,4 @@
-"""Issue 4, "done when": the whole artist workflow through bpy.ops.grc.* in one test.
+"""The whole artist workflow through bpy.ops.grc.* in one test.
 
 This is the ONE Blender test that trains with the default settings (the seed's
 reconstruction target); every other test trains a few dozen steps.

@@ -1,4 +1,4 @@
-"""Issue 10: only a petal's own generated mesh is ever written. Meshes swapped in, joined,
+"""Only a petal's own generated mesh is ever written. Meshes swapped in, joined,
 shared, linked from a library, carrying shape keys or edited by hand are left alone with a
 message; linked duplicates each show their own context; petals from another model stay as
 they are."""
@@ -29,7 +29,7 @@ def _key_context(petal, frames=(1, 10), values=(0.0, 1.0)):
 
 
 def _message(grc, scene) -> str:
-    return grc.petals.last_error.get(scene.name, "")
+    return grc.petals.LIVE.last_error.get(scene.name, "")
 
 
 def _expected(grc, scene, petal):

@@ -1,4 +1,4 @@
-"""Issue 14: feedback an artist can read. Poll messages in each state (torch missing too),
+"""Feedback an artist can read. Poll messages in each state (torch missing too),
 preferences, presets, tooltips, the loss curve image, Show Error against the fidelity
 numbers, the ghost's geometry, wrapped text, menus (F3) and translation-ready text."""
 from __future__ import annotations
@@ -42,11 +42,11 @@ def test_poll_messages_in_each_state(grc):
     assert "Capture at least two templates to reorder" in refusal(ops.move_template)
     assert "No training is running" in refusal(ops.cancel_training)
     for op in (ops.add_petal, ops.reset_petal, ops.bake_shape_keys, ops.show_error):
-        assert "Train a model first" in refusal(op), op
+        assert "No trained model in this scene" in refusal(op), op
     # Templates captured, no model
     add_example_and_capture()
     assert ops.train.poll() and ops.move_template.poll() and ops.capture_templates.poll()
-    assert "Train a model first" in refusal(ops.show_error)
+    assert "No trained model in this scene" in refusal(ops.show_error)
     # While training
     job = grc.api.start_training(bpy.context.scene, steps=100_000, template_steps=100_000)
     try:

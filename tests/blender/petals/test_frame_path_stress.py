@@ -1,4 +1,4 @@
-"""The frame path under load (issues 5 and 6), in real bpy on the installed extension.
+"""The frame path under load, in real bpy on the installed extension.
 
 - The evaluated mesh after frame_set holds what the model generates: positions, normals
   and bounds of `obj.evaluated_get(depsgraph).data` (the write path skips Blender's
@@ -111,7 +111,7 @@ def test_frame_cache_follows_scripted_edits(grc):
     for p in (a, b):
         _key(p, "context", [(1, 0.0), (11, 1.0)])
     scene.frame_set(3)
-    assert grc.petals._scenes, "the frame path did not cache the scene's petals"
+    assert grc.petals.LIVE.scenes, "the frame path did not cache the scene's petals"
 
     def want(p):
         return model.generate(p.grc.time, p.grc.context, 0.0, rows=p.grc.rows).reshape(-1, 3)
@@ -243,4 +243,4 @@ def test_sliders_and_scrubbing_while_training(grc):
         assert np.all(np.isfinite(co)), p.name
         want = new_model.generate(p.grc.time, p.grc.context, p.grc.offset, rows=p.grc.rows)
         np.testing.assert_allclose(co, want.reshape(-1, 3), atol=1e-5, err_msg=p.name)
-    assert grc.petals.last_error.get(scene.name, "") == ""
+    assert grc.petals.LIVE.last_error.get(scene.name, "") == ""

@@ -1,4 +1,4 @@
-"""Issue 7: the Petal panel's context-trace image (a bpy.utils.previews preview drawn by
+"""The Petal panel's context-trace image (a bpy.utils.previews preview drawn by
 model_core.plot), redrawn as the petal's values change, and the extrapolation warning."""
 from __future__ import annotations
 

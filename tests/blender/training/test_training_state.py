@@ -1,4 +1,4 @@
-"""Issue 10: training state. Capture and reorder wait for a running training; a finished
+"""Training state. Capture and reorder wait for a running training; a finished
 training lands only in the scene that started it and only onto the templates it learned;
 polls and redraws never read the stored model string."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 4: every panel's draw() runs against the real registered properties in each state
+"""Every panel's draw() runs against the real registered properties in each state
 (no templates, templates, training, trained), with a recording layout stub."""
 from __future__ import annotations
 

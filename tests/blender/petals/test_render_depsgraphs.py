@@ -1,4 +1,4 @@
-"""Issue 10: petals are correct in every depsgraph that evaluates them: an animation render
+"""Petals are correct in every depsgraph that evaluates them: an animation render
 matches stills frame by frame, motion-blur sub-frames get their own shapes, Alembic export
 carries the animation, and drivers are live."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 13: flowers. A root's Bloom and Context drive its petals (keyframes, sliders,
+"""Flowers. A root's Bloom and Context drive its petals (keyframes, sliders,
 drivers); petals carry UVs and a gradient material; a baked flower renders the same frames
 with the extension disabled."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 7, "done when", in real bpy: capture and train 3 templates on a 5 x 9 grid and 2 on
+"""Grid sizes other than 7 x 7: capture and train 3 templates on a 5 x 9 grid and 2 on
 a 12 x 12 grid with the DEFAULT training, meet model_core's reconstruction target at the
 keyframes, animate both values of a 2-D context, and draw the trace image with the expected
 colours at the traces' positions.

@@ -1,4 +1,4 @@
-"""Issue 12: templates an artist can sculpt. New template and variant, capture from any
+"""Templates an artist can sculpt. New template and variant, capture from any
 deformation (armature, lattice, hook; markers, every N frames), topology-changing
 modifiers left out, transform-only animation refused, grid from an arbitrary mesh, and the
 base/tip overlay's geometry and handlers. Real bpy, the installed extension."""
