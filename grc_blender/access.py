@@ -35,3 +35,9 @@ def mesh_settings(mesh: bpy.types.Mesh) -> GRCMeshSettings:
 def is_petal(obj: bpy.types.Object | None) -> bool:
     """A live petal: a mesh object whose Object.grc.is_petal is on (the one test of it)."""
     return obj is not None and obj.type == 'MESH' and object_settings(obj).is_petal
+
+
+def active_model_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
+    """The settings of the scene's active model: its captured templates, training settings
+    and state, stored model, fidelity and error view."""
+    return scene_settings(scene)
