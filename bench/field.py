@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     for flowers in (1, args.flowers):
         n = flowers * args.petals
         grc = live.new_scene(f"grc {n}", args.frames)
-        grc.grc.model_data = bpy.context.scene.grc.model_data   # the same model
+        grc.grc.model_data = model_of(bpy.context.scene).model_data   # the same model
         native = live.new_scene(f"native {n}", args.frames)
         t0 = time.perf_counter()
         grc_field(grc, api, flowers, args.petals, args.frames, np.random.default_rng(1),

@@ -78,7 +78,7 @@ def train_small() -> None:
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     g.steps, g.template_steps = 50, 50
     assert bpy.ops.grc.train() == {'FINISHED'}
     for coll in list(bpy.data.collections):   # templates out of the timed scenes

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:
     import bpy
 
-    from .props import GRCMeshSettings, GRCObjectSettings, GRCSceneSettings
+    from .props import GRCMeshSettings, GRCModelSettings, GRCObjectSettings, GRCSceneSettings
 
 
 def scene_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
@@ -37,7 +37,16 @@ def is_petal(obj: bpy.types.Object | None) -> bool:
     return obj is not None and obj.type == 'MESH' and object_settings(obj).is_petal
 
 
-def active_model_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
-    """The settings of the scene's active model: its captured templates, training settings
-    and state, stored model, fidelity and error view."""
-    return scene_settings(scene)
+def model_settings(model: bpy.types.Text) -> GRCModelSettings:
+    """`text.grc_model`: one model's templates, settings, state and weights."""
+    return cast("GRCModelSettings", getattr(model, "grc_model"))
+
+
+def active_model_settings(scene: bpy.types.Scene) -> GRCModelSettings | None:
+    """The settings of the scene's active model (None: the scene's list is empty, or its
+    active entry lost its model)."""
+    g = scene_settings(scene)
+    if not len(g.models):
+        return None
+    model = g.models[min(max(g.active_model_index, 0), len(g.models) - 1)].model
+    return None if model is None else model_settings(model)

@@ -7,7 +7,8 @@ every function raises model_core.GRCError with a message for the artist when it 
     api.add_example_templates(bpy.context)
     api.new_template(bpy.context, rows=7, cols=7, times=7)   # or variant_of_active=True
     api.grid_from_mesh(bpy.context, petal_mesh_object, rows=7, cols=7)
-    api.capture_templates(bpy.context, objects)   # frames: Scene.grc.capture_frames
+    api.add_model(scene)                      # a new empty model, active in the list
+    api.capture_templates(bpy.context, objects)   # into the active model (added if none)
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
@@ -18,7 +19,10 @@ every function raises model_core.GRCError with a message for the artist when it 
 from __future__ import annotations
 
 from . import preferences
-from .access import scene_settings
+from .access import model_settings
+from .models.datablock import all_models
+from .models.scene_models import (active_model, add_model, duplicate_model, remove_model,
+                                  require_active)
 from .petals.bake import bake_petal, bake_petals
 from .petals.flower import FlowerLayout, add_flower, flower_petals
 from .petals.flower_mesh import merged_flower_object
@@ -39,13 +43,14 @@ def capture_templates(context, objects, source: str | None = None,
     `source`/`step`: which frames (default: the scene's Capture Frames settings). A scene
     whose training settings were never chosen takes the preferences' default preset."""
     cap = capture_objects(context, objects, source, step)
-    presets.apply_default(scene_settings(context.scene), preferences.default_preset(context))
+    presets.apply_default(model_settings(require_active(context.scene)),
+                          preferences.default_preset(context))
     return cap
 
 
 def apply_preset(scene, name: str) -> None:
-    """Set the scene's training preset (FAST, BALANCED, FAITHFUL) and its settings."""
-    g = scene_settings(scene)
+    """Set the active model's training preset (FAST, BALANCED, FAITHFUL) and its settings."""
+    g = model_settings(require_active(scene))
     g.preset = name
     presets.apply(g, name)
 
@@ -54,4 +59,19 @@ __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_t
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
            "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
            "FlowerLayout", "add_flower", "flower_petals", "merged_flower_object", "show_error",
-           "use_attribute_colors", "apply_preset"]
+           "use_attribute_colors", "apply_preset", "add_model", "remove_model",
+           "duplicate_model", "active_model", "all_models", "use_model"]
+
+
+def use_model(scene, objects, model=None) -> int:
+    """Point petals and flowers at `model` (default: the scene's active model), e.g. after
+    their model was removed; they regenerate from it. Returns how many changed."""
+    model = model or require_active(scene)
+    n = 0
+    for obj in objects:
+        g = getattr(obj, "grc", None)
+        if g is not None and obj.library is None and (g.is_petal or g.is_flower) \
+                and g.model != model:
+            g.model = model          # its update regenerates the petal or flower
+            n += 1
+    return n

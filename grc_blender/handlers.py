@@ -13,6 +13,8 @@ import bpy
 from bpy.app.handlers import persistent
 
 from . import caches, store
+from .access import model_settings
+from .models import datablock, migrate, scene_models
 from .petals import live
 from .training import jobs, state
 
@@ -52,7 +54,12 @@ def on_load_pre(*_args):
 def on_load_post(*_args):
     caches.clear_all()
     for scene in bpy.data.scenes:
-        store.ensure_key(scene)
+        if scene.library is None:
+            migrate.migrate_scene(scene)        # a file of the previous version
+            scene_models.list_models_in_use(scene)
+    datablock.make_uids_unique()
+    for model in datablock.all_models():
+        store.ensure_key(model_settings(model))
     state.mark_interrupted()
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:

@@ -57,3 +57,13 @@ def model_data_changed(self, context):
 
 def redraw_views(self, context):
     redraw.tag_view3d()
+
+
+def is_model(self, datablock) -> bool:
+    """Pointer poll: only GRC models are offered where a model is chosen."""
+    return bool(getattr(datablock, "grc_model", None) and datablock.grc_model.uid)
+
+
+def model_chosen(self, context):
+    """A petal or flower pointed at another model: regenerate it from that one."""
+    regenerate_petal(self, context)

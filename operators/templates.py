@@ -4,6 +4,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
+from ..grc_blender.access import active_model_settings
 from ..grc_blender.templates import example
 from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
@@ -80,7 +81,9 @@ class GRC_OT_move_template(bpy.types.Operator):
                                                  "them"))
 
     def execute(self, context):
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
+        if g is None:
+            return {'CANCELLED'}
         try:
             api.move_template(context.scene, g.template_index, -1 if self.direction == 'UP' else 1)
         except GRCError as exc:

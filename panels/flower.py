@@ -41,8 +41,9 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         col.label(text=f"{root.name}: {len(flower_petals(root))} petals", icon='OUTLINER_OB_EMPTY')
         col.prop(g, "bloom", slider=True)
         col.prop(g, "merge_petals")
-        if store.has_model(context.scene):
-            for f in slider_fields(context.scene.grc.model_context_dims):
+        col.prop(g, "model")
+        if store.has_model(g.model):
+            for f in slider_fields(g.model.grc_model.model_context_dims):
                 col.prop(g, f)
         obj = context.active_object
         if obj is not root and is_petal(obj):

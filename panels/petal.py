@@ -8,6 +8,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender.petals import live
+from ..grc_blender.models.scene_models import active_model
 from ..grc_blender import store
 from ..grc_blender.views import trace_image
 from ..grc_blender.util.i18n import iface
@@ -40,9 +41,9 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         row = layout.row(align=True)
         row.operator("grc.add_petal", icon='ADD')
         row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA')
-        has_model = store.has_model(scene)
-        if not has_model:
-            wrapped(layout, context, store.model_refusal(scene)
+        active = active_model(scene)
+        if not store.has_model(active):
+            wrapped(layout, context, store.model_refusal(active)
                     or iface("Train a model to add petals"), icon='INFO')
         err = live.LIVE.last_error.get(scene.name, "")
         if err:
@@ -51,16 +52,21 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
             layout.label(text="Select a GRC petal to edit it")
             return
         g = obj.grc
+        has_model = store.has_model(g.model)
         info = trace_image.panel_state(scene, obj) if has_model else None
-        why = live.refusal_of(scene, obj) if has_model else ""
+        why = live.refusal_of(scene, obj)
         if why:
             box = layout.box()
             wrapped(box, context, why, icon='ERROR')
-            box.operator("grc.reset_petal", icon='FILE_REFRESH')
+            if g.model is None:
+                box.operator("grc.use_active_model", icon='LINKED')
+            else:
+                box.operator("grc.reset_petal", icon='FILE_REFRESH')
+        layout.prop(g, "model")
 
         col = layout.column()
         col.use_property_split = True
-        fields = slider_fields(scene.grc.model_context_dims)
+        fields = slider_fields(g.model.grc_model.model_context_dims if g.model else 1)
         for f in fields:     # one slider per context dimension, all keyframeable
             col.prop(g, f, slider=len(fields) == 1)
         col.prop(g, "time", slider=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bpy
 
+from ..grc_blender.access import active_model_settings
 from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
 from .base import GRCPanel, layout_of
@@ -24,13 +25,21 @@ class GRC_PT_templates(GRCPanel, bpy.types.Panel):
 
     def draw(self, context):
         layout = layout_of(self)
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
         col = layout.column(align=True)
         row = col.row(align=True)
         row.operator("grc.new_template", icon='ADD', text="New Template")
         row.operator("grc.new_template", icon='DUPLICATE', text="Variant").variant_of_active = True
         col.operator("grc.grid_from_mesh", icon='MOD_LATTICE')
-        layout.prop(g, "show_template_overlay", icon='OVERLAY')
+        layout.prop(context.scene.grc, "show_template_overlay", icon='OVERLAY')
+        if g is None:
+            col = layout.column(align=True)
+            col.operator("grc.capture_templates", icon='IMPORT')
+            col.operator("grc.add_example_templates", icon='OUTLINER_OB_SURFACE',
+                         text="Add Example Templates")
+            wrapped(layout, context, iface("Select two or more animated grid meshes, then "
+                                           "Capture"), icon='INFO')
+            return
         row = layout.row(align=True)
         row.prop(g, "capture_frames", text="Frames")
         if g.capture_frames == 'EVERY_N':
@@ -60,9 +69,9 @@ class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
     bl_options = {'DEFAULT_CLOSED'}
 
     def draw(self, context):
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
         col = layout_of(self).column(align=True)
-        if not g.captured_frames:
+        if g is None or not g.captured_frames:
             col.label(text="Nothing captured yet")
             return
         col.label(text="Time 0..1 at frames:")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender.views import loss_image
+from ..grc_blender.access import active_model_settings, model_settings
+from ..grc_blender.models.scene_models import active_model
 from ..grc_blender.training import presets, torch_check
 from ..grc_blender.training.settings import PROCEDURE, uses_article_procedure
 from ..grc_blender.util.i18n import iface
@@ -21,7 +23,12 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
 
     def draw(self, context):
         layout = layout_of(self)
-        g = context.scene.grc
+        model = active_model(context.scene)
+        if model is None:
+            wrapped(layout, context, iface("Capture templates (or add a model) to train"),
+                    icon='INFO')
+            return
+        g = model_settings(model)
         row = layout.row(align=True)
         row.enabled = not g.is_training
         row.prop(g, "preset", expand=True)
@@ -38,7 +45,7 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
             layout.operator("grc.train", icon='PLAY')
             if not torch_check.torch_available():
                 wrapped(layout, context, torch_check.fix(), icon='ERROR')
-        icon = loss_image.panel_icon(context.scene)
+        icon = loss_image.panel_icon(model)
         if icon:
             layout.template_icon(icon_value=icon, scale=icon_scale(context))
         if g.loss_text:
@@ -60,7 +67,9 @@ class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
         layout = layout_of(self)
         layout.use_property_split = True
         layout.use_property_decorate = False
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
+        if g is None:
+            return
         layout.enabled = not g.is_training
         layout.prop(g, "context_dims", expand=True)
         layout.prop(g, "seed")
@@ -85,11 +94,14 @@ class GRC_PT_train_fidelity(GRCPanel, bpy.types.Panel):
 
     @classmethod
     def poll(cls, context):
-        return len(context.scene.grc.fidelity) > 0
+        g = active_model_settings(context.scene)
+        return g is not None and len(g.fidelity) > 0
 
     def draw(self, context):
         layout = layout_of(self)
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
+        if g is None:
+            return
         wrapped(layout, context, iface("Vertex error of each template: mean / worst (scene "
                                        "units, % of its size)"))
         for k, item in enumerate(g.fidelity):

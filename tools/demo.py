@@ -347,7 +347,7 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     api = importlib.import_module(PACKAGE + ".grc_blender.api")
     templates = api.add_example_templates(bpy.context)
     cap = api.capture_templates(bpy.context, templates)
-    log(f"captured {len(templates)} templates: {', '.join(cap.names)} ({scene.grc.captured_info})")
+    log(f"captured {len(templates)} templates: {', '.join(cap.names)} ({api.active_model(scene).grc_model.captured_info})")
 
     log("training (synchronous)...")
     t0 = time.perf_counter()
@@ -356,8 +356,8 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     if not ok:
         raise SystemExit(f"training failed: {msg}")
     train_seconds = time.perf_counter() - t0
-    model = store.get_model(scene)
-    log(f"trained in {train_seconds:.1f} s: {scene.grc.model_summary}")
+    model = store.get_model(api.active_model(scene))
+    log(f"trained in {train_seconds:.1f} s: {api.active_model(scene).grc_model.model_summary}")
     for err in model.errors:
         log(f"  fidelity {err.get('name')}: mean {err.get('mean_pct', 0):.2f}%  "
             f"max {err.get('max_pct', 0):.2f}% of template size")

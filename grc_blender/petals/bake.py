@@ -26,7 +26,6 @@ class Baking:
 
     def __init__(self, scene, objects, frame_start: int | None = None,
                  frame_end: int | None = None, step: int = 1, hide_live: bool = True):
-        store.require_model(scene)
         self.sources = _petals_of(objects)
         if not self.sources:
             raise GRCError("Select GRC petals or a GRC flower to bake")

@@ -17,6 +17,7 @@ from mathutils import Euler, Matrix, Vector
 from ...model_core import GRCError
 from . import flower_mesh, live
 from .. import store
+from ..models.scene_models import require_active
 from ..access import is_petal, mesh_settings, object_settings
 from .petal_objects import SUBSURF_NAME, add_petal, petal_material
 
@@ -91,7 +92,8 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     """A flower root (an Empty at the 3D cursor) with its petals parented to it."""
     layout = layout or FlowerLayout()
     layout.validate()
-    model = store.require_model(scene)
+    datablock = require_active(scene)
+    model = store.require_model(datablock)
     coll = collection or scene.collection
     root = bpy.data.objects.new("GRC Flower", None)
     root.empty_display_type = 'SPHERE'
@@ -100,6 +102,7 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     root.location = scene.cursor.location if location is None else location
     g = object_settings(root)
     g.is_flower = True
+    g.model = datablock
     g.bloom = layout.bloom
     setattr(g, model.context.slider_fields[0], layout.context)
     rng = np.random.default_rng(layout.seed)
@@ -150,7 +153,7 @@ def set_merged(scene, root, on: bool) -> None:
         obj.parent = root
         g = object_settings(obj)
         g.is_flower_mesh = True
-        g.model_key = scene.grc.model_key
+        g.model = object_settings(root).model
         levels = object_settings(members[0]).subsurf_levels if members else 1
         if levels:
             mod = obj.modifiers.new(SUBSURF_NAME, 'SUBSURF')

@@ -1,10 +1,9 @@
-"""Regenerate petal meshes from their model in whichever depsgraph is evaluating them.
+"""Regenerate petal meshes, each from its own model, in whichever depsgraph evaluates them.
 
-A render (F12, an animation render, motion-blur sub-frames, Alembic export) evaluates its
-own depsgraph, in which the ORIGINAL objects keep the values of the frame the file is on.
-So `sync` reads each petal's values from the evaluated copy in the depsgraph it is handed,
-writes the petal's own mesh (ownership.py decides which meshes are its own), and the
-depsgraph's second pass after frame_change_post picks the write up for that frame.
+A render evaluates its own depsgraph, in which the ORIGINAL objects keep the values of the
+frame the file is on. So `sync` reads each petal's values from the evaluated copy in the
+depsgraph it is handed, writes the petal's own mesh (ownership.py decides which meshes are
+its own); the depsgraph's second pass after frame_change_post picks the write up.
 
 `LIVE` (a `LivePetals`) is the one owner of every cache of the live path; `LIVE.clear()`
 is what file load, undo and unregister call (through caches.py). `sync` runs in named
@@ -13,9 +12,8 @@ write, generate and write them, report. A petal whose values did not change sinc
 was last written is skipped, so one slider change is one write: the update callback writes
 it, and the depsgraph update that follows finds nothing changed.
 
-Nothing here raises into Blender: a bad model or petal leaves the meshes as they are and
-records a message (`LIVE.last_error`) that the panel shows.
-"""
+Nothing here raises into Blender: a bad model or petal leaves its meshes as they are, with
+a message (`LIVE.last_error`) that the panel shows."""
 from __future__ import annotations
 
 import zlib
@@ -31,14 +29,12 @@ from .. import store
 from ..access import is_petal, mesh_settings
 from ..util import mesh_grid
 from . import flower_mesh, flower_rule, ownership
-from .live_state import LivePetals, ScenePetals
+from .live_state import LivePetals, PetalGroup, group_by_model
 from .columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 
 _DATA_MODE_PARENT = attrgetter("data", "mode", "parent")
 RENDER_UNLOCKED = ("petals are not regenerated in this render: turn on Render > Lock Interface "
                    "(changing meshes while the interface renders can crash Blender)")
-
-
 LIVE = LivePetals()
 
 
@@ -59,25 +55,9 @@ def _values(objects: list, depsgraph, fields: tuple[str, ...]) -> np.ndarray:
     return values.reshape(len(objects), len(FIELDS) + len(fields))
 
 
-def _petals_and_values(scene, depsgraph, fields: tuple[str, ...]) -> tuple[list, np.ndarray]:
-    for _attempt in range(2):
-        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
-        try:
-            values = _values(entry.objects, depsgraph, fields)
-        except ReferenceError:          # an object was deleted since the cache was built
-            LIVE.forget_scene(scene)
-            continue
-        if values[:, IS_PETAL].all():
-            return entry.objects, values
-        LIVE.forget_scene(scene)        # a petal was switched off: rebuild
-    entry = LIVE.scenes[scene.as_pointer()] = ScenePetals(scene_petals(scene),
-                                                           len(scene.objects))
-    return entry.objects, _values(entry.objects, depsgraph, fields)
-
-
 @dataclass
 class _Pass:
-    """One sync of one scene: what the stages hand each other."""
+    """One sync of one model's petals in one scene: what the stages hand each other."""
     scene: Any
     depsgraph: Any
     model: Any
@@ -92,60 +72,88 @@ class _Pass:
     root_of: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     merged: dict = field(default_factory=dict)         # root index -> merged mesh object
     in_merged: np.ndarray = field(default_factory=lambda: np.empty(0, bool))
-    entry: ScenePetals | None = None
+    entry: PetalGroup | None = None                     # the cached group of these petals
     entry_rows: np.ndarray | None = None                # each petal's row in entry.last
     notes: list = field(default_factory=list)
 
 
 def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
-    """Write every petal of `scene` (or `objects`) whose values changed, as `depsgraph`
-    evaluated them (None: the original objects). Returns '' or the scene's messages."""
-    p = _begin(scene, depsgraph, force)
-    if p is None:
-        return LIVE.last_error.get(scene.name, "")
-    if not _gather(p, objects):
-        return ""
-    _follow_flowers(p)
-    changed = _changed(p)
-    keep = _decide(p, changed)
-    generated = _generate_and_write(p, keep)
-    for j, obj in p.merged.items():
-        p.notes += _write_merged(p, obj, np.flatnonzero(p.root_of == j), generated)
-    return _finish(p)
-
-
-def _begin(scene, depsgraph, force: bool) -> _Pass | None:
-    """The scene's model, or None (no model, a refused one, or an unlocked render)."""
-    try:
-        model = store.get_model(scene)
-    except GRCError as exc:
-        LIVE.report(scene.name, str(exc))
-        return None
-    if model is None:
-        LIVE.report(scene.name, "")
-        return None
+    """Write every petal of `scene` (or `objects`) whose values changed, each from its own
+    model, as `depsgraph` evaluated them (None: the original objects). Returns '' or the
+    scene's messages."""
     rendering = depsgraph is not None and depsgraph.mode == 'RENDER'
     if rendering and bpy.app.is_job_running('RENDER') and not scene.render.use_lock_interface:
         LIVE.report(scene.name, RENDER_UNLOCKED)
+        return RENDER_UNLOCKED
+    notes: list[str] = []
+    for group, members in _groups(scene, objects):
+        p = _begin(scene, depsgraph, group, rendering, force, notes)
+        if p is None or not _gather(p, members):
+            continue
+        _follow_flowers(p)
+        keep = _decide(p, _changed(p))
+        generated = _generate_and_write(p, keep)
+        for j, obj in p.merged.items():
+            p.notes += _write_merged(p, obj, np.flatnonzero(p.root_of == j), generated)
+        notes += p.notes
+    return _finish(scene, notes)
+
+
+def _groups(scene, objects) -> list[tuple[PetalGroup, list]]:
+    """(cached group, its petals to sync): the scene's cached groups, or the groups of the
+    explicit `objects` (each paired with the scene's cached group of its model, if any)."""
+    try:
+        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
+        if objects is None:
+            return [(g, g.objects) for g in entry.groups]
+        explicit = group_by_model([o for o in objects if is_petal(o)])
+    except ReferenceError:              # an object was deleted since the cache was built
+        LIVE.forget_scene(scene)
+        return []
+    cached = {0 if g.datablock is None else g.datablock.as_pointer(): g for g in entry.groups}
+    return [(cached.get(0 if g.datablock is None else g.datablock.as_pointer(), g), g.objects)
+            for g in explicit]
+
+
+def _begin(scene, depsgraph, group: PetalGroup, rendering: bool, force: bool,
+           notes: list) -> _Pass | None:
+    """Stage 0: the group's model, or None with a note (no model, untrained, refused)."""
+    datablock = group.datablock
+    first = group.objects[0].name if group.objects else ""
+    if datablock is None:
+        notes.append(f"petal '{first}' has no model (its model was removed): it keeps its "
+                     f"shape; choose a model in the Petal panel to animate it again")
         return None
-    return _Pass(scene, depsgraph, model, scene.grc.model_key, rendering, force)
+    try:
+        model = store.get_model(datablock)
+    except (GRCError, ReferenceError) as exc:
+        notes.append(str(exc))
+        return None
+    if model is None:
+        notes.append(f"model '{datablock.name}' is not trained: its petals keep their shapes")
+        return None
+    return _Pass(scene, depsgraph, model, store.key_of(datablock), rendering, force,
+                 entry=group)
 
 
-def _gather(p: _Pass, objects) -> bool:
+def _gather(p: _Pass, objects: list) -> bool:
     """Stage 1: the petals and their values as the depsgraph evaluated them."""
     fields = p.model.context.slider_fields
     try:
-        if objects is None:
-            p.objects, p.values = _petals_and_values(p.scene, p.depsgraph, fields)
-        else:
-            p.objects = [o for o in objects if is_petal(o)]
-            p.values = _values(p.objects, p.depsgraph, fields)
+        p.objects = objects
+        p.values = _values(objects, p.depsgraph, fields)
     except ReferenceError:
         LIVE.forget_scene(p.scene)
         return False
-    if not p.objects:
-        LIVE.report(p.scene.name, "")
+    if not len(objects):
         return False
+    if not p.values[:, IS_PETAL].all():   # a petal was switched off: rebuild next time
+        LIVE.forget_scene(p.scene)
+        keep = np.flatnonzero(p.values[:, IS_PETAL])
+        p.objects, p.values = [objects[i] for i in keep.tolist()], p.values[keep]
+        p.entry = None
+        if not p.objects:
+            return False
     p.per_object = list(map(_DATA_MODE_PARENT, p.objects))
     meshes = [po[0] for po in p.per_object]
     p.ptrs = [m.as_pointer() for m in meshes]
@@ -168,14 +176,14 @@ def _follow_flowers(p: _Pass) -> None:
                 is not None}
     p.in_merged = (np.isin(p.root_of, list(p.merged)) if p.merged
                    else np.zeros(len(p.objects), bool))
-    entry = LIVE.scenes.get(p.scene.as_pointer())
-    if entry is not None and entry.objects is p.objects:
-        entry.roots = {r.as_pointer() for r in roots}
+    scene_entry = LIVE.scenes.get(p.scene.as_pointer())
+    if scene_entry is not None and roots:
+        scene_entry.roots |= {r.as_pointer() for r in roots}
 
 
 def _changed(p: _Pass) -> np.ndarray:
     """Stage 3: which petals' values differ from those their meshes were written with."""
-    entry = p.entry = LIVE.scenes.get(p.scene.as_pointer())
+    entry = p.entry
     values = p.values
     if entry is not None and (entry.last.shape[1:] != values.shape[1:] or entry.last_key != p.key
                               or len(entry.last) != len(entry.objects)):
@@ -217,8 +225,8 @@ def _verdict(p: _Pass, obj, mesh, ptr: int) -> tuple[str, bool]:
     if old is not None and old[0] == sig and old[1] == LIVE.epoch:
         return old[2], False
     if not p.rendering:
-        ownership.claim(obj, mesh, p.key, p.force)
-    why = ownership.refusal(obj, obj.grc, mesh, p.key, p.model.n_cols, p.sharing[ptr])
+        ownership.claim(obj, mesh, p.force)
+    why = ownership.refusal(obj, obj.grc, mesh, p.model.n_cols, p.sharing[ptr])
     LIVE.verdicts[obj.as_pointer()] = (sig, LIVE.epoch, why)
     return why, old is None or bool(old[2]) or old[0][0] != ptr
 
@@ -283,12 +291,12 @@ def _write_merged(p: _Pass, obj, idx: np.ndarray, generated: dict) -> list[str]:
     return []
 
 
-def _finish(p: _Pass) -> str:
+def _finish(scene, notes: list[str]) -> str:
     """Stage 7: one line for the panel (the first three distinct messages)."""
-    unique = list(dict.fromkeys(p.notes))
+    unique = list(dict.fromkeys(notes))
     msg = "; ".join(unique[:3]) + (f"; ... and {len(unique) - 3} more (select a petal to see "
                                    f"its own)" if len(unique) > 3 else "")
-    LIVE.report(p.scene.name, msg)
+    LIVE.report(scene.name, msg)
     return msg
 
 
@@ -331,13 +339,12 @@ def _mark_hand_edits(scene, depsgraph) -> None:
     LIVE.pending.clear()
     if not ptrs:
         return
-    key = scene.grc.model_key
     for obj in scene.objects:
         if not (is_petal(obj) or obj.type == 'MESH' and obj.grc.is_flower_mesh):
             continue
         mesh = obj.data
         if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
-                and not obj.grc.hand_edited and _edited(obj, mesh, key):
+                and not obj.grc.hand_edited and _edited(obj, mesh, store.key_of(obj.grc.model)):
             obj.grc.hand_edited = True
             LIVE.written.pop(mesh.as_pointer(), None)
             LIVE.forget_scene(scene)
@@ -352,11 +359,6 @@ def on_depsgraph_update(scene, depsgraph) -> None:
     if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
         LIVE.scenes.clear()
     if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
-        return
-    try:
-        if store.get_model(scene) is None:
-            return
-    except GRCError:
         return
     _mark_hand_edits(scene, depsgraph)
     if not depsgraph.id_type_updated('OBJECT'):
@@ -375,23 +377,23 @@ def on_depsgraph_update(scene, depsgraph) -> None:
 
 def refusal_of(scene, obj) -> str:
     """Why the extension leaves `obj`'s mesh alone ('' if it regenerates it): the panel."""
+    if not is_petal(obj):
+        return ""
+    if obj.grc.model is None:
+        return (f"petal '{obj.name}' has no model (its model was removed): it keeps its "
+                f"shape; choose a model below to animate it again")
     try:
-        model = store.get_model(scene)
+        model = store.get_model(obj.grc.model)
     except GRCError:
         return ""
-    if model is None or not is_petal(obj):
+    if model is None:
         return ""
     mesh = obj.data
     sharing = (sum(1 for o in scene.objects if o.data == mesh and is_petal(o))
                if mesh.users > 1 else 1)
-    return ownership.refusal(obj, obj.grc, mesh, scene.grc.model_key, model.n_cols, sharing)
+    return ownership.refusal(obj, obj.grc, mesh, model.n_cols, sharing)
 
 
-def follow_new_model(scene, old_key: str) -> None:
-    """After training: the scene's petals that followed its previous model follow the new one
-    (petals made by other models stay as they are)."""
-    new_key = scene.grc.model_key
-    for obj in scene_petals(scene):
-        g = obj.grc
-        if obj.library is None and g.model_key in ("", old_key):
-            g.model_key = new_key
+def petals_of_model(scene, model) -> list:
+    """The petals of `scene` that `model` generates (the flower roots' petals included)."""
+    return [o for o in scene_petals(scene) if o.grc.model == model]

@@ -6,25 +6,49 @@ from __future__ import annotations
 
 import sys
 from operator import attrgetter
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from .columns import FIELDS
 
 
+class PetalGroup:
+    """The petals of one scene that one model generates (bpy references), and the values
+    each petal's mesh was last written with (NaN: unknown)."""
+    __slots__ = ("datablock", "objects", "pointers", "last", "last_key")
+
+    def __init__(self, datablock: Any, objects: list):
+        self.datablock = datablock         # the model's data-block (None: no model)
+        self.objects = objects
+        self.pointers = {o.as_pointer(): i for i, o in enumerate(objects)}
+        self.last = np.empty((0, 0))
+        self.last_key = ""
+
+
 class ScenePetals:
-    """Cached petal objects of one scene (bpy references: dropped on undo/load/edits), and
-    the values each petal's mesh was last written with (NaN: unknown)."""
-    __slots__ = ("objects", "pointers", "n_objects", "last", "last_key", "roots")
+    """Cached petal objects of one scene, grouped by their model (dropped on undo, load,
+    edits, and whenever a petal changes model)."""
+    __slots__ = ("objects", "pointers", "n_objects", "groups", "roots")
 
     def __init__(self, objects: list, n_objects: int):
         self.objects = objects
         self.pointers = {o.as_pointer(): i for i, o in enumerate(objects)}
         self.n_objects = n_objects
-        self.last = np.empty((0, 0))
-        self.last_key = ""
+        self.groups = group_by_model(objects)
         self.roots: set[int] = set()       # flower roots of these petals (drivers on them)
+
+
+def group_by_model(objects: list) -> list[PetalGroup]:
+    """Petals grouped by the model they point to, in first-seen order."""
+    by: dict[int, tuple[Any, list]] = {}
+    for obj in objects:
+        model = obj.grc.model
+        key = 0 if model is None else model.as_pointer()
+        if key not in by:
+            by[key] = (model, [])
+        by[key][1].append(obj)
+    return [PetalGroup(model, objs) for model, objs in by.values()]
 
 
 class LivePetals:

@@ -5,7 +5,7 @@ uses (one user, plus a fake user; linked duplicates of petals get their own copi
 Anything else is the artist's and is left alone with a reason the panel shows: a mesh linked in from a library, a mesh swapped in by Link Object
 Data or a data-block switch, a mesh shared with another object, shape keys, a topology that
 is no longer our grid (Join, an applied modifier, edit-mode topology edits), vertices moved
-by hand, or a petal made by another model (appended or linked from another file).
+or by hand.
 """
 from __future__ import annotations
 
@@ -40,8 +40,7 @@ def expected_users(mesh: Any) -> int:
     return 1 + int(mesh.use_fake_user)
 
 
-def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
-            sharing_petals: int = 1) -> str:
+def refusal(obj: Any, g: Any, mesh: Any, n_cols: int, sharing_petals: int = 1) -> str:
     """'' if the extension may write `obj`'s mesh, else why not (one line for the panel).
 
     `sharing_petals`: how many petals use `mesh` as their data (linked duplicates)."""
@@ -50,9 +49,6 @@ def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
     if lib is not None:
         return (f"petal '{name}' is linked from '{lib.filepath}': its mesh belongs to that "
                 f"file and is not regenerated here (make it local to animate it here)")
-    if g.model_key != model_key:
-        return (f"petal '{name}' was made by another model (from another file or scene): "
-                f"it is left as it is. Reset Petal Mesh regenerates it from this scene's model")
     if not mesh_settings(mesh).generated:
         return (f"petal '{name}' uses mesh '{mesh.name}', which the extension did not make "
                 f"for it: left alone. {RESET_HINT}")
@@ -66,7 +62,7 @@ def refusal(obj: Any, g: Any, mesh: Any, model_key: str, n_cols: int,
     if g.hand_edited:
         return (f"petal '{name}' was edited by hand: its vertices are kept. {RESET_HINT}")
     if g.cols and g.cols != n_cols:
-        return (f"petal '{name}' was made for a {g.cols}-column model but the scene's model has "
+        return (f"petal '{name}' was made for a {g.cols}-column model but its model now has "
                 f"{n_cols} columns: add a new petal")
     if grid_rows(mesh, n_cols) == 0 and len(mesh.vertices):
         return (f"petal '{name}': its mesh is no longer a {n_cols}-column grid (joined, an "
@@ -94,7 +90,7 @@ def give_own_meshes(objects: list, meshes: list) -> list[str]:
     return notes
 
 
-def claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
+def claim(obj, mesh, any_mesh: bool) -> None:
     """A petal made by a script (an empty mesh) or saved before meshes were marked: its mesh
     becomes the extension's if nothing else uses it and, unless `any_mesh` (explicit
     regenerate, file load), it holds nothing to lose. Main thread only."""
@@ -104,5 +100,3 @@ def claim(obj, mesh, model_key: str, any_mesh: bool) -> None:
             or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
         return
     settings.generated = True
-    if not obj.grc.model_key:
-        obj.grc.model_key = model_key

@@ -22,7 +22,8 @@ from . import cage, capture_frames, fingerprint
 from ..training import jobs
 from ..util import mesh_grid
 from ..store import Captured, encode_captured, get_captured
-from ..access import is_petal
+from ..access import is_petal, model_settings
+from ..models.scene_models import active_model, ensure_active, require_active
 
 TIME_TOLERANCE = 1e-4  # relative keyframe times must agree to this (fraction of the range)
 STATIC_TOLERANCE = 1e-6  # a shape moving less than this (fraction of its size) is static
@@ -200,9 +201,9 @@ def _capture_cages(context, objects, shared) -> Captured:
     return cap
 
 
-def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
-    """The captured arrays become the scene's templates (list order = training order)."""
-    g = scene.grc
+def store_templates(datablock, cap: Captured, objects_by_name: dict) -> None:
+    """The captured arrays become the model's templates (list order = training order)."""
+    g = model_settings(datablock)
     g.captured = encode_captured(cap)
     g.templates.clear()
     for name in cap.names:
@@ -222,16 +223,20 @@ def store_templates(scene, cap: Captured, objects_by_name: dict) -> None:
 
 def capture_objects(context, objects, source: str | None = None,
                       step: int | None = None) -> CaptureResult:
-    """Capture `objects` and store them as the scene's templates; GRCError names the
-    offending object. Refused while a training runs (it would land on other templates).
-    `source`/`step` default to the scene's Capture Frames settings."""
+    """Capture `objects` and store them as the templates of the scene's active model (a
+    first capture adds a model); GRCError names the offending object. Refused while a
+    training runs (it would land on other templates). `source`/`step` default to the
+    model's Capture Frames settings."""
     if jobs.is_running():
         raise GRCError("A training is running: capture again when it ends (or cancel it)")
     objects = list(objects)
-    g = context.scene.grc
-    cap = capture(context, objects, g.capture_frames if source is None else source,
-                  g.capture_every if step is None else step)
-    store_templates(context.scene, cap, {o.name: o for o in objects})
+    active = active_model(context.scene)
+    g = model_settings(active) if active is not None else None
+    cap = capture(context, objects,
+                  (g.capture_frames if g is not None else 'KEYFRAMES') if source is None
+                  else source, (g.capture_every if g is not None else 8) if step is None
+                  else step)
+    store_templates(ensure_active(context.scene), cap, {o.name: o for o in objects})
     return cap
 
 
@@ -240,12 +245,13 @@ def move_template(scene, index: int, step: int) -> int:
     arrays are permuted with the list, so the list order is always the training order."""
     if jobs.is_running():
         raise GRCError("A training is running: reorder the templates when it ends")
-    g = scene.grc
+    datablock = require_active(scene)
+    g = model_settings(datablock)
     n = len(g.templates)
     j = index + step
     if not (0 <= index < n and 0 <= j < n):
         raise GRCError(f"cannot move template {index} to {j} (there are {n})")
-    cap = get_captured(scene)
+    cap = get_captured(datablock)
     if cap is not None and len(cap.names) == n:
         order = list(range(n))
         order[index], order[j] = order[j], order[index]

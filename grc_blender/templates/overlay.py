@@ -26,7 +26,7 @@ from mathutils import Vector
 from ...model_core import GRCError
 from . import fingerprint
 from ..util import mesh_grid
-from ..access import is_petal, object_settings, scene_settings
+from ..access import active_model_settings, is_petal, object_settings, scene_settings
 from .overlay_geometry import SIZE_LABEL, TemplateMarks, template_marks
 
 BASE_COLOR = (0.2, 0.85, 0.3, 1.0)
@@ -99,7 +99,8 @@ def _shown_mesh(obj, depsgraph):
 
 
 def _is_stale(scene, obj) -> bool:
-    for entry in scene_settings(scene).templates:
+    g = active_model_settings(scene)
+    for entry in (g.templates if g is not None else ()):
         if entry.obj == obj and entry.fingerprint:
             return fingerprint.template_fingerprint(obj) != entry.fingerprint
     return False

@@ -23,11 +23,12 @@ _job: "TrainingJob | None" = None
 
 
 class TrainingJob:
-    def __init__(self, scene_name: str, templates: Any, config: Any, seed: int,
+    def __init__(self, model_uid: str, model_name: str, templates: Any, config: Any, seed: int,
                  token: str = "", captured_key: str = ""):
-        self.scene_name = scene_name
-        # The result lands only in the scene holding this token, if its captured templates
-        # still have this checksum.
+        # The result lands only in the model with this identity that holds this token, if
+        # its captured templates still have this checksum.
+        self.model_uid = model_uid
+        self.model_name = model_name
         self.token = token
         self.captured_key = captured_key
         self.templates = templates

@@ -4,9 +4,10 @@
 `progress`, `loss_text`, `status`); everything else reads it. The worker thread lives in
 jobs.py and never touches bpy; this module runs on the main thread.
 
-A result lands only in the scene that started it (a per-start token, so a scene deleted
-and re-created under the same name does not receive it) and only if that scene's captured
-templates are still the ones trained on; otherwise the previous model is kept.
+A result lands only in the model that started it, found by its identity (`grc_model.uid`,
+kept through renames, undo and saves), and only if that model's
+captured templates are still the ones trained on; otherwise the previous weights are kept.
+The use cases take a scene and act on its active model (or the `model` given).
 """
 from __future__ import annotations
 
@@ -21,14 +22,16 @@ from . import jobs, settings
 from ..views import loss_image
 from ..petals import live
 from .. import store
-from ..access import scene_settings
+from ..access import model_settings
+from ..models import datablock
+from ..models.scene_models import require_active
 from ..util.i18n import tip
 
 class TrainingState:
-    """The training state of one scene, written here only."""
+    """The training state of one model, written here only."""
 
-    def __init__(self, scene) -> None:
-        self.g = scene_settings(scene)
+    def __init__(self, model) -> None:
+        self.g = model_settings(model)
 
     def started(self) -> None:
         g = self.g
@@ -92,14 +95,14 @@ def format_losses(losses: dict) -> str:
                      if isinstance(v, (int, float)))
 
 
-def overrides(scene) -> dict:
-    """TrainConfig overrides from the scene's training settings."""
-    return settings.overrides(scene_settings(scene))
+def overrides(model) -> dict:
+    """TrainConfig overrides from the model's training settings."""
+    return settings.overrides(model_settings(model))
 
 
-def prepare(scene) -> tuple[TemplateSet, list[str]]:
-    """The scene's captured templates, validated, and warnings; GRCError with what to do."""
-    cap = store.get_captured(scene)
+def prepare(scene, model=None) -> tuple[TemplateSet, list[str]]:
+    """The model's captured templates, validated, and warnings; GRCError with what to do."""
+    cap = store.get_captured(model or require_active(scene))
     if cap is None:
         raise GRCError("No templates captured: select the template objects and press Capture "
                        "(or add the example templates)")
@@ -113,69 +116,79 @@ def prepare(scene) -> tuple[TemplateSet, list[str]]:
     return ts, warnings
 
 
-def new_job(scene, templates: TemplateSet | None = None, **changes) -> jobs.TrainingJob:
-    """A training job for the scene's templates and settings (`changes` override settings);
+def new_job(scene, templates: TemplateSet | None = None, model=None,
+            **changes) -> jobs.TrainingJob:
+    """A training job for the model's templates and settings (`changes` override settings);
     GRCError for bad settings, before any thread starts. torch is imported by the job."""
+    model = model or require_active(scene)
     if templates is None:
-        templates, _ = prepare(scene)
+        templates, _ = prepare(scene, model)
     try:
-        config = train_config(**(overrides(scene) | changes))
+        config = train_config(**(overrides(model) | changes))
     except TypeError as exc:
         raise GRCError(f"bad training settings: {exc}") from None
     config.validate()
-    g = scene_settings(scene)
+    g = model_settings(model)
     g.train_token = uuid.uuid4().hex
-    return jobs.TrainingJob(scene.name, templates, config, int(g.seed), token=g.train_token,
-                            captured_key=store.payload_key(g.captured))
+    return jobs.TrainingJob(g.uid, model.name, templates, config, int(g.seed),
+                            token=g.train_token, captured_key=store.payload_key(g.captured))
 
 
-def start_training(scene, **changes) -> jobs.TrainingJob:
-    """Start training the scene's model in the background thread."""
-    job = jobs.start(new_job(scene, **changes))
-    TrainingState(scene).started()
+def start_training(scene, model=None, **changes) -> jobs.TrainingJob:
+    """Start training the active model (or `model`) in the background thread."""
+    model = model or require_active(scene)
+    job = jobs.start(new_job(scene, model=model, **changes))
+    TrainingState(model).started()
     return job
 
 
-def train(scene, **changes) -> tuple[bool, str]:
+def train(scene, model=None, **changes) -> tuple[bool, str]:
     """Train synchronously (scripts, background mode) and land the result. (ok, message)."""
-    job = new_job(scene, **changes)
-    TrainingState(scene).synchronous()
+    model = model or require_active(scene)
+    job = new_job(scene, model=model, **changes)
+    TrainingState(model).synchronous()
     job.run_here()
     return land(job)
 
 
+def _model_of(job: jobs.TrainingJob):
+    """The model that started `job`, by identity (an undo may have restored its older
+    training token: the identity is what counts), or None if it is gone."""
+    return datablock.by_uid(job.model_uid)
+
+
 def follow_training(job: jobs.TrainingJob) -> None:
-    """Copy the job's progress into its scene (main thread, from the operator's timer)."""
-    scene = bpy.data.scenes.get(job.scene_name)
-    if scene is not None and scene_settings(scene).train_token == job.token:
-        state = TrainingState(scene)
+    """Copy the job's progress into its model (main thread, from the operator's timer)."""
+    model = _model_of(job)
+    if model is not None:
+        state = TrainingState(model)
         state.running(*job.snapshot())
         if state.curve(job):
-            loss_image.update(scene)
+            loss_image.update(model)
 
 
 def cancel_training() -> bool:
     job = jobs.current()
     if not jobs.cancel() or job is None:
         return False
-    scene = bpy.data.scenes.get(job.scene_name)
-    if scene is not None:
-        TrainingState(scene).cancelling()
+    model = _model_of(job)
+    if model is not None:
+        TrainingState(model).cancelling()
     return True
 
 
 def land(job: jobs.TrainingJob) -> tuple[bool, str]:
-    """Main thread: write a finished job's model (if any) into its scene. (ok, message)."""
-    scene = bpy.data.scenes.get(job.scene_name)
+    """Main thread: write a finished job's weights (if any) into its model. (ok, message)."""
+    model = _model_of(job)
     seconds = time.perf_counter() - job.started
-    if scene is None or scene_settings(scene).train_token != job.token:
-        return False, tip("Scene '{scene}' is gone; the trained model was dropped").format(
-            scene=job.scene_name)
-    state = TrainingState(scene)
+    if model is None:
+        return False, tip("Model '{model}' is gone; the trained weights were dropped").format(
+            model=job.model_name)
+    state = TrainingState(model)
     g = state.g
     _step, _total, losses = job.snapshot()
     state.curve(job)
-    loss_image.update(scene)
+    loss_image.update(model)
     if job.cancelled:
         return False, state.ended(tip("Training cancelled; the previous model is kept"), losses)
     if job.error or job.model is None:
@@ -185,25 +198,25 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
         return False, state.ended(tip("The captured templates changed during training; the "
                                       "trained model was dropped and the previous one is kept"),
                                   losses)
-    old_key = g.model_key
-    store.set_model(scene, job.model)
-    live.follow_new_model(scene, old_key)
+    store.set_model(model, job.model)
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
     msg = state.ended(tip("Trained in {seconds:.1f} s (worst template max error {worst:.2f}% "
                           "of its size)").format(seconds=seconds, worst=worst), losses, done=True)
-    live.regenerate(scene)
+    for scene in bpy.data.scenes:          # only the petals and flowers of this model change
+        live.regenerate(scene, live.petals_of_model(scene, model))
     return True, msg
 
 
 def sync_flags() -> None:
-    """After undo/redo: every scene's is_training follows the running job."""
+    """After undo/redo: every model's is_training follows the running job."""
     job = jobs.current()
-    running = job.token if job is not None and not job.finished.is_set() else None
-    for scene in bpy.data.scenes:
-        TrainingState(scene).follow(running is not None
-                                    and scene_settings(scene).train_token == running)
+    running = job.model_uid if job is not None and not job.finished.is_set() else None
+    for model in datablock.all_models():
+        TrainingState(model).follow(running is not None
+                                    and model_settings(model).uid == running)
 
 
 def mark_interrupted() -> None:
-    for scene in bpy.data.scenes:
-        TrainingState(scene).interrupted()
+    for model in datablock.all_models():
+        if model.library is None:
+            TrainingState(model).interrupted()

@@ -67,7 +67,7 @@ MESSAGES: tuple[str, ...] = (
     'The captured templates changed during training; the trained model was dropped '
     'and the previous one is kept',
     'Trained in {seconds:.1f} s (worst template max error {worst:.2f}% of its size)',
-    "Scene '{scene}' is gone; the trained model was dropped",
+    "Model '{model}' is gone; the trained weights were dropped",
     'Training failed: {error}; the previous model is kept',
     'Capture the templates the model was trained on: the error compares with them',
     'GRC Petal',

@@ -29,7 +29,8 @@ from ...model_core import GRCError, GRCModel
 from ...model_core.limits import TARGET_MAX_PCT
 from ..util import mesh_grid
 from .. import store
-from ..access import is_petal, mesh_settings, object_settings, scene_settings
+from ..access import active_model_settings, is_petal, mesh_settings, model_settings
+from ..models.scene_models import active_model, require_active
 from ..util.i18n import tip
 from ..store import Captured
 
@@ -104,8 +105,9 @@ def nearest_keyframe(cap: Captured, frame: float) -> int:
 
 
 def _inputs(scene) -> tuple[GRCModel, Captured]:
-    model = store.require_model(scene)
-    cap = store.get_captured(scene)
+    datablock = require_active(scene)
+    model = store.require_model(datablock)
+    cap = store.get_captured(datablock)
     if cap is None:
         raise GRCError(tip("No templates captured: the error compares with the captured "
                            "templates"))
@@ -161,7 +163,7 @@ def show_error(scene, template: int, keyframe: int = -1,
     gen, err = template_errors(model, cap, template)
     coords = cap.coords[template]
     diag = float(np.linalg.norm(coords.max(axis=(0, 1, 2)) - coords.min(axis=(0, 1, 2))))
-    g = scene_settings(scene)
+    g = model_settings(require_active(scene))
     obj = g.error_object
     if not _own_preview(obj):
         mesh = bpy.data.meshes.new(PREVIEW_NAME)
@@ -185,8 +187,8 @@ def show_error(scene, template: int, keyframe: int = -1,
 def ghost_grid(scene) -> np.ndarray | None:
     """The captured shape (R, C, 3) the scene's error preview compares with (None if
     there is no preview or it no longer matches the stored templates)."""
-    g = scene_settings(scene)
-    if g.error_object is None or not g.error_key:
+    g = active_model_settings(scene)
+    if g is None or g.error_object is None or not g.error_key:
         return None
     # Cheap to build on every draw: a retrain changes the model key, a re-capture or a
     # reorder the names (then the full check below runs once).
@@ -197,11 +199,14 @@ def ghost_grid(scene) -> np.ndarray | None:
 
 
 def _captured_shape(scene) -> np.ndarray | None:
-    g = scene_settings(scene)
+    datablock = active_model(scene)
+    if datablock is None:
+        return None
+    g = model_settings(datablock)
     if not g.error_key.startswith(f"{g.model_key}:{store.payload_key(g.captured)}:"):
         return None     # retrained or captured again since the preview was made
     try:
-        cap = store.get_captured(scene)
+        cap = store.get_captured(datablock)
     except GRCError:
         return None
     k, t = g.error_template, g.error_keyframe

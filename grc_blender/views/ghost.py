@@ -17,7 +17,7 @@ import numpy as np
 from gpu_extras.batch import batch_for_shader
 
 from . import error_view
-from ..access import scene_settings
+from ..access import active_model_settings
 
 COLOR = (1.0, 1.0, 1.0, 0.8)
 LINE_WIDTH = 2.0
@@ -40,7 +40,9 @@ def ghost_lines(grid: np.ndarray, matrix: Any = None) -> np.ndarray:
 
 def scene_lines(scene) -> np.ndarray | None:
     """The ghost's segments in world space for `scene` (None: nothing to draw)."""
-    g = scene_settings(scene)
+    g = active_model_settings(scene)
+    if g is None:
+        return None
     obj = g.error_object
     if not g.error_ghost or obj is None or obj.name not in scene.objects:
         return None

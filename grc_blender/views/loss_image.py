@@ -18,7 +18,7 @@ import numpy as np
 
 from . import preview_pixels
 from ...model_core.loss_plot import loss_plot
-from ..access import scene_settings
+from ..access import model_settings
 from ..util.i18n import iface
 from ..util.redraw import tag_sidebars
 
@@ -62,14 +62,14 @@ def preview():
     return None if _pcoll is None else _pcoll.get(PREVIEW_NAME)
 
 
-def curve_key(scene) -> tuple:
-    g = scene_settings(scene)
-    return (scene.name, g.train_token, len(g.loss_curve), g.loss_total)
+def curve_key(model) -> tuple:
+    g = model_settings(model)
+    return (model.name, g.train_token, len(g.loss_curve), g.loss_total)
 
 
-def curves(scene) -> dict[str, tuple[Any, Any]]:
-    """The scene's stored loss curve: {loss name: (steps, values)}."""
-    curve = scene_settings(scene).loss_curve
+def curves(model) -> dict[str, tuple[Any, Any]]:
+    """The model's stored loss curve: {loss name: (steps, values)}."""
+    curve = model_settings(model).loss_curve
     n = len(curve)
     steps, values = np.empty(n, np.int32), np.empty(n, np.float32)
     curve.foreach_get("step", steps)
@@ -88,23 +88,23 @@ def without_final_repeat(steps: Any, values: Any) -> tuple[Any, Any]:
     return steps, values
 
 
-def render(scene) -> np.ndarray:
-    data = {k: without_final_repeat(s, v) for k, (s, v) in curves(scene).items()}
-    total = max([scene_settings(scene).loss_total, *(int(s.max()) for s, _ in data.values())])
+def render(model) -> np.ndarray:
+    data = {k: without_final_repeat(s, v) for k, (s, v) in curves(model).items()}
+    total = max([model_settings(model).loss_total, *(int(s.max()) for s, _ in data.values())])
     return loss_plot(data, total, WIDTH, HEIGHT, {k: loss_label(k) for k in data})
 
 
-def update(scene) -> bool:
-    """Render the scene's curve into the preview if it changed. True if it rendered."""
+def update(model) -> bool:
+    """Render the model's curve into the preview if it changed. True if it rendered."""
     global _key, renders
-    key = curve_key(scene)
+    key = curve_key(model)
     if key == _key:
         return False
     _key = key
     p = preview()
-    if p is None or not len(scene_settings(scene).loss_curve):
+    if p is None or not len(model_settings(model).loss_curve):
         return False
-    rgba = render(scene)
+    rgba = render(model)
     preview_pixels.write(p, rgba)
     renders += 1
     return True
@@ -115,21 +115,21 @@ def pixels() -> np.ndarray:
     return preview_pixels.read(preview())
 
 
-def panel_icon(scene) -> int:
-    """For the panel's draw(): the icon id of the scene's curve (0: none yet, and always in
+def panel_icon(model) -> int:
+    """For the panel's draw(): the icon id of the model's curve (0: none yet, and always in
     background mode, where previews get no icon); a stale image is re-rendered from a timer
     (at once in background mode)."""
     global _pending
-    if not len(scene_settings(scene).loss_curve):
+    if not len(model_settings(model).loss_curve):
         return 0
-    if curve_key(scene) != _key:
+    if curve_key(model) != _key:
         if bpy.app.background:
-            _safe_update(scene)
+            _safe_update(model)
         else:
-            _pending = scene.name
+            _pending = model.name
             if not bpy.app.timers.is_registered(_on_timer):
                 bpy.app.timers.register(_on_timer, first_interval=0.0)
-            return 0 if _key is None or _key[0] != scene.name else _icon()
+            return 0 if _key is None or _key[0] != model.name else _icon()
     return _icon()
 
 
@@ -141,16 +141,16 @@ def _icon() -> int:
 def _on_timer() -> None:
     global _pending
     name, _pending = _pending, None
-    scene = bpy.data.scenes.get(name) if name else None
-    if scene is not None:
-        _safe_update(scene)
+    model = bpy.data.texts.get(name) if name else None
+    if model is not None:
+        _safe_update(model)
         tag_sidebars()
     return None
 
 
-def _safe_update(scene) -> None:
+def _safe_update(model) -> None:
     global _key
     try:
-        update(scene)
+        update(model)
     except Exception:   # never raise into a draw() or a timer; keep the key: no retry loop
-        _key = curve_key(scene)
+        _key = curve_key(model)

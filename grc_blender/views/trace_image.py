@@ -116,13 +116,13 @@ def _plain(values: tuple[float, ...]) -> Any:
 def petal_key(scene, obj) -> tuple:
     """Cheap identity of what the image shows: plain values read from properties."""
     g = obj.grc
-    return (scene.name, obj.name, scene.grc.model_key, float(g.time),
+    return (scene.name, obj.name, store.key_of(g.model), float(g.time),
             petal_alpha(obj, ALL_SLIDER_FIELDS), float(g.offset), plot_rows(obj))
 
 
 def view_for(scene, obj, width: int = WIDTH, height: int = HEIGHT) -> plot.TraceView | None:
     """The model_core.plot.TraceView of `obj` (None without a model; GRCError if refused)."""
-    model = store.get_model(scene)
+    model = store.get_model(obj.grc.model)
     if model is None:
         return None
     g = obj.grc
@@ -149,7 +149,7 @@ def refresh(scene, obj) -> bool:
         preview_pixels.write(p, rgba)
     _state.error = ""
     _state.warnings = list(view.extrapolation.messages)
-    model = store.get_model(scene)
+    model = store.get_model(obj.grc.model)
     if model is not None and model.context.view == "pad":
         _state.pads = [(view.names[k], *model.template_context(k))
                        for k in range(view.n_templates)]

@@ -41,7 +41,7 @@ def add_example_and_capture():
 
 
 def train_quick(steps: int = 60, template_steps: int = 60):
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     g.steps = steps
     g.template_steps = template_steps
     assert bpy.ops.grc.train() == {'FINISHED'}
@@ -137,3 +137,22 @@ def image_pixels(path) -> np.ndarray:
         return px
     finally:
         bpy.data.images.remove(img)
+
+
+def model_of(scene=None):
+    """The settings of the scene's active model (Text.grc_model), None if it has none."""
+    scene = scene or bpy.context.scene
+    g = scene.grc
+    if not len(g.models):
+        return None
+    model = g.models[min(g.active_model_index, len(g.models) - 1)].model
+    return None if model is None else model.grc_model
+
+
+def active_model(scene=None):
+    """The scene's active model data-block (a Text), None if it has none."""
+    scene = scene or bpy.context.scene
+    g = scene.grc
+    if not len(g.models):
+        return None
+    return g.models[min(g.active_model_index, len(g.models) - 1)].model

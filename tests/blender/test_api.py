@@ -7,7 +7,7 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import ROOT, coords_of, select_only
+from blender_helpers import ROOT, coords_of, select_only, model_of, active_model
 
 
 def _templates(grc):
@@ -21,22 +21,22 @@ def test_capture_operator_equals_api(grc):
     scene = bpy.context.scene
     select_only(*objs)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    by_operator = grc.store.get_captured(scene)
+    by_operator = grc.store.get_captured(active_model(scene))
     cap = grc.api.capture_templates(bpy.context, objs)
     np.testing.assert_array_equal(cap.coords, by_operator.coords)
-    assert cap.names == by_operator.names and list(scene.grc.templates.keys()) == cap.names
+    assert cap.names == by_operator.names and list(model_of(scene).templates.keys()) == cap.names
 
 
 def test_train_operator_equals_api(grc):
     objs = _templates(grc)
     grc.api.capture_templates(bpy.context, objs)
     scene = bpy.context.scene
-    scene.grc.steps = scene.grc.template_steps = 40
+    model_of(scene).steps = model_of(scene).template_steps = 40
     ok, msg = grc.api.train(scene)
     assert ok, msg
-    by_api = grc.store.get_model(scene)
+    by_api = grc.store.get_model(active_model(scene))
     assert bpy.ops.grc.train() == {'FINISHED'}
-    by_operator = grc.store.get_model(scene)
+    by_operator = grc.store.get_model(active_model(scene))
     a = by_api.generate(0.7, 0.4, rows=9)
     np.testing.assert_allclose(by_operator.generate(0.7, 0.4, rows=9), a, atol=1e-6)
 
@@ -45,7 +45,7 @@ def test_add_petal_move_and_bake_operators_equal_api(grc):
     objs = _templates(grc)
     grc.api.capture_templates(bpy.context, objs)
     scene = bpy.context.scene
-    scene.grc.steps = scene.grc.template_steps = 30
+    model_of(scene).steps = model_of(scene).template_steps = 30
     assert grc.api.train(scene)[0]
     petal, warning = grc.api.add_petal(scene, context_value=0.6, time=0.8, rows=11)
     assert warning == ""
@@ -54,9 +54,9 @@ def test_add_petal_move_and_bake_operators_equal_api(grc):
     scene.frame_start, scene.frame_end = 1, 3
     baked = grc.api.bake_petal(scene, petal)
     assert len(baked.data.shape_keys.key_blocks) == 4
-    before = list(scene.grc.templates.keys())
+    before = list(model_of(scene).templates.keys())
     assert grc.api.move_template(scene, 0, 1) == 1
-    assert list(scene.grc.templates.keys()) == before[::-1]
-    assert grc.store.get_captured(scene).names == before[::-1]
+    assert list(model_of(scene).templates.keys()) == before[::-1]
+    assert grc.store.get_captured(active_model(scene)).names == before[::-1]
     with pytest.raises(grc.model_core.GRCError, match="cannot move"):
         grc.api.move_template(scene, 1, 1)

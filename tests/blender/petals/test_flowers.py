@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
-                             image_pixels, select_only, train_quick)
+                             image_pixels, select_only, train_quick, active_model)
 
 
 def _flower(grc, **kw):
@@ -28,7 +28,7 @@ def _expected(grc, scene, root, petal):
     """A petal's shape from the model at the flower's documented rule."""
     g, r = petal.grc, root.grc
     time = min(max((r.bloom - g.delay) / (1.0 - g.delay), 0.0), 1.0)
-    return grc.store.get_model(scene).generate(time, g.context + r.context, g.offset,
+    return grc.store.get_model(active_model(scene)).generate(time, g.context + r.context, g.offset,
                                                rows=g.rows).reshape(-1, 3)
 
 
@@ -62,7 +62,7 @@ def test_bloom_and_context_keys_drive_every_petal(grc):
     assert not np.allclose(seen[0], seen[-1])
     # Bloom 0 is the closed bud for every petal, whatever its own context
     scene.frame_set(1)
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     for p in petals:
         np.testing.assert_allclose(coords_of(p), model.generate(0.0, p.grc.context, p.grc.offset,
                                                                rows=p.grc.rows).reshape(-1, 3), atol=1e-5)
@@ -122,7 +122,7 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     root.keyframe_insert("rotation_euler", frame=1)
     root.rotation_euler.z = 0.6                     # the root moves: baked petals follow it
     root.keyframe_insert("rotation_euler", frame=9)
-    for t in scene.grc.templates:
+    for t in model_of(scene).templates:
         bpy.data.objects[t.name].hide_render = True
     cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
     scene.collection.objects.link(cam)
@@ -264,7 +264,7 @@ def test_esc_stops_a_bake_and_changes_nothing(grc):
 def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
     """Another grid and a pad of two context values: each petal's values are offsets from
     its root's, on every context field."""
-    from blender_helpers import grid_coords, make_template
+    from blender_helpers import grid_coords, make_template, model_of
     objs = []
     for k in range(3):
         g = grid_coords(9, 5, times=3, bend=0.25, seed=k)
@@ -274,7 +274,7 @@ def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     train_quick(steps=80, template_steps=80)
     scene = bpy.context.scene
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     assert model.context.slider_fields == ("context", "context_b")
     root, petals = grc.api.add_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
     root.grc.context, root.grc.context_b, root.grc.bloom = 0.3, 0.6, 0.8

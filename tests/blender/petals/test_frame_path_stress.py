@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import bpy
 import numpy as np
 
-from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, evaluated_arrays,
-                             train_quick)
+from blender_helpers import (model_of, active_model, PACKAGE, add_example_and_capture, coords_of, evaluated_arrays,
+                             train_quick, model_of, active_model)
 
 N_CHANGES = 10_000
 N_FRAMES = 1_000
@@ -59,7 +59,7 @@ def test_evaluated_mesh_follows_frame_set(grc):
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     petal = _petal()
     _key(petal, "context", [(1, 0.0), (21, 1.0)])
     _key(petal, "time", [(1, 0.2), (21, 1.0)])
@@ -106,7 +106,7 @@ def test_frame_cache_follows_scripted_edits(grc):
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     a, b = _petal(), _petal()
     for p in (a, b):
         _key(p, "context", [(1, 0.0), (11, 1.0)])
@@ -165,8 +165,8 @@ def test_sliders_and_scrubbing_while_training(grc):
     train_quick(steps=40, template_steps=40)
     scene = bpy.context.scene
     scene.frame_start, scene.frame_end = 1, 250
-    old_key = scene.grc.model_key
-    old_model = grc.store.get_model(scene)
+    old_key = model_of(scene).model_key
+    old_model = grc.store.get_model(active_model(scene))
     slider = _petal(rows=25)
     flower = [_petal(rows=r) for r in (7, 25, 25, 40)]   # two row groups in one frame
     rng = np.random.default_rng(5)
@@ -177,8 +177,8 @@ def test_sliders_and_scrubbing_while_training(grc):
 
     # The scene retrains in the background thread, the way the Train button does it.
     train_mod = importlib.import_module(PACKAGE + ".operators.train")
-    scene.grc.seed = 11
-    scene.grc.steps, scene.grc.template_steps = 1000, 500   # overlaps most of the loop
+    model_of(scene).seed = 11
+    model_of(scene).steps, model_of(scene).template_steps = 1000, 500   # overlaps most of the loop
     job = grc.api.start_training(scene)                    # numpy copies for the thread
     op = _ModalStandIn()
     timer = SimpleNamespace(type='TIMER', value='NOTHING', timer=op._timer)
@@ -208,10 +208,10 @@ def test_sliders_and_scrubbing_while_training(grc):
                 if result == {'PASS_THROUGH'}:
                     result = None
             if result is None:   # still training: the stored model is untouched
-                assert scene.grc.model_key == old_key
-                assert grc.store.get_model(scene) is old_model
+                assert model_of(scene).model_key == old_key
+                assert grc.store.get_model(active_model(scene)) is old_model
             # The slider petal shows exactly what the current model generates.
-            model = grc.store.get_model(scene)
+            model = grc.store.get_model(active_model(scene))
             np.testing.assert_allclose(
                 coords_of(slider),
                 model.generate(slider.grc.time, slider.grc.context, 0.0, rows=25).reshape(-1, 3),
@@ -230,10 +230,10 @@ def test_sliders_and_scrubbing_while_training(grc):
         if result == {'PASS_THROUGH'}:
             result = None
     assert result == {'FINISHED'}, (job.error, op.reports)
-    assert grc.jobs.current() is None and not scene.grc.is_training
-    new_model = grc.store.get_model(scene)
+    assert grc.jobs.current() is None and not model_of(scene).is_training
+    new_model = grc.store.get_model(active_model(scene))
     assert new_model is job.model
-    assert scene.grc.model_key == grc.store.payload_key(scene.grc.model_data) != old_key
+    assert model_of(scene).model_key == grc.store.payload_key(model_of(scene).model_data) != old_key
 
     # Every petal: finite, and exactly the new model's shape at its current values.
     scene.frame_set(137)

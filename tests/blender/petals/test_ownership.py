@@ -9,8 +9,8 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (add_example_and_capture, coords_of, run_fresh_python,
-                             select_only, train_quick)
+from blender_helpers import (model_of, active_model, add_example_and_capture, coords_of, run_fresh_python,
+                             select_only, train_quick, model_of, active_model)
 
 
 def _trained_petal(context_value=0.3):
@@ -34,7 +34,7 @@ def _message(grc, scene) -> str:
 
 def _expected(grc, scene, petal):
     g = petal.grc
-    return grc.store.get_model(scene).generate(g.time, g.context, g.offset, rows=g.rows).reshape(-1, 3)
+    return grc.store.get_model(active_model(scene)).generate(g.time, g.context, g.offset, rows=g.rows).reshape(-1, 3)
 
 
 def test_link_object_data_leaves_the_other_mesh_alone(grc):
@@ -74,14 +74,14 @@ def test_join_keeps_the_stem(grc):
 def test_switching_to_a_template_mesh_never_overwrites_the_template(grc):
     scene, petal = _trained_petal()
     _key_context(petal)
-    template = bpy.data.objects[scene.grc.templates[0].name]
+    template = bpy.data.objects[model_of(scene).templates[0].name]
     before = coords_of(template)
     petal.data = template.data
     for f in (2, 6, 9):
         scene.frame_set(f)
     np.testing.assert_array_equal(coords_of(template), before)
     assert "did not make" in _message(grc, scene)
-    select_only(*[bpy.data.objects[t.name] for t in scene.grc.templates])
+    select_only(*[bpy.data.objects[t.name] for t in model_of(scene).templates])
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
 
 
@@ -256,15 +256,15 @@ def test_appended_petal_from_another_model_is_not_regenerated(grc, tmp_path):
     assert "another model" in _message(grc, scene)
     select_only(petal)
     assert bpy.ops.grc.reset_petal() == {'FINISHED'}
-    assert petal.grc.model_key == scene.grc.model_key
+    assert petal.grc.model_key == model_of(scene).model_key
     np.testing.assert_allclose(coords_of(petal), _expected(grc, scene, petal), atol=1e-5)
 
 
 def test_retraining_keeps_the_scenes_petals_following_its_model(grc):
     scene, petal = _trained_petal()
-    old = scene.grc.model_key
+    old = model_of(scene).model_key
     train_quick(steps=40, template_steps=40)
-    assert scene.grc.model_key != old and petal.grc.model_key == scene.grc.model_key
+    assert model_of(scene).model_key != old and petal.grc.model_key == model_of(scene).model_key
     np.testing.assert_allclose(coords_of(petal), _expected(grc, scene, petal), atol=1e-5)
 
 
@@ -293,6 +293,6 @@ scene = bpy.context.scene
 scene.frame_set(3); a = np.array([v.co[:] for v in p.data.vertices])
 scene.frame_set(9); b = np.array([v.co[:] for v in p.data.vertices])
 print("RESULT " + json.dumps(dict(moved=float(np.abs(a - b).max()), own=p.data.grc.generated,
-      key=p.grc.model_key == scene.grc.model_key)))
+      key=p.grc.model_key == model_of(scene).model_key)))
 """)
     assert result["own"] and result["key"] and result["moved"] > 1e-3

@@ -6,8 +6,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
-                             image_pixels, train_quick)
+from blender_helpers import (active_model, PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
+                             image_pixels, train_quick, active_model)
 
 FRAMES = (1, 2, 3, 4)
 
@@ -44,7 +44,7 @@ def _expected(grc, scene, petal, frame, subframe=0.0) -> np.ndarray:
     from bpy_extras.anim_utils import action_get_channelbag_for_slot
     bag = action_get_channelbag_for_slot(action, petal.animation_data.action_slot)
     value = {fc.data_path: fc.evaluate(frame + subframe) for fc in bag.fcurves}
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     return model.generate(value["grc.time"], value["grc.context"], 0.0,
                           rows=petal.grc.rows).reshape(-1, 3)
 
@@ -141,7 +141,7 @@ def test_driver_on_context_is_live(grc):
     petal = bpy.context.active_object
     scene = bpy.context.scene
     empty = drive_by_empty_x(petal, "grc.context")
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     for x in (0.25, 1.3, -0.4):
         empty.location.x = x
         bpy.context.view_layer.update()          # no frame change

@@ -15,7 +15,7 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import PACKAGE, coords_of, make_template, select_only
+from blender_helpers import PACKAGE, coords_of, make_template, select_only, model_of, active_model
 
 MEAN_TARGET_PCT = 0.5   # model_core reconstruction target, % of the template's bbox diagonal
 MAX_TARGET_PCT = 2.0
@@ -65,11 +65,11 @@ def capture_and_train(grc, objs, dims: int = 1):
     scene = bpy.context.scene
     select_only(*objs)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    scene.grc.context_dims = str(dims)
+    model_of(scene).context_dims = str(dims)
     assert bpy.ops.grc.train() == {'FINISHED'}        # default settings, synchronous
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     assert model is not None and model.context_dims == dims
-    return model, grc.store.get_captured(scene)
+    return model, grc.store.get_captured(active_model(scene))
 
 
 def add_petal(rows: int):
@@ -100,7 +100,7 @@ def keyframe_errors(petal, cap, alphas, dims: int) -> list[tuple[float, float]]:
 
 
 def check_fidelity_readout(scene, model, measured):
-    fid = scene.grc.fidelity
+    fid = model_of(scene).fidelity
     assert len(fid) == model.n_templates
     for f, e, (mean, mx) in zip(fid, model.errors, measured):
         assert f.name == e["name"]
@@ -183,7 +183,7 @@ def test_two_dimensional_context_animates_and_draws_the_pad(grc, trace_image, pl
     scene = bpy.context.scene
     objs, _ = build_templates({"Open": OPEN, "Half": HALF, "Cup": CUP}, rows=5, cols=9)
     model, cap = capture_and_train(grc, objs, dims=2)
-    assert scene.grc.model_context_dims == 2
+    assert model_of(scene).model_context_dims == 2
     pads = grc.model_core.context_targets(3, 2)
     petal = add_petal(rows=5)
     errors = keyframe_errors(petal, cap, pads, dims=2)

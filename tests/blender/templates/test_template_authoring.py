@@ -13,7 +13,7 @@ import pytest
 from mathutils import Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
-from blender_helpers import PACKAGE, coords_of, select_only
+from blender_helpers import PACKAGE, coords_of, select_only, model_of, active_model
 
 
 def order_of(grc, obj):
@@ -139,7 +139,7 @@ def test_new_template_limits_and_variant_refusals(grc):
 
 
 def _train_small(grc, scene, steps=1200, template_steps=800):
-    scene.grc.steps, scene.grc.template_steps = steps, template_steps
+    model_of(scene).steps, model_of(scene).template_steps = steps, template_steps
     ok, msg = grc.api.train(scene)
     assert ok, msg
 
@@ -228,10 +228,10 @@ def test_armature_bent_template(grc):
     before = object_state(obj)
     select_only(obj)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    cap = grc.store.get_captured(scene)
+    cap = grc.store.get_captured(active_model(scene))
     assert cap.shape == (1, 3, 5, 4)
     np.testing.assert_array_equal(cap.frames, [1, 11, 21])
-    assert scene.grc.captured_frames == "1, 11, 21"
+    assert model_of(scene).captured_frames == "1, 11, 21"
     np.testing.assert_allclose(cap.coords[0, 0], rest, atol=1e-6)
     for t, angle in ((1, 0.4), (2, 0.9)):
         # bone Tip points along +X; its local Z is world -Y... compute with the pose itself:
@@ -373,9 +373,9 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
     before = object_state(obj)
     select_only(obj)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    cap = grc.store.get_captured(scene)
+    cap = grc.store.get_captured(active_model(scene))
     assert cap.shape == (1, 3, 5, 6)                           # the cage, not the dense mesh
-    assert scene.grc.captured_skipped == "'Template A': Smooth It"
+    assert model_of(scene).captured_skipped == "'Template A': Smooth It"
     # what was read: the keys bent by Simple Deform alone (compare: the stack without it)
     mod.show_viewport = False
     depsgraph = bpy.context.evaluated_depsgraph_get()
@@ -473,12 +473,12 @@ def test_transform_only_animation_is_refused(grc):
         obj.keyframe_insert("location", frame=frame)
     select_only(obj)
     scene.frame_set(1)
-    before = (scene.grc.captured, object_state(obj))
+    before = (model_of(scene).captured, object_state(obj))
     with pytest.raises(RuntimeError, match="only moves, rotates or scales") as info:
         bpy.ops.grc.capture_templates()
     assert "object's own space" in str(info.value) and "shape keys" in str(info.value)
     assert "armature" in str(info.value) and "lattice" in str(info.value)
-    assert (scene.grc.captured, object_state(obj)) == before
+    assert (model_of(scene).captured, object_state(obj)) == before
 
 
 # ---- markers and every N frames -----------------------------------------------------------
@@ -488,22 +488,22 @@ def test_capture_from_markers_and_every_n(grc):
     obj = grc.api.new_template(bpy.context, rows=4, cols=5, times=7)   # frames 1, 9 .. 49
     names = [kb.name for kb in obj.data.shape_keys.key_blocks][1:]
     select_only(obj)
-    scene.grc.capture_frames = 'MARKERS'
+    model_of(scene).capture_frames = 'MARKERS'
     scene.timeline_markers.new("open", frame=25)
     with pytest.raises(RuntimeError, match="1 timeline marker"):
         bpy.ops.grc.capture_templates()
     for name, frame in (("bud", 1), ("full", 49)):
         scene.timeline_markers.new(name, frame=frame)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    cap = grc.store.get_captured(scene)
+    cap = grc.store.get_captured(active_model(scene))
     np.testing.assert_array_equal(cap.frames, [1, 25, 49])
     np.testing.assert_allclose(cap.coords[0, 1], key_grid(grc, obj, names[3]), atol=1e-6)
 
-    scene.grc.capture_frames, scene.grc.capture_every = 'EVERY_N', 12
+    model_of(scene).capture_frames, model_of(scene).capture_every = 'EVERY_N', 12
     scene.frame_start, scene.frame_end = 1, 49
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    assert scene.grc.captured_frames == "1, 13, 25, 37, 49"
-    cap = grc.store.get_captured(scene)
+    assert model_of(scene).captured_frames == "1, 13, 25, 37, 49"
+    cap = grc.store.get_captured(active_model(scene))
     np.testing.assert_allclose(cap.times, [0, 0.25, 0.5, 0.75, 1.0])
     half = 0.5 * (key_grid(grc, obj, names[1]) + key_grid(grc, obj, names[2]))  # frame 13
     np.testing.assert_allclose(cap.coords[0, 1], half, atol=1e-6)

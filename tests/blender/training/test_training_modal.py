@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import bpy
 
-from blender_helpers import PACKAGE, add_example_and_capture, train_quick
+from blender_helpers import PACKAGE, add_example_and_capture, train_quick, model_of
 
 
 class FakeOperator:
@@ -48,7 +48,7 @@ def test_modal_reports_progress_then_writes_model(grc):
     add_example_and_capture()
     train_mod, job = _start(grc, steps=200)
     op = FakeOperator()
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     # Other events pass through: the interface stays usable while training.
     other = SimpleNamespace(type='MOUSEMOVE', value='NOTHING', timer=None)
     assert train_mod.GRC_OT_train.modal(op, bpy.context, other) == {'PASS_THROUGH'}
@@ -63,7 +63,7 @@ def test_modal_reports_progress_then_writes_model(grc):
 def test_modal_escape_cancels_and_keeps_model(grc):
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     before = g.model_data
     train_mod, job = _start(grc, steps=100000)
     op = FakeOperator()
@@ -88,7 +88,7 @@ def test_modal_ends_when_job_was_stopped(grc):
 
 def test_invoke_in_background_trains_synchronously(grc):
     add_example_and_capture()
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     g.steps, g.template_steps = 20, 20
     assert bpy.app.background
     assert bpy.ops.grc.train('INVOKE_DEFAULT') == {'FINISHED'}

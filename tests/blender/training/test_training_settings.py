@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import bpy
 
-from blender_helpers import PACKAGE, run_fresh_python
+from blender_helpers import PACKAGE, run_fresh_python, model_of
 
 # Scene.grc settings that start at TrainConfig's defaults (operators/train.py sends the
 # ones the user changed as overrides).
@@ -34,7 +34,7 @@ def test_train_defaults_are_train_config():
     for name in TRAIN_SETTINGS:
         assert props.TRAIN_DEFAULTS[name] == getattr(cfg, name), name
     # A fresh scene's settings hold the defaults too (not only the RNA declaration).
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     _assert_defaults_match({n: getattr(g, n) for n in TRAIN_SETTINGS + ("context_dims",)}, cfg)
 
 

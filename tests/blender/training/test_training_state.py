@@ -8,7 +8,7 @@ import time
 import bpy
 import pytest
 
-from blender_helpers import add_example_and_capture, train_quick
+from blender_helpers import add_example_and_capture, train_quick, model_of, active_model
 
 
 def _start_job(grc, steps=100000):
@@ -20,7 +20,7 @@ def _finish(grc, job):
     assert job.finished.wait(60)
     grc.jobs.release(job)
     job.cancelled = False           # pretend it completed: give it a model to land
-    job.model = grc.store.get_model(bpy.context.scene) if bpy.context.scene.grc.model_key else None
+    job.model = grc.store.get_model(active_model(bpy.context.scene)) if model_of(bpy.context.scene).model_key else None
 
 
 def test_capture_and_reorder_wait_for_training(grc):
@@ -56,16 +56,16 @@ def test_result_is_dropped_if_templates_changed(grc):
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
     scene = bpy.context.scene
-    before = scene.grc.model_key
+    before = model_of(scene).model_key
     train_mod, job = _start_job(grc)
     _finish(grc, job)
-    job.model = grc.model_core.train(grc.store.get_captured(scene).template_set(),
+    job.model = grc.model_core.train(grc.store.get_captured(active_model(scene)).template_set(),
                                      config=grc.model_core.train_config(steps=10, template_steps=10))
-    cap = grc.store.get_captured(scene)
-    scene.grc.captured = grc.store.encode_captured(cap.permuted([1, 0]))   # e.g. by a script
+    cap = grc.store.get_captured(active_model(scene))
+    model_of(scene).captured = grc.store.encode_captured(cap.permuted([1, 0]))   # e.g. by a script
     ok, msg = train_mod.land(job)
     assert not ok and "templates changed" in msg
-    assert scene.grc.model_key == before
+    assert model_of(scene).model_key == before
 
 
 def test_result_lands_in_its_own_scene(grc):
@@ -76,7 +76,7 @@ def test_result_lands_in_its_own_scene(grc):
     grc.jobs.release(job)
     ok, msg = train_mod.land(job)
     assert ok, msg
-    assert scene.grc.model_key
+    assert model_of(scene).model_key
 
 
 def test_polls_and_redraws_do_not_read_a_huge_model(grc):
@@ -84,16 +84,16 @@ def test_polls_and_redraws_do_not_read_a_huge_model(grc):
     string, in the same process."""
     add_example_and_capture()
     scene = bpy.context.scene
-    scene.grc.model_data = "A" * (300 * 1024 * 1024)
+    model_of(scene).model_data = "A" * (300 * 1024 * 1024)
     t0 = time.perf_counter()
-    assert len(scene.grc.model_data) > 0
+    assert len(model_of(scene).model_data) > 0
     one_read = time.perf_counter() - t0
     with pytest.raises(grc.model_core.GRCError, match="refusing"):
-        grc.store.get_model(scene)                 # refused once, remembered by key
+        grc.store.get_model(active_model(scene))                 # refused once, remembered by key
     t0 = time.perf_counter()
     for _ in range(10):
         with pytest.raises(RuntimeError, match="refusing"):
             bpy.ops.grc.add_petal()
-        grc.store.has_model(scene)
+        grc.store.has_model(active_model(scene))
     ten_polls = time.perf_counter() - t0
     assert ten_polls < one_read, (ten_polls, one_read)

@@ -11,8 +11,8 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (PACKAGE, ROOT, add_example_and_capture, run_fresh_python,
-                             select_only, train_quick)
+from blender_helpers import (model_of, active_model, PACKAGE, ROOT, add_example_and_capture, run_fresh_python,
+                             select_only, train_quick, model_of, active_model)
 from test_panels import _draw_all as draw_all_panels
 from test_reload import BLOCK_TORCH
 
@@ -74,9 +74,9 @@ def test_poll_messages_in_each_state(grc):
     finally:
         bpy.ops.object.mode_set(mode='OBJECT')
     # A stored model that is refused says why
-    bpy.context.scene.grc.model_data = "not base64!"
+    model_of(bpy.context.scene).model_data = "not base64!"
     with pytest.raises(grc.model_core.GRCError):
-        grc.store.get_model(bpy.context.scene)
+        grc.store.get_model(active_model(bpy.context.scene))
     assert "was refused" in refusal(ops.add_petal)
 
 
@@ -144,7 +144,7 @@ def test_preferences_and_default_preset(grc):
     presets = mod("model_core.presets")
     prefs.default_preset = "FAST"
     try:
-        g = bpy.context.scene.grc
+        g = model_of(bpy.context.scene)
         assert not g.preset_chosen
         add_example_and_capture()
         assert g.preset == "FAST" and g.preset_chosen
@@ -155,7 +155,7 @@ def test_preferences_and_default_preset(grc):
         assert g.preset == "FAITHFUL"
         # A file from before presets: settings edited, never marked chosen. Kept.
         bpy.ops.wm.read_homefile(use_empty=True)
-        g = bpy.context.scene.grc
+        g = model_of(bpy.context.scene)
         g.steps = 777
         g.preset_chosen = False
         add_example_and_capture()
@@ -178,7 +178,7 @@ def test_presets_set_the_documented_values(grc):
                          stop_mean_pct=limits.TARGET_MEAN_PCT * 0.6,
                          stop_max_pct=limits.TARGET_MAX_PCT * 0.6),
     }
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     add_example_and_capture()
     enum = [i.identifier for i in g.bl_rna.properties["preset"].enum_items]
     assert enum == ["FAST", "BALANCED", "FAITHFUL"]
@@ -253,7 +253,7 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     loss_image = mod("grc_blender.views.loss_image")
     loss_plot = mod("model_core.loss_plot")
     scene = bpy.context.scene
-    g = scene.grc
+    g = model_of(scene)
     add_example_and_capture()
     job = grc.api.start_training(scene, steps=100_000, template_steps=400)
     try:
@@ -297,7 +297,7 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     bpy.ops.wm.read_homefile(use_empty=True)
     assert loss_image.panel_icon(bpy.context.scene) == 0      # an empty scene: no curve
     bpy.ops.wm.open_mainfile(filepath=str(path))
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     assert [(p.name, p.step, p.value) for p in g.loss_curve] == values
     renders = loss_image.renders
     loss_image.panel_icon(bpy.context.scene)    # the panel's draw: renders (background: now)
@@ -324,8 +324,8 @@ def test_show_error_matches_fidelity_numbers(grc):
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
-    g = scene.grc
-    cap = grc.store.get_captured(scene)
+    g = model_of(scene)
+    cap = grc.store.get_captured(active_model(scene))
     k_count, t_count = cap.shape[:2]
     before = set(bpy.data.objects)
     for k in range(k_count):
@@ -349,7 +349,7 @@ def test_show_error_matches_fidelity_numbers(grc):
         fid = g.fidelity[k]
         assert errs.mean() == pytest.approx(fid.mean, rel=1e-4), k
         assert errs.max() == pytest.approx(fid.max, rel=1e-4), k
-        model = grc.store.get_model(scene)
+        model = grc.store.get_model(active_model(scene))
         assert errs.mean() == pytest.approx(model.errors[k]["mean"], rel=1e-4)
     assert len(set(bpy.data.objects) - before) == 1, "the preview is reused, not multiplied"
     # Solid views show attribute colours
@@ -364,8 +364,8 @@ def test_show_error_keyframe_follows_frame_and_leaves_artist_data(grc):
     add_example_and_capture()
     train_quick()
     scene = bpy.context.scene
-    g = scene.grc
-    cap = grc.store.get_captured(scene)
+    g = model_of(scene)
+    cap = grc.store.get_captured(active_model(scene))
     scene.frame_set(int(cap.frames[2]))
     assert bpy.ops.grc.show_error(template=1) == {'FINISHED'}
     assert (g.error_template, g.error_keyframe) == (1, 2)
@@ -407,12 +407,12 @@ def test_ghost_lines_and_handler(grc):
     add_example_and_capture()
     train_quick()
     assert bpy.ops.grc.show_error(template=1, keyframe=3) == {'FINISHED'}
-    obj = scene.grc.error_object
-    cap = grc.store.get_captured(scene)
+    obj = model_of(scene).error_object
+    cap = grc.store.get_captured(active_model(scene))
     want = ghost.ghost_lines(cap.coords[1, 3], [list(r) for r in obj.matrix_world])
     np.testing.assert_allclose(ghost.scene_lines(scene), want, atol=1e-5)
     assert not np.allclose(obj.location, 0) or True
-    scene.grc.error_ghost = False
+    model_of(scene).error_ghost = False
     assert ghost.scene_lines(scene) is None
 
 

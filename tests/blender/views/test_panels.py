@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import bpy
 import pytest
 
-from blender_helpers import PACKAGE, add_example_and_capture, train_quick
+from blender_helpers import PACKAGE, add_example_and_capture, train_quick, model_of
 
 CONTAINERS = {"row", "column", "box", "split", "column_flow", "grid_flow", "panel"}
 
@@ -74,7 +74,7 @@ def _draw_all(state, drawn, with_progress=True):
         cls.draw(SimpleNamespace(layout=Layout(calls, with_progress)), ctx)
         drawn.setdefault(cls.__name__, set()).add(state)
         assert calls, f"{cls.__name__} drew nothing in state {state}"
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     for cls in lists:
         for i, item in enumerate(g.templates):
             calls = []
@@ -88,7 +88,7 @@ def test_every_panel_draws_in_every_state(grc, with_progress):
     _draw_all("no templates", drawn, with_progress)
     add_example_and_capture()
     _draw_all("templates", drawn, with_progress)
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     g.is_training, g.progress, g.loss_text = True, 0.4, "gen 0.1  rel 0.2"
     _draw_all("training", drawn, with_progress)
     g.is_training = False

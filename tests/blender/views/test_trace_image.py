@@ -9,7 +9,7 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import PACKAGE, add_example_and_capture, run_fresh_python, train_quick
+from blender_helpers import PACKAGE, add_example_and_capture, run_fresh_python, train_quick, model_of, active_model
 
 BYTE = 1.0 / 255.0 + 1e-4     # previews keep 8 bits per channel
 
@@ -74,7 +74,7 @@ def test_preview_holds_the_plot_of_the_active_petal(grc, petal, trace_image, plo
     # exactly model_core.plot's image, to the preview's 8 bits, rows in the right order
     np.testing.assert_allclose(img, plot.render(view), atol=BYTE)
     # the templates' traces and the path at their pixels (where no other curve is near)
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     traces = model.context_traces(times=[1.0], rows=25)[:, 0]
     path = model.context_path(1.0, 0.5, rows=25)[:, 0]
     curves = {0: traces[0], 1: traces[1], "path": path}
@@ -136,10 +136,10 @@ def test_extrapolation_warning_in_the_panel(petal, trace_image):
 
 def test_fidelity_readout_after_training(grc, petal):
     scene = bpy.context.scene
-    model = grc.store.get_model(scene)
-    cap = grc.store.get_captured(scene)
+    model = grc.store.get_model(active_model(scene))
+    cap = grc.store.get_captured(active_model(scene))
     diags = cap.template_set().diagonals()
-    fid = scene.grc.fidelity
+    fid = model_of(scene).fidelity
     assert [f.name for f in fid] == cap.names == [e["name"] for e in model.errors]
     for k, (f, e) in enumerate(zip(fid, model.errors)):
         assert f.mean == pytest.approx(e["mean"], rel=1e-5) and f.max == pytest.approx(e["max"], rel=1e-5)
