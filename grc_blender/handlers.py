@@ -15,7 +15,7 @@ from bpy.app.handlers import persistent
 from . import caches, store
 from .access import model_settings
 from .models import datablock, migrate, scene_models
-from .petals import live
+from .petals import edits, live
 from .training import jobs, state
 
 
@@ -41,7 +41,7 @@ def on_render_end(*_args):
 @persistent
 def on_depsgraph_update_post(scene, depsgraph=None):
     # Objects linked, unlinked, added or deleted: the frame path's petal list is stale.
-    live.on_depsgraph_update(scene, depsgraph)
+    edits.on_depsgraph_update(scene, depsgraph)
 
 
 @persistent

@@ -65,5 +65,7 @@ def is_model(self, datablock) -> bool:
 
 
 def model_chosen(self, context):
-    """A petal or flower pointed at another model: regenerate it from that one."""
+    """A petal or flower pointed at another model: regenerate it from that one (the cached
+    grouping of petals by model is stale)."""
+    live.LIVE.scenes.clear()
     regenerate_petal(self, context)

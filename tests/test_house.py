@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = ("grc_blender", "model_core", "operators", "panels")
-LIVE_PATH = ("grc_blender/petals/live.py", "grc_blender/petals/live_state.py",
+LIVE_PATH = ("grc_blender/petals/live.py", "grc_blender/petals/live_state.py", "grc_blender/petals/edits.py",
              "grc_blender/petals/flower_rule.py",
              "grc_blender/petals/flower_mesh.py", "grc_blender/handlers.py")
 

@@ -27,6 +27,7 @@ import numpy as np
 from ...model_core import GRCError
 from .. import store
 from ..access import is_petal, mesh_settings
+from ..models.scene_models import active_model
 from ..util import mesh_grid
 from . import flower_mesh, flower_rule, ownership
 from .live_state import LivePetals, PetalGroup, group_by_model
@@ -86,8 +87,8 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         LIVE.report(scene.name, RENDER_UNLOCKED)
         return RENDER_UNLOCKED
     notes: list[str] = []
-    for group, members in _groups(scene, objects):
-        p = _begin(scene, depsgraph, group, rendering, force, notes)
+    for group, members in _groups(scene, objects, rendering):
+        p = _begin(scene, depsgraph, group, members, rendering, force, notes)
         if p is None or not _gather(p, members):
             continue
         _follow_flowers(p)
@@ -99,11 +100,15 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     return _finish(scene, notes)
 
 
-def _groups(scene, objects) -> list[tuple[PetalGroup, list]]:
+def _groups(scene, objects, rendering: bool) -> list[tuple[PetalGroup, list]]:
     """(cached group, its petals to sync): the scene's cached groups, or the groups of the
     explicit `objects` (each paired with the scene's cached group of its model, if any)."""
     try:
         entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
+        orphans = next((g.objects for g in entry.groups if g.datablock is None), [])
+        if orphans and not rendering and _claim_new_petals(scene, orphans):
+            LIVE.forget_scene(scene)
+            entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
         if objects is None:
             return [(g, g.objects) for g in entry.groups]
         explicit = group_by_model([o for o in objects if is_petal(o)])
@@ -115,12 +120,22 @@ def _groups(scene, objects) -> list[tuple[PetalGroup, list]]:
             for g in explicit]
 
 
-def _begin(scene, depsgraph, group: PetalGroup, rendering: bool, force: bool,
-           notes: list) -> _Pass | None:
+def _claim_new_petals(scene, orphans: list) -> bool:
+    """A petal a script made (no model, an empty mesh) takes the scene's active model; a
+    petal whose model was removed keeps its shape (its mesh is not empty)."""
+    active = active_model(scene)
+    new = [o for o in orphans if o.library is None and not len(o.data.vertices)]
+    for obj in new if active is not None else ():
+        obj.grc.model = active           # its update callback writes the petal once
+    return bool(new) and active is not None
+
+
+def _begin(scene, depsgraph, group: PetalGroup, members: list, rendering: bool,
+           force: bool, notes: list) -> _Pass | None:
     """Stage 0: the group's model, or None with a note (no model, untrained, refused)."""
     datablock = group.datablock
-    first = group.objects[0].name if group.objects else ""
     if datablock is None:
+        first = members[0].name if members else ""
         notes.append(f"petal '{first}' has no model (its model was removed): it keeps its "
                      f"shape; choose a model in the Petal panel to animate it again")
         return None
@@ -314,65 +329,6 @@ def regenerate(scene, objects=None) -> str:
 def on_frame_change(scene, depsgraph) -> None:
     sync(scene, depsgraph)
     LIVE.pending.clear()    # frame-change writes never reach depsgraph_update_post
-
-
-def _edited(obj, mesh, key: str) -> bool:
-    """True if `mesh` no longer holds the positions the extension last wrote into it."""
-    last = LIVE.written.get(mesh.as_pointer())
-    n = len(mesh.vertices)
-    if last is None or last[0] != key or obj.mode == 'EDIT' or not n:
-        return False
-    have = np.empty(n * 3, dtype=np.float32)
-    mesh.attributes["position"].data.foreach_get("vector", have)
-    return zlib.crc32(have) != last[1]
-
-
-def _mark_hand_edits(scene, depsgraph) -> None:
-    """A generated mesh that someone else changed is marked hand-edited: kept, never
-    overwritten (our own writes are in LIVE.pending)."""
-    changed = [u.id.original for u in depsgraph.updates
-               if isinstance(u.id, bpy.types.Mesh) and u.is_updated_geometry
-               and u.id.original is not None]
-    if not changed:
-        return
-    ptrs = {m.as_pointer() for m in changed} - LIVE.pending
-    LIVE.pending.clear()
-    if not ptrs:
-        return
-    for obj in scene.objects:
-        if not (is_petal(obj) or obj.type == 'MESH' and obj.grc.is_flower_mesh):
-            continue
-        mesh = obj.data
-        if mesh.as_pointer() in ptrs and mesh_settings(mesh).generated \
-                and not obj.grc.hand_edited and _edited(obj, mesh, store.key_of(obj.grc.model)):
-            obj.grc.hand_edited = True
-            LIVE.written.pop(mesh.as_pointer(), None)
-            LIVE.forget_scene(scene)
-
-
-def on_depsgraph_update(scene, depsgraph) -> None:
-    """depsgraph_update_post: structural edits drop the petal cache; hand edits are marked;
-    petal values changed outside a frame change (drivers) are written."""
-    if depsgraph is None:
-        return
-    LIVE.epoch += 1
-    if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
-        LIVE.scenes.clear()
-    if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
-        return
-    _mark_hand_edits(scene, depsgraph)
-    if not depsgraph.id_type_updated('OBJECT'):
-        return
-    try:
-        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
-    except ReferenceError:
-        LIVE.scenes.clear()
-        return
-    if entry.objects and any(
-            isinstance(u.id, bpy.types.Object) and u.id.original is not None
-            and (u.id.original.as_pointer() in entry.pointers
-                 or u.id.original.as_pointer() in entry.roots) for u in depsgraph.updates):
-        sync(scene, depsgraph)
 
 
 def refusal_of(scene, obj) -> str:

@@ -12,14 +12,15 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (model_of, active_model, add_example_and_capture, coords_of, grid_coords, make_template,
-                             mesh_object, select_only, train_quick, model_of, active_model)
+from blender_helpers import (model_of, active_model, add_example_and_capture, coords_of,
+                             grid_coords, make_template, mesh_object, select_only,
+                             train_quick)
 
 
 def _state():
     g = model_of(bpy.context.scene)
     objs = {o.name: coords_of(o).tobytes() for o in bpy.data.objects if o.type == 'MESH'}
-    return g.captured, g.model_data, objs
+    return (g.captured, g.model_data) if g is not None else None, objs
 
 
 def _refused(match, op=None, **kw):
@@ -211,6 +212,7 @@ def test_bad_stored_models_are_refused_and_petals_kept(grc):
 
 def test_oversized_payload_refused_without_decoding(grc, monkeypatch):
     monkeypatch.setattr(grc.store, "MAX_PAYLOAD_CHARS", 1000)
+    grc.api.add_model(bpy.context.scene)
     model_of(bpy.context.scene).model_data = "A" * 2000
     with pytest.raises(grc.model_core.GRCError, match="far larger"):
         grc.store.get_model(active_model(bpy.context.scene))
@@ -289,8 +291,8 @@ def test_failed_training_keeps_previous_model(grc):
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
     before = model_of(bpy.context.scene).model_data
-    job = grc.jobs.TrainingJob(bpy.context.scene.name, None, None, 0,
-                               token=model_of(bpy.context.scene).train_token)
+    g = model_of(bpy.context.scene)
+    job = grc.jobs.TrainingJob(g.uid, active_model().name, None, None, 0, token=g.train_token)
     job.error = "loss became non-finite at step 12"
     job.finished.set()
     ok, msg = grc.api.land(job)

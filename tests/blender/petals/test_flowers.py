@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
-                             image_pixels, select_only, train_quick, active_model)
+                             image_pixels, model_of, select_only, train_quick, active_model)
 
 
 def _flower(grc, **kw):

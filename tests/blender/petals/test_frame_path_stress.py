@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import bpy
 import numpy as np
 
-from blender_helpers import (model_of, active_model, PACKAGE, add_example_and_capture, coords_of, evaluated_arrays,
-                             train_quick, model_of, active_model)
+from blender_helpers import (model_of, active_model, PACKAGE, add_example_and_capture,
+                             coords_of, evaluated_arrays, train_quick)
 
 N_CHANGES = 10_000
 N_FRAMES = 1_000

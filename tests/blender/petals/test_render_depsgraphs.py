@@ -6,8 +6,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import (active_model, PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
-                             image_pixels, train_quick, active_model)
+from blender_helpers import (active_model, PACKAGE, add_example_and_capture, coords_of,
+                             drive_by_empty_x, image_pixels, train_quick)
 
 FRAMES = (1, 2, 3, 4)
 

@@ -11,8 +11,8 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (model_of, active_model, PACKAGE, ROOT, add_example_and_capture, run_fresh_python,
-                             select_only, train_quick, model_of, active_model)
+from blender_helpers import (model_of, active_model, PACKAGE, ROOT, add_example_and_capture,
+                             run_fresh_python, select_only, train_quick)
 from test_panels import _draw_all as draw_all_panels
 from test_reload import BLOCK_TORCH
 
