@@ -245,7 +245,7 @@ def test_two_dimensional_context_animates_and_draws_the_pad(grc, trace_image, pl
     np.testing.assert_allclose([p[1:] for p in st.pads], pads, atol=1e-6)
 
     # the Petal panel offers the two values (not one slider) and lists the templates' pads
-    from test_trace_image import draw_petal_panel
+    from blender_helpers import draw_petal_panel
     layout = draw_petal_panel(petal)
     assert layout.props().count("context") == 1 and "context_b" in layout.props()
     assert any(cap.names[2] in t and f"{pads[2, 0]:.2f}" in t for t in layout.labels())

@@ -473,12 +473,12 @@ def test_transform_only_animation_is_refused(grc):
         obj.keyframe_insert("location", frame=frame)
     select_only(obj)
     scene.frame_set(1)
-    before = (model_of(scene).captured, object_state(obj))
+    before = (model_of(scene), object_state(obj))         # no model yet
     with pytest.raises(RuntimeError, match="only moves, rotates or scales") as info:
         bpy.ops.grc.capture_templates()
     assert "object's own space" in str(info.value) and "shape keys" in str(info.value)
     assert "armature" in str(info.value) and "lattice" in str(info.value)
-    assert (model_of(scene).captured, object_state(obj)) == before
+    assert (model_of(scene), object_state(obj)) == before  # a refused capture adds none
 
 
 # ---- markers and every N frames -----------------------------------------------------------
@@ -488,6 +488,7 @@ def test_capture_from_markers_and_every_n(grc):
     obj = grc.api.new_template(bpy.context, rows=4, cols=5, times=7)   # frames 1, 9 .. 49
     names = [kb.name for kb in obj.data.shape_keys.key_blocks][1:]
     select_only(obj)
+    assert bpy.ops.grc.add_model() == {'FINISHED'}
     model_of(scene).capture_frames = 'MARKERS'
     scene.timeline_markers.new("open", frame=25)
     with pytest.raises(RuntimeError, match="1 timeline marker"):

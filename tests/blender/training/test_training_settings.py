@@ -28,12 +28,13 @@ def test_train_defaults_are_train_config():
     props = importlib.import_module(PACKAGE + ".grc_blender.props")
     assert model_core.TrainConfig is config.TrainConfig
     cfg = config.TrainConfig()
-    rna = bpy.types.Scene.bl_rna.properties["grc"].fixed_type.properties
+    rna = bpy.types.Text.bl_rna.properties["grc_model"].fixed_type.properties
     _assert_defaults_match({n: rna[n].default for n in TRAIN_SETTINGS + ("context_dims",)}, cfg)
     # The operator's "unchanged setting" test compares against exactly these values.
     for name in TRAIN_SETTINGS:
         assert props.TRAIN_DEFAULTS[name] == getattr(cfg, name), name
-    # A fresh scene's settings hold the defaults too (not only the RNA declaration).
+    # A new model's settings hold the defaults too (not only the RNA declaration).
+    assert bpy.ops.grc.add_model() == {'FINISHED'}
     g = model_of(bpy.context.scene)
     _assert_defaults_match({n: getattr(g, n) for n in TRAIN_SETTINGS + ("context_dims",)}, cfg)
 
@@ -45,7 +46,7 @@ import json, sys
 import bpy, addon_utils
 assert "torch" not in sys.modules
 addon_utils.enable({PACKAGE!r}, default_set=True)
-rna = bpy.types.Scene.bl_rna.properties["grc"].fixed_type.properties
+rna = bpy.types.Text.bl_rna.properties["grc_model"].fixed_type.properties
 names = {TRAIN_SETTINGS + ("context_dims",)!r}
 defaults = {{n: rna[n].default for n in names}}
 torch_after_enable = "torch" in sys.modules

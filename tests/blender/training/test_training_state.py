@@ -1,5 +1,5 @@
 """Training state. Capture and reorder wait for a running training; a finished
-training lands only in the scene that started it and only onto the templates it learned;
+training lands only in the model that started it and only onto the templates it learned;
 polls and redraws never read the stored model string."""
 from __future__ import annotations
 
@@ -36,20 +36,38 @@ def test_capture_and_reorder_wait_for_training(grc):
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
 
 
-def test_result_does_not_land_in_a_recreated_scene(grc):
+def test_result_lands_in_its_model_after_renames_and_undo(grc):
+    """A result lands in the model that started it, by identity: renaming the scene and
+    the model, and an undo that restores an older training token, do not stop it."""
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
+    model = active_model()
     train_mod, job = _start_job(grc)
     _finish(grc, job)
-    old = bpy.context.scene
-    name = old.name
-    new = bpy.data.scenes.new(name + " new")
-    bpy.context.window.scene = new if bpy.context.window else None  # background: no window
-    bpy.data.scenes.remove(old)
-    new.name = name                               # same name, another scene
+    job.model = grc.model_core.train(grc.store.get_captured(model).template_set(),
+                                     config=grc.model_core.train_config(steps=15, template_steps=15))
+    bpy.context.scene.name = "Renamed Scene"
+    model.name = "Renamed Model"
+    model_of().train_token = "an older token (as an undo restores it)"
     ok, msg = train_mod.land(job)
-    assert not ok and "gone" in msg
-    assert new.grc.model_key == "" and new.grc.model_data == ""
+    assert ok, msg
+    assert grc.store.get_model(active_model()) is job.model
+    assert not model_of().is_training
+
+
+def test_result_for_a_removed_model_is_dropped_with_a_message(grc):
+    add_example_and_capture()
+    train_quick(steps=20, template_steps=20)
+    other = grc.api.add_model(bpy.context.scene, "Other")
+    bpy.context.scene.grc.active_model_index = 0
+    train_mod, job = _start_job(grc)
+    _finish(grc, job)
+    assert model_of().is_training
+    assert grc.api.remove_model(bpy.context.scene, 0)
+    ok, msg = train_mod.land(job)
+    assert not ok and "is gone" in msg and "dropped" in msg
+    assert active_model() == other and other.grc_model.model_data == ""
+    assert not other.grc_model.is_training
 
 
 def test_result_is_dropped_if_templates_changed(grc):

@@ -9,45 +9,10 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import PACKAGE, add_example_and_capture, run_fresh_python, train_quick, model_of, active_model
+from blender_helpers import (PACKAGE, Recorder, active_model, add_example_and_capture,
+                             draw_petal_panel, model_of, run_fresh_python, train_quick)
 
 BYTE = 1.0 / 255.0 + 1e-4     # previews keep 8 bits per channel
-
-
-class Recorder:
-    """A UILayout stand-in that records every call (containers return recorders too)."""
-
-    def __init__(self, calls=None):
-        object.__setattr__(self, "calls", [] if calls is None else calls)
-
-    def __getattr__(self, name):
-        def method(*args, **kw):
-            self.calls.append((name, args, kw))
-            if name in {"row", "column", "box", "split", "column_flow", "grid_flow"}:
-                return Recorder(self.calls)
-            if name == "operator":          # operator properties set by the panel
-                return SimpleNamespace()
-            return None
-        return method
-
-    def labels(self) -> list[str]:
-        return [kw.get("text", "") for name, _, kw in self.calls if name == "label"]
-
-    def text(self) -> str:
-        """Every label joined: a long message is wrapped over several labels."""
-        return " ".join(self.labels())
-
-    def props(self) -> list[str]:
-        return [args[1] for name, args, _ in self.calls if name == "prop"]
-
-
-def draw_petal_panel(petal) -> Recorder:
-    panels = importlib.import_module(PACKAGE + ".panels.petal")
-    ctx = SimpleNamespace(scene=bpy.context.scene, active_object=petal, object=petal)
-    layout = Recorder()
-    panels.GRC_PT_petal.draw(SimpleNamespace(layout=layout), ctx)
-    return layout
-
 
 
 @pytest.fixture
