@@ -145,11 +145,11 @@ def get_model(datablock) -> GRCModel | None:
             raise GRCError("the stored model does not match its checksum (damaged file)")
         model = model_from_bytes(_decode_b64(payload, "model"))
     except GRCError as exc:
-        msg = f"Model '{datablock.name}': the stored weights were refused: {exc}. Retrain to fix."
+        msg = f"Model '{datablock.name}': the stored model was refused: {exc}. Retrain to fix."
         _failures[key] = msg
         raise GRCError(msg) from None
     except Exception as exc:  # model_core should only raise GRCError; never crash the caller
-        msg = (f"Model '{datablock.name}': the stored weights were refused "
+        msg = (f"Model '{datablock.name}': the stored model was refused "
                f"({type(exc).__name__}: {exc}). Retrain to fix.")
         _failures[key] = msg
         raise GRCError(msg) from None

@@ -13,6 +13,10 @@ from .templates import GRC_OT_add_example_templates
 
 # (operator, icon, properties) in workflow order; Move Template appears twice (Up, Down).
 OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
+    ("grc.add_model", 'ADD', {}),
+    ("grc.duplicate_model", 'DUPLICATE', {}),
+    ("grc.remove_model", 'REMOVE', {}),
+    ("grc.use_active_model", 'LINKED', {}),
     ("grc.new_template", 'MESH_GRID', {}),
     ("grc.new_template", 'DUPLICATE', {"variant_of_active": True}),
     ("grc.grid_from_mesh", 'MOD_LATTICE', {}),

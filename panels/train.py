@@ -63,6 +63,10 @@ class GRC_PT_train_settings(GRCPanel, bpy.types.Panel):
     bl_parent_id = "GRC_PT_train"
     bl_options = {'DEFAULT_CLOSED'}
 
+    @classmethod
+    def poll(cls, context):
+        return active_model_settings(context.scene) is not None
+
     def draw(self, context):
         layout = layout_of(self)
         layout.use_property_split = True

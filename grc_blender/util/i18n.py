@@ -42,6 +42,14 @@ def iface(msgid: str) -> str:
 # them all).
 MESSAGES: tuple[str, ...] = (
     'Bake cancelled: nothing was changed',
+    '(removed)',
+    'A model learns one family of shapes (petals, sepals, leaves): capture its templates to '
+    'start',
+    'A training is running: remove models when it ends (or cancel it)',
+    'Add or choose a model in the Models list first',
+    'Capture templates (or add a model) to train',
+    'No model to duplicate',
+    'No model to remove',
     'New Template', 'Variant', 'Frames', 'N',
     'The captured templates are not the ones the model was trained on (captured or '
     'reordered since): train again to see its error',

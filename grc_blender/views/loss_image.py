@@ -120,7 +120,7 @@ def panel_icon(model) -> int:
     background mode, where previews get no icon); a stale image is re-rendered from a timer
     (at once in background mode)."""
     global _pending
-    if not len(model_settings(model).loss_curve):
+    if model is None or not len(model_settings(model).loss_curve):
         return 0
     if curve_key(model) != _key:
         if bpy.app.background:

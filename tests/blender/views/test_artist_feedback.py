@@ -144,6 +144,7 @@ def test_preferences_and_default_preset(grc):
     presets = mod("model_core.presets")
     prefs.default_preset = "FAST"
     try:
+        assert bpy.ops.grc.add_model() == {'FINISHED'}
         g = model_of(bpy.context.scene)
         assert not g.preset_chosen
         add_example_and_capture()
@@ -155,6 +156,7 @@ def test_preferences_and_default_preset(grc):
         assert g.preset == "FAITHFUL"
         # A file from before presets: settings edited, never marked chosen. Kept.
         bpy.ops.wm.read_homefile(use_empty=True)
+        assert bpy.ops.grc.add_model() == {'FINISHED'}
         g = model_of(bpy.context.scene)
         g.steps = 777
         g.preset_chosen = False
@@ -178,8 +180,8 @@ def test_presets_set_the_documented_values(grc):
                          stop_mean_pct=limits.TARGET_MEAN_PCT * 0.6,
                          stop_max_pct=limits.TARGET_MAX_PCT * 0.6),
     }
-    g = model_of(bpy.context.scene)
     add_example_and_capture()
+    g = model_of(bpy.context.scene)
     enum = [i.identifier for i in g.bl_rna.properties["preset"].enum_items]
     assert enum == ["FAST", "BALANCED", "FAITHFUL"]
     bp = mod("grc_blender.training.presets")
@@ -253,8 +255,8 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     loss_image = mod("grc_blender.views.loss_image")
     loss_plot = mod("model_core.loss_plot")
     scene = bpy.context.scene
-    g = model_of(scene)
     add_example_and_capture()
+    g = model_of(scene)
     job = grc.api.start_training(scene, steps=100_000, template_steps=400)
     try:
         seen = []
@@ -295,12 +297,12 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     path = tmp_path / "curve.blend"
     assert bpy.ops.wm.save_as_mainfile(filepath=str(path)) == {'FINISHED'}
     bpy.ops.wm.read_homefile(use_empty=True)
-    assert loss_image.panel_icon(bpy.context.scene) == 0      # an empty scene: no curve
+    assert loss_image.panel_icon(active_model()) == 0         # an empty scene: no model
     bpy.ops.wm.open_mainfile(filepath=str(path))
     g = model_of(bpy.context.scene)
     assert [(p.name, p.step, p.value) for p in g.loss_curve] == values
     renders = loss_image.renders
-    loss_image.panel_icon(bpy.context.scene)    # the panel's draw: renders (background: now)
+    loss_image.panel_icon(active_model())       # the panel's draw: renders (background: now)
     assert loss_image.renders == renders + 1
     assert _color_pixels(loss_image.pixels(), loss_plot.LOSS_COLORS["gen"]) > 20
 

@@ -75,10 +75,13 @@ def _draw_all(state, drawn, with_progress=True):
         drawn.setdefault(cls.__name__, set()).add(state)
         assert calls, f"{cls.__name__} drew nothing in state {state}"
     g = model_of(bpy.context.scene)
-    for cls in lists:
-        for i, item in enumerate(g.templates):
+    sg = bpy.context.scene.grc
+    for cls in lists:           # each list with the items it shows
+        data, items, index = ((sg, sg.models, "active_model_index") if "models" in cls.__name__
+                              else (g, g.templates if g else (), "template_index"))
+        for i, item in enumerate(items):
             calls = []
-            cls.draw_item(cls, ctx, Layout(calls), g, item, 0, g, "template_index", i)
+            cls.draw_item(cls, ctx, Layout(calls), data, item, 0, data, index, i)
             assert calls
 
 
