@@ -10,7 +10,7 @@ from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
-from ..grc_blender.access import is_petal
+from ..grc_blender.access import active_model_settings, is_petal
 
 
 def active_flower(context):
@@ -42,7 +42,7 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         col.prop(g, "bloom", slider=True)
         col.prop(g, "merge_petals")
         if store.has_model(context.scene):
-            for f in slider_fields(context.scene.grc.model_context_dims):
+            for f in slider_fields(active_model_settings(context.scene).model_context_dims):
                 col.prop(g, f)
         obj = context.active_object
         if obj is not root and is_petal(obj):
