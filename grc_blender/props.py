@@ -7,8 +7,8 @@ Large payloads (captured templates, the model) are base64 strings of .npz files:
 with `allow_pickle=False` and are validated before use (see store.py). Never pickled,
 never evaluated.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the declarations below must be property
+# objects, not strings, so the loop at the end can make the scene's settings non-animatable.
 from typing import Any
 
 import bpy
