@@ -373,7 +373,7 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
         mod.levels = 2
     bend = obj.modifiers.new("Bend", 'SIMPLE_DEFORM')       # after it: deforms the cage
     bend.deform_method, bend.angle, bend.deform_axis = 'BEND', 0.5, 'Z'
-    before, frame = object_state(obj), scene.frame_current    # on the active key's frame
+    before, start = object_state(obj), scene.frame_current    # on the active key's frame
     select_only(obj)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     cap = grc.store.get_captured(scene)
@@ -390,7 +390,7 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
         obj.evaluated_get(depsgraph).to_mesh_clear()
         np.testing.assert_allclose(cap.coords[0, t], want, atol=1e-6)
     mod.show_viewport = True
-    scene.frame_set(frame)
+    scene.frame_set(start)
     assert object_state(obj) == before
 
 
