@@ -26,13 +26,13 @@ from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
 
 def _dims_items() -> list[tuple[str, str, str]]:
     """Auto, then every context dimension model_core supports."""
-    items = [(str(AUTO), "Auto", "One slider for two templates; a pad of two values for "
-                                 "three or more")]
+    items = [(str(AUTO), "Auto", "One Context slider for two templates; Context and "
+                                 "Context B (a 2-D context, the seed's pad) for three or more")]
     for dims in supported_dims():
         n = len(slider_fields(dims))
         items.append((str(dims), "In a Row" if n == 1 else f"{n}-D",
-                      "One context slider: the templates lie in a row (0, 1, ...)" if n == 1
-                      else f"{n} context values per petal"))
+                      "One Context slider: the templates lie in a row (0, 1, ...)" if n == 1
+                      else f"{n} Context sliders per petal: each template has its own spot"))
     return items
 
 
@@ -119,8 +119,9 @@ class GRCSceneSettings(PropertyGroup):
     context_dims: EnumProperty(
         name="Context", default=str(TRAIN_DEFAULTS["context_dims"]),
         items=_dims_items(),
-        description="How the templates are laid out: one slider (in a row) or a pad of "
-                    "values (2-D)")
+        description="How the templates are laid out: one Context slider (in a row) or "
+                    "Context and Context B (2-D: each template has its own spot; the seed's "
+                    "pad)")
     # settings.PROCEDURE: the switch to the seed article's literal procedure
     literal: BoolProperty(
         name="Original Method (Slow)", default=False, update=update.setting_edited,

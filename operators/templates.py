@@ -61,8 +61,9 @@ class GRC_OT_capture_templates(bpy.types.Operator):
 
 
 class GRC_OT_move_template(bpy.types.Operator):
-    """Move the active template up or down in the list: its place sets its Context
-    (the first template is Context 0, the second 1, ...)"""
+    """Move the active template up or down in the list: its place sets where it sits (in
+    a row the first is Context 0, the second 1, ...; on a 2-D context each place is a spot
+    of its own)"""
     bl_idname = "grc.move_template"
     bl_label = "Move Template"
     bl_options = {'REGISTER', 'UNDO'}

@@ -99,6 +99,17 @@ def test_baking_again_replaces_the_previous_bake_only(grc):
     assert kept == sorted([keeper.data.name, copy.data.name]), kept   # the artist's: kept
     kept = [a for a in bpy.data.actions if "first bake" in a]
     assert len(kept) == 2 and all(a.users >= 1 for a in kept), kept   # theirs; no orphans
+    # a duplicated petal (Shift+D copies its pointer to the bake): its own bake replaces
+    # nothing of the original's
+    twin = petals[0].copy()
+    scene.collection.objects.link(twin)
+    assert twin.grc.bake == petals[0].grc.bake
+    mine = petals[0].grc.bake
+    grc.api.bake_petals(scene, [twin], step=8)
+    assert petals[0].grc.bake == mine and mine.name in scene.objects
+    assert twin.grc.bake not in (None, mine) and twin.grc.bake.grc.baked_from == twin
+    bpy.data.objects.remove(twin.grc.bake)
+    bpy.data.objects.remove(twin)
     # selecting a bake and baking again re-bakes its petal (and replaces it again)
     select_only(second[0])
     assert bpy.ops.grc.bake_shape_keys(step=8) == {'FINISHED'}

@@ -158,6 +158,11 @@ def test_a_flower_petal_says_what_drives_it(grc):
     time = calls[index_of(calls, prop="time")]
     assert time["text"] == "Time (from Bloom)" and not time["enabled"]
     assert index_of(calls, prop="context") < index_of(calls, prop="time")
+    # the Flower panel: its Bloom and Context first, the buttons last
+    calls = draw("GRC_PT_flower")
+    props = [c["prop"] for c in calls if c["what"] == "prop"]
+    assert props[:2] == ["bloom", "context"] and props[-1] == "merge_petals", props
+    assert index_of(calls, prop="merge_petals") < index_of(calls, op="grc.add_flower")
     # a single petal: plain labels, Time editable
     assert bpy.ops.grc.add_petal() == {'FINISHED'}
     calls = draw("GRC_PT_petal")
