@@ -84,8 +84,16 @@ def draw_everything() -> dict[str, list[dict]]:
     return {name: draw(name) for name in panels}
 
 
+def _icons() -> set[str]:
+    fn = bpy.types.UILayout.bl_rna.functions["label"]
+    return {i.identifier for i in fn.parameters["icon"].enum_items}
+
+
 def check_words(drawn: dict[str, list[dict]]) -> None:
+    icons = _icons()
     for name, calls in drawn.items():
+        for c in calls:
+            assert c["icon"] in icons, (name, c["icon"])
         for text in texts(calls):
             for word in JARGON:
                 assert word.lower() not in text.lower(), (name, word, text)
