@@ -269,10 +269,12 @@ class GRCMeshSettings(PropertyGroup):
 GRCSceneSettings.__annotations__.update(settings.properties(update.setting_edited))
 # Settings and state, not animation: nothing on the scene level can be keyframed (Blender's
 # convention; a keyed Preset or Max Steps would fight the artist's edits). A property that
-# declares its own options keeps them.
-for _prop in GRCSceneSettings.__annotations__.values():
-    _prop.keywords.setdefault("options", set())
-del _prop
+# declares its own options keeps them. (A new group under Scene.grc joins this tuple;
+# tests/blender/views/test_artist_words.py walks every group under Scene.grc.)
+for _group in (GRCSceneSettings, GRCTemplateEntry, GRCFidelity, GRCLossPoint):
+    for _prop in _group.__annotations__.values():
+        _prop.keywords.setdefault("options", set())
+del _group, _prop
 
 CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
 

@@ -224,7 +224,7 @@ def _groups(rna, seen=None):
     for prop in rna.properties:
         fixed = getattr(prop, "fixed_type", None)
         if prop.type in ('POINTER', 'COLLECTION') and fixed is not None and \
-                issubclass(getattr(bpy.types, fixed.identifier, object), bpy.types.PropertyGroup):
+                getattr(fixed.base, "identifier", "") == "PropertyGroup":
             out += _groups(fixed, seen)
     return out
 
@@ -234,6 +234,8 @@ ANIMATED = {"context", "context_b", "time", "offset", "rows", "bloom", "delay"}
 
 def test_settings_cannot_be_keyframed():
     scene_groups = _groups(bpy.types.Scene.bl_rna.properties["grc"].fixed_type)
+    assert {"GRCFidelity", "GRCLossPoint", "GRCTemplateEntry"} <= \
+        {g.identifier for g in scene_groups}, "the walk reaches the nested groups"
     keyable = [f"{g.identifier}.{p.identifier}" for g in scene_groups for p in g.properties
                if p.identifier != "rna_type" and p.is_animatable and p.identifier != "name"]
     assert not keyable, keyable
