@@ -8,7 +8,7 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import store
-from ..grc_blender.access import active_model_settings, scene_settings
+from ..grc_blender.access import active_model_settings, object_settings, scene_settings
 from ..grc_blender.templates.key_frames import key_frames
 from ..grc_blender.util.i18n import iface
 from ..grc_blender.util.wrap import label as wrapped
@@ -87,8 +87,9 @@ class GRC_PT_template_info(GRCPanel, bpy.types.Panel):
 
     @classmethod
     def poll(cls, context):
-        obj = context.active_object
-        return obj is not None and obj.type == 'MESH' and obj.data.shape_keys is not None
+        obj = context.active_object      # a mesh with shape keys, not a bake of a petal
+        return (obj is not None and obj.type == 'MESH' and obj.data.shape_keys is not None
+                and object_settings(obj).baked_from is None)
 
     def draw(self, context):
         obj = context.active_object

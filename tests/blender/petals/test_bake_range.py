@@ -36,6 +36,9 @@ def test_bake_covers_the_petals_keys_not_the_scene_range(grc):
     assert bpy.ops.grc.bake_shape_keys() == {'FINISHED'}
     baked = scene.objects[petal.name + " Baked"]
     assert _keys(baked) == [f"frame {f}" for f in range(5, 21)]
+    templates_panel = grc.pkg.panels.GRC_PT_template_info       # a bake is no template
+    select_only(baked)
+    assert not templates_panel.poll(bpy.context)
     # the scene's range, when asked
     select_only(petal)
     assert bpy.ops.grc.bake_shape_keys(frame_range='SCENE', step=50) == {'FINISHED'}
