@@ -49,14 +49,14 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
             wrapped(layout, context, g.status)
         if g.model_summary and not g.is_training:
             wrapped(layout, context, g.model_summary, icon='CHECKMARK')
-        icon = loss_image.panel_icon(context.scene)
-        if not (icon or g.loss_text):
+        if not (len(g.loss_curve) or g.loss_text):
             return
         done = store.has_model(context.scene) and not g.is_training
         header, body = layout.panel(CURVE_DONE if done else CURVE_OPEN, default_closed=done)
         header.label(text="Training Curve")
-        if body is None:
+        if body is None:            # closed: the curve image is not even asked for
             return
+        icon = loss_image.panel_icon(context.scene)
         if icon:
             body.template_icon(icon_value=icon, scale=icon_scale(context))
         if g.loss_text:
