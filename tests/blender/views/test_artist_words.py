@@ -27,6 +27,11 @@ def mod(name):
     return importlib.import_module(f"{PACKAGE}.{name}")
 
 
+def model_settings(scene):
+    """The active model's settings (templates, training, status, error view)."""
+    return mod("grc_blender.access").active_model_settings(scene)
+
+
 class Rec:
     """A recording layout: every call as a dict (what, text, icon, prop, the layout's
     enabled flag); containers share the record, layout.panel() gives (header, body)."""
@@ -129,7 +134,7 @@ def test_sidebar_path_in_an_artists_words(grc):
     curve = drawn["GRC_PT_train"][index_of(drawn["GRC_PT_train"], what="panel")]
     assert curve["kw"]["default_closed"]
     # one duration: the status and the model's summary say the same seconds
-    g = scene.grc
+    g = model_settings(scene)
     status = re.findall(r"(\d+\.\d) s", g.status)
     summary = re.findall(r"(\d+\.\d) s", g.model_summary)
     assert status and status == summary, (g.status, g.model_summary)
@@ -188,7 +193,7 @@ def test_three_templates_default_petal_is_amid_them(grc):
     objs = [make_template(f"T{k}", grid_coords(5, 4, times=3, seed=k)) for k in range(3)]
     grc.api.capture_templates(bpy.context, objs)
     train_quick(steps=150, template_steps=150)
-    assert scene.grc.model_context_dims == 2
+    assert model_settings(scene).model_context_dims == 2
     assert bpy.ops.grc.add_petal() == {'FINISHED'}
     petal = bpy.context.active_object
     model = grc.store.get_model(scene)
@@ -334,7 +339,7 @@ def test_show_error_opens_on_the_worst_keyframe_and_never_renders(grc):
                                   np.zeros(t))
         worst = np.linalg.norm(gen - cap.coords[k], axis=-1).reshape(t, -1).max(axis=1)
         assert bpy.ops.grc.show_error(template=k) == {'FINISHED'}
-        g = scene.grc
+        g = model_settings(scene)
         assert g.error_keyframe == int(np.argmax(worst)), (k, worst)
         assert g.error_max == pytest.approx(worst.max(), rel=1e-4)
         assert worst[0] < worst.max()             # not the shared bud
