@@ -76,10 +76,10 @@ def set_model(datablock, model: GRCModel) -> None:
 
 def write_summary(g, model: GRCModel) -> None:
     secs = model.meta.get("train_seconds")
-    secs_txt = f", trained in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
-    g.model_summary = (f"{model.n_templates} templates, {len(model.times)} times, "
-                       f"{model.n_rows} x {model.n_cols} grid, {model.context_dims}-D context"
-                       f"{secs_txt}")
+    secs_txt = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
+    layout = "Context in a row" if model.context_dims == 1 else f"{model.context_dims}-D Context"
+    g.model_summary = (f"Trained on {model.n_templates} templates ({len(model.times)} "
+                       f"keyframes, {model.n_rows} x {model.n_cols} grid, {layout}){secs_txt}")
     g.model_context_dims = model.context_dims
     g.fidelity.clear()
     for err in model.errors:

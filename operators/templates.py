@@ -15,7 +15,7 @@ class GRC_OT_add_example_templates(bpy.types.Operator):
     """Add two example template petals (7x7 grids animated over 7 keyframes: one bud,
     two ways of opening), selected and ready to capture"""
     bl_idname = "grc.add_example_templates"
-    bl_label = "GRC Example Templates"
+    bl_label = "Add Example Templates"
     bl_options = {'REGISTER', 'UNDO'}
 
     @classmethod
@@ -62,15 +62,17 @@ class GRC_OT_capture_templates(bpy.types.Operator):
 
 
 class GRC_OT_move_template(bpy.types.Operator):
-    """Move the active template up or down (template order: context 0, 1, ...)"""
+    """Move the active template up or down in the list: its place sets where it sits (in
+    a row the first is Context 0, the second 1, ...; on a 2-D context each place is a spot
+    of its own)"""
     bl_idname = "grc.move_template"
     bl_label = "Move Template"
     bl_options = {'REGISTER', 'UNDO'}
 
     direction: bpy.props.EnumProperty(
         name="Direction", description="Which way the active template moves in the list",
-        items=[('UP', "Up", "Toward template 0 (context 0)"),
-               ('DOWN', "Down", "Toward the last template (the highest context)")])
+        items=[('UP', "Up", "Toward the first template (Context 0)"),
+               ('DOWN', "Down", "Toward the last template (the highest Context)")])
 
     @classmethod
     def poll(cls, context):

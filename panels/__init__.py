@@ -1,4 +1,4 @@
-"""The View3D sidebar tab "GRC": Templates, Train, Petal (+ sub-panels). draw() stays thin:
+"""The View3D sidebar tab "GRC Petals": Templates, Train, Petal (+ sub-panels). draw() stays thin:
 it lays out properties and operators and reads only cheap strings, never decodes models.
 The root __init__ registers CLASSES in order."""
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...model_core import GRCError
 from ...model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES, MIN_TIMES
-from . import example
+from . import example, key_frames
 from ..util import mesh_grid
 from ..util.selection import select_only
 
@@ -87,6 +87,18 @@ def free_name(stem: str = "Template") -> str:
     return f"{stem} {i}"
 
 
+def variant_name(source_name: str) -> str:
+    """'Petal B Cup Variant' (then 'Petal B Cup Variant 2', ...): capture orders templates
+    by name, so a variant lands right after its source."""
+    stem = f"{source_name} Variant"
+    if stem not in bpy.data.objects:
+        return stem
+    i = 2
+    while f"{stem} {i}" in bpy.data.objects:
+        i += 1
+    return f"{stem} {i}"
+
+
 def link_and_select(context, obj) -> None:
     coll = context.collection or context.scene.collection
     coll.objects.link(obj)
@@ -112,7 +124,7 @@ def blank_template(context, rows: int = DEFAULT_SIZE, cols: int = DEFAULT_SIZE,
     example.animate_with_shape_keys(obj, grids, frames, key_names(times))
     obj.active_shape_key_index = times       # the open shape: the one to sculpt first
     link_and_select(context, obj)
-    scene.frame_set(scene.frame_current)
+    key_frames.go_to_active_key(scene, obj)  # on its frame, where it shows alone
     return obj
 
 
@@ -137,7 +149,7 @@ def new_variant(context, source):
     adt = keys.animation_data if keys is not None else None
     if adt is not None and adt.action is not None:
         adt.action = adt.action.copy()   # the variant's timing is its own to edit
-    name = free_name()
+    name = variant_name(source.name)
     mesh.name = name
     obj = bpy.data.objects.new(name, mesh)
     obj.matrix_world = source.matrix_world
@@ -145,7 +157,7 @@ def new_variant(context, source):
     obj.location = source.matrix_world.translation + side * (1.5 * max(source.dimensions.y, 0.2))
     obj.active_shape_key_index = max(len(keys.key_blocks) - 1, 0) if keys is not None else 0
     link_and_select(context, obj)
-    context.scene.frame_set(context.scene.frame_current)
+    key_frames.go_to_active_key(context.scene, obj)
     return obj
 
 
@@ -164,5 +176,9 @@ def report(obj, variant: bool) -> str:
     rows, cols = mesh_grid.grid_order(mesh_grid.mesh_topology(obj.data),
                                       mesh_grid.mesh_coords(obj.data), obj.name).shape
     kind = "variant" if variant else "template"
+    active = obj.active_shape_key
+    frame = key_frames.active_key_frame(obj)
+    at = (f"; on frame {frame:g}, the key '{active.name}' shows alone: sculpt it there"
+          if frame is not None and active is not None else "")
     return (f"Added {kind} '{obj.name}', {rows} x {cols}, with {n} shape keys (one per time, "
-            f"the first the bud): select a key and sculpt it (Sculpt or Edit Mode), then Capture")
+            f"the first the bud){at} (Sculpt or Edit Mode), then Capture")

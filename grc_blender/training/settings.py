@@ -51,10 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lr_g", "Learning Rate: Context to Shape",
             "How big a step the part that draws a shape from its time, place and context "
             "takes (the article's lrG)", 1e-7, 0.999),
-    Setting("context_filter", "Context Pull",
-            "How strongly each template is pulled to its own context value (0, 1, ...) while "
-            "learning (the article's rFilter). Higher keeps the templates apart where they "
-            "are alike", 0.0, 1.0),
+    Setting("context_filter", "Template Separation",
+            "How strongly each template is held at its own Context value (0, 1, ...) while "
+            "learning (the article's rFilter, a context pull). Higher keeps the templates "
+            "apart where they are alike", 0.0, 1.0),
 )
 NAMES = tuple(s.name for s in SETTINGS)
 assert set(NAMES) == set(core_presets.FIELDS), "presets set exactly the panel's settings"

@@ -198,10 +198,14 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
         return False, state.ended(tip("The captured templates changed during training; the "
                                       "trained model was dropped and the previous one is kept"),
                                   losses)
+    # One duration everywhere: the status and the model's summary both say what the artist
+    # waited (rounded as both show it).
+    job.model.meta["train_seconds"] = round(seconds, 1)
     store.set_model(model, job.model)
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
-    msg = state.ended(tip("Trained in {seconds:.1f} s (worst template max error {worst:.2f}% "
-                          "of its size)").format(seconds=seconds, worst=worst), losses, done=True)
+    msg = state.ended(tip("Trained in {seconds:.1f} s (the farthest vertex is off by "
+                          "{worst:.2f}% of its template's size)").format(
+        seconds=job.model.meta["train_seconds"], worst=worst), losses, done=True)
     for scene in bpy.data.scenes:          # only the petals and flowers of this model change
         live.regenerate(scene, live.petals_of_model(scene, model))
     return True, msg

@@ -100,8 +100,10 @@ def heat_colors(err: np.ndarray, scale: float) -> np.ndarray:
     return np.column_stack([rgb, np.ones(len(f))]).astype(np.float32)
 
 
-def nearest_keyframe(cap: Captured, frame: float) -> int:
-    return int(np.argmin(np.abs(np.asarray(cap.frames, float) - float(frame))))
+def worst_keyframe(err: np.ndarray) -> int:
+    """The captured keyframe whose worst vertex is farthest off (err: (T, R, C) distances);
+    the first of equals."""
+    return int(np.argmax(np.asarray(err).reshape(len(err), -1).max(axis=1)))
 
 
 def _inputs(scene) -> tuple[GRCModel, Captured]:
@@ -150,17 +152,18 @@ def _write_attributes(mesh, err: np.ndarray, scale: float) -> None:
 def show_error(scene, template: int, keyframe: int = -1,
                collection=None) -> tuple[bpy.types.Object, ErrorReport]:
     """Make (or refresh) the preview petal of template `template` at captured keyframe
-    `keyframe` (-1: the one nearest the scene's current frame), coloured by its error."""
+    `keyframe` (-1: its worst keyframe, where the error is largest), coloured by its error.
+    The preview never renders (hide_render): it is a viewport check, not part of the shot."""
     model, cap = _inputs(scene)
     k_count, t_count, _r, _c = cap.shape
     if not 0 <= template < k_count:
         raise GRCError(tip("There is no template {k}: the templates are 0 to {last}").format(
             k=template, last=k_count - 1))
-    t = nearest_keyframe(cap, scene.frame_current) if keyframe < 0 else keyframe
-    if not 0 <= t < t_count:
+    if keyframe >= t_count:
         raise GRCError(tip("There is no keyframe {t}: the captured keyframes are 0 to {last}")
-                       .format(t=t, last=t_count - 1))
+                       .format(t=keyframe, last=t_count - 1))
     gen, err = template_errors(model, cap, template)
+    t = worst_keyframe(err) if keyframe < 0 else keyframe
     coords = cap.coords[template]
     diag = float(np.linalg.norm(coords.max(axis=(0, 1, 2)) - coords.min(axis=(0, 1, 2))))
     g = model_settings(require_active(scene))
@@ -170,6 +173,7 @@ def show_error(scene, template: int, keyframe: int = -1,
         mesh_settings(mesh).generated = True
         obj = bpy.data.objects.new(PREVIEW_NAME, mesh)
         (collection or scene.collection).objects.link(obj)
+    obj.hide_render = True
     mesh_grid.build_grid_mesh(obj.data, gen[t])
     scale = max(float(err[t].max()), TARGET_MAX_PCT / 100.0 * diag)
     _write_attributes(obj.data, err[t], scale)

@@ -34,6 +34,7 @@ from ...model_core.context import ALL_SLIDER_FIELDS
 from ...model_core import plot
 from . import preview_pixels
 from .. import store
+from ..util.i18n import tip
 from ..util.redraw import tag_sidebars
 from ..access import is_petal
 
@@ -148,7 +149,7 @@ def refresh(scene, obj) -> bool:
     if p is not None:
         preview_pixels.write(p, rgba)
     _state.error = ""
-    _state.warnings = list(view.extrapolation.messages)
+    _state.warnings = beyond_notes(view.extrapolation)
     model = store.get_model(obj.grc.model)
     if model is not None and model.context.view == "pad":
         _state.pads = [(view.names[k], *model.template_context(k))
@@ -157,6 +158,21 @@ def refresh(scene, obj) -> bool:
         _state.pads = []
     _state.renders += 1
     return True
+
+
+def beyond_notes(ex) -> list[str]:
+    """Where the petal goes beyond the templates (model_core's Extrapolation), in the
+    panel's words: a note, not an error (inventing new shapes is the point)."""
+    notes = []
+    if ex.time_outside:
+        notes.append(tip("Time is past the captured keyframes: the motion carries on"))
+    if ex.context_outside:
+        rows = ex.rows_outside
+        where = (tip("the whole petal") if len(rows) and bool(rows.all())
+                 else tip("{n} of {m} rows").format(n=int(rows.sum()), m=len(rows)))
+        notes.append(tip("Up to {pct:.0f}% past the templates' spread ({where})").format(
+            pct=100 * ex.excess, where=where))
+    return notes
 
 
 def panel_state(scene, obj) -> TraceState:

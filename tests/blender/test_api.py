@@ -51,7 +51,8 @@ def test_add_petal_move_and_bake_operators_equal_api(grc):
     assert warning == ""
     assert bpy.ops.grc.add_petal(context_value=0.6, time=0.8, rows=11) == {'FINISHED'}
     np.testing.assert_array_equal(coords_of(bpy.context.active_object), coords_of(petal))
-    scene.frame_start, scene.frame_end = 1, 3
+    petal.keyframe_insert("grc.time", frame=1)             # animated over frames 1..3
+    petal.keyframe_insert("grc.time", frame=3)
     baked = grc.api.bake_petal(scene, petal)
     assert len(baked.data.shape_keys.key_blocks) == 4
     before = list(model_of(scene).templates.keys())

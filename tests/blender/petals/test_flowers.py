@@ -136,7 +136,7 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     live = _render_frames(scene, tmp_path, "live", frames)
     assert np.abs(live[0] - live[-1]).mean() > 1e-3
     select_only(root)
-    assert bpy.ops.grc.bake_shape_keys(use_scene_range=False, frame_start=1, frame_end=9,
+    assert bpy.ops.grc.bake_shape_keys(frame_range='CUSTOM', frame_start=1, frame_end=9,
                                        step=1) == {'FINISHED'}
     assert all(p.hide_render for p in petals)
     baked = [o for o in scene.objects if o.name.endswith(" Baked")]
@@ -200,7 +200,7 @@ class _BakeStandIn:
     """The bake operator's state and reports, for driving its modal handler headless."""
 
     def __init__(self, bake_mod, **settings):
-        self.use_scene_range, self.frame_start, self.frame_end = True, 1, 250
+        self.frame_range, self.frame_start, self.frame_end = 'SCENE', 1, 250
         self.step, self.hide_live = 1, True
         self.__dict__.update(settings)
         self._baking = None

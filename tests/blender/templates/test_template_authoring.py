@@ -103,7 +103,7 @@ def test_new_template_operator_equals_api_and_menu(grc, capfd):
     assert (a.name, b.name) == ("Template A", "Template B")
     np.testing.assert_array_equal(coords_of(a), coords_of(b))
     assert [k.name for k in a.data.shape_keys.key_blocks] == [k.name for k in b.data.shape_keys.key_blocks]
-    # Add > Mesh lists GRC Template
+    # Add > Mesh lists the template (a noun there, after a separator)
     drawn = bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()
     menus = importlib.import_module(PACKAGE + ".operators.menus")
     assert menus.menu_mesh_add in drawn
@@ -113,9 +113,12 @@ def test_new_template_operator_equals_api_and_menu(grc, capfd):
         def operator(self, idname, **_kw):
             listed.append(idname)
 
+        def separator(self):
+            listed.append("|")
+
     menus.menu_mesh_add(SimpleNamespace(layout=Layout()), bpy.context)
-    assert "grc.new_template" in listed
-    assert bpy.ops.grc.new_template.get_rna_type().name == "GRC Template"
+    assert listed[:2] == ["|", "grc.new_template"]
+    assert bpy.ops.grc.new_template.get_rna_type().name == "Add Template"
 
 
 def test_new_template_limits_and_variant_refusals(grc):
@@ -156,7 +159,7 @@ def test_new_template_edit_variant_capture_train_reproduces_both(grc):
         g[..., 2] -= 0.15 * (t / 6) * np.linspace(0, 1, 7)[:, None] ** 2
         set_key(a, name, g, order)
     b = grc.api.new_template(bpy.context, variant_of_active=True)
-    assert b.name == "Template B" and b.data != a.data
+    assert b.name == "Template A Variant" and b.data != a.data
     # the variant copies the keys and their timing, with its own action
     assert [k.name for k in b.data.shape_keys.key_blocks][1:] == names
     np.testing.assert_array_equal(grc.anim.keyframe_frames(b), grc.anim.keyframe_frames(a))
@@ -168,7 +171,7 @@ def test_new_template_edit_variant_capture_train_reproduces_both(grc):
         set_key(b, name, g, order)
     select_only(a, b)
     cap = grc.api.capture_templates(bpy.context, [a, b])
-    assert cap.shape == (2, 7, 7, 7) and cap.names == ["Template A", "Template B"]
+    assert cap.shape == (2, 7, 7, 7) and cap.names == ["Template A", "Template A Variant"]
     for k, obj in enumerate((a, b)):
         for t, name in enumerate(names):
             np.testing.assert_allclose(cap.coords[k, t], key_grid(grc, obj, name), atol=1e-6)
@@ -370,7 +373,7 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
         mod.levels = 2
     bend = obj.modifiers.new("Bend", 'SIMPLE_DEFORM')       # after it: deforms the cage
     bend.deform_method, bend.angle, bend.deform_axis = 'BEND', 0.5, 'Z'
-    before = object_state(obj)
+    before, start = object_state(obj), scene.frame_current    # on the active key's frame
     select_only(obj)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     cap = grc.store.get_captured(active_model(scene))
@@ -387,7 +390,7 @@ def test_topology_changing_modifier_is_left_out(grc, kind):
         obj.evaluated_get(depsgraph).to_mesh_clear()
         np.testing.assert_allclose(cap.coords[0, t], want, atol=1e-6)
     mod.show_viewport = True
-    scene.frame_set(1)
+    scene.frame_set(start)
     assert object_state(obj) == before
 
 

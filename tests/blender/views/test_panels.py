@@ -37,6 +37,9 @@ class Layout:
 
         def method(*args, **kw):
             self.calls.append((name, args, kw))
+            if name == "panel":          # layout.panel(): (header, body), body None if closed
+                return Layout(self.calls, self.with_progress), Layout(self.calls,
+                                                                      self.with_progress)
             if name in CONTAINERS:
                 return Layout(self.calls, self.with_progress)
             if name == "prop":
@@ -67,7 +70,7 @@ def _draw_all(state, drawn, with_progress=True):
                           object=bpy.context.active_object)
     for cls in panels:
         assert cls.bl_space_type == 'VIEW_3D' and cls.bl_region_type == 'UI'
-        assert cls.bl_category == "GRC"
+        assert cls.bl_category == "GRC Petals"
         if hasattr(cls, "poll") and not cls.poll(ctx):
             continue
         calls = []
@@ -110,7 +113,7 @@ def test_every_panel_draws_in_every_state(grc, with_progress):
 def test_panels_registered_in_sidebar():
     for name in ("GRC_PT_templates", "GRC_PT_train", "GRC_PT_petal"):
         cls = getattr(bpy.types, name)
-        assert cls.bl_category == "GRC"
+        assert cls.bl_category == "GRC Petals"
     # Add > Mesh menu entry
     funcs = [f.__name__ for f in bpy.types.VIEW3D_MT_mesh_add._dyn_ui_initialize()]
     assert "menu_mesh_add" in funcs

@@ -85,18 +85,19 @@ def test_image_follows_slider_and_keyframes(grc, petal, trace_image, plot):
     np.testing.assert_allclose(trace_image.pixels(), plot.render(view), atol=BYTE)
 
 
-def test_extrapolation_warning_in_the_panel(petal, trace_image):
+def test_extrapolation_note_in_the_panel(petal, trace_image):
+    """Beyond the templates is a note (new shapes are the point), in the panel's words."""
     labels = [draw_petal_panel(petal).text()]
-    assert not any("invented" in t for t in labels)
+    assert not any("Beyond the templates" in t for t in labels)
     petal.grc.context = 2.5
     labels = [draw_petal_panel(petal).text()]
-    assert any("the shape is invented here" in t for t in labels), labels
-    assert any("leaves the templates' traces" in t for t in labels), labels
+    assert any("Beyond the templates: new shapes" in t for t in labels), labels
+    assert any("past the templates' spread (the whole petal)" in t for t in labels), labels
     petal.grc.context, petal.grc.time = 0.5, 1.6
     labels = [draw_petal_panel(petal).text()]
-    assert any("outside the captured keyframes" in t for t in labels), labels
+    assert any("Time is past the captured keyframes" in t for t in labels), labels
     petal.grc.time, petal.grc.offset = 1.0, 1.5
-    assert any("invented" in t for t in [draw_petal_panel(petal).text()])
+    assert any("Beyond the templates" in t for t in [draw_petal_panel(petal).text()])
 
 
 def test_fidelity_readout_after_training(grc, petal):
