@@ -64,7 +64,10 @@ def copy_group(src: Any, dst: Any) -> None:
             for item in getattr(src, name):
                 copy_group(item, target.add())
         elif prop.type == 'POINTER' and not prop.is_readonly:
-            setattr(dst, name, getattr(src, name))
+            try:
+                setattr(dst, name, getattr(src, name))
+            except (TypeError, ReferenceError):   # it points at something deleted since
+                setattr(dst, name, None)
         elif prop.type == 'POINTER':
             copy_group(getattr(src, name), getattr(dst, name))
         elif not prop.is_readonly:
