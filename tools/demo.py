@@ -13,8 +13,10 @@
    font (blf drawn into an ImBuf; tools/figure.py blends them).
 4. Plots the model's context traces (seed figures 5 and 6) into out/context_traces.png
    with numpy only (tools/figure.py: anti-aliased lines on the panel's model_core/raster.py).
-5. Renders a 15-petal flower blooming (Bloom 0 -> 1) at two Contexts into
-   out/flower_bloom.png (also docs/images/, the README's first picture).
+5. Trains a second model, "Sepals", on two sepal templates derived from the example's
+   shapes, and renders a flower blooming (Bloom 0 -> 1) at two Contexts: 15 petals from
+   the first model and a ring of 5 sepals from the second, into out/flower_bloom.png
+   (also docs/images/).
 6. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
    and checks that scrubbing the timeline regenerates the petal.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import shutil
 import sys
@@ -369,17 +372,70 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(user_dir, ignore_errors=True)
 
 
+SEPAL_COLOR = (0.30, 0.55, 0.22)
+
+
+def sepal_grids(grids: np.ndarray) -> np.ndarray:
+    """(T, R, C, 3) petal grids -> narrower, pointed sepals: each row's columns pulled toward
+    its middle column, more toward the tip (no assumption about the template's axes)."""
+    c = grids.shape[2] // 2
+    mid = grids[:, :, c:c + 1, :]
+    v = np.linspace(0.0, 1.0, grids.shape[1])[None, :, None, None]
+    return mid + 0.5 * (1.0 - 0.7 * v) * (grids - mid)
+
+
+def add_sepal_model(bpy, api, scene, log_to=print):
+    """A second model, "Sepals", trained on two sepal templates derived from the example's
+    shapes; the first model is made active again."""
+    example = importlib.import_module(PACKAGE + ".grc_blender.templates.example")
+    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.util.mesh_grid")
+    core = importlib.import_module(PACKAGE + ".model_core")
+    ts = core.example_templates()
+    objs = []
+    for k, name in enumerate(("Sepal Narrow", "Sepal Wide")):
+        grids = sepal_grids(ts.coords[k]) * (1.0, 1.0 + 0.4 * k, 1.0)
+        mesh = bpy.data.meshes.new(name)
+        mesh_grid.build_grid_mesh(mesh, grids[0])
+        obj = bpy.data.objects.new(name, mesh)
+        scene.collection.objects.link(obj)
+        example.animate_with_shape_keys(obj, grids, 1.0 + 8.0 * np.arange(len(grids)))
+        obj.hide_render = True
+        objs.append(obj)
+    api.add_model(scene, "Sepals")
+    api.capture_templates(bpy.context, objs)    # (a template hidden in the viewport would be
+    for obj in objs:                            # off the depsgraph: captured unanimated)
+        obj.hide_viewport = True
+    ok, msg = api.train(scene)
+    if not ok:
+        raise SystemExit(f"training the sepals failed: {msg}")
+    log_to(f"trained a second model, 'Sepals': {msg}")
+    scene.grc.active_model_index = 0
+
+
 def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
                  blooms=(0.0, 0.35, 0.65, 1.0), contexts=(0.0, 1.0)) -> None:
     """A flower at the cursor, its Bloom swept 0 -> 1 at two Contexts: one contact sheet
-    (a row per context). The single petal is hidden meanwhile and shown again after."""
+    (a row per context). Its petals come from the first model, its sepals (a ring of five
+    under them) from the second. The single petal is hidden meanwhile and shown again."""
     petal.hide_render = True
+    scene.grc.active_model_index = 1                        # the sepals' model
+    sepal_root, sepals = api.add_flower(scene, layout=api.FlowerLayout(
+        petals=5, per_whorl=5, tilt=math.radians(5), seed=5, delay=0.0, context=0.0))
+    scene.grc.active_model_index = 0                        # the petals' model
     root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=15, seed=3))
+    sepal_root.parent = root
+    sepal_root.scale = (1.3, 1.3, 1.3)
+    green = bpy.data.materials.new("Demo Sepal")
+    green.diffuse_color = (*SEPAL_COLOR, 1.0)
+    for s in sepals:
+        s.data.materials.clear()
+        s.data.materials.append(green)
     pts = []
     for c in contexts:                         # frame the open flower at both contexts
         root.grc.context, root.grc.bloom = c, 1.0
+        sepal_root.grc.bloom = 1.0
         bpy.context.view_layer.update()        # the petals' world matrices under the root
-        pts += [world_points(p) for p in petals]
+        pts += [world_points(p) for p in (*petals, *sepals)]
     old_cam = scene.camera
     frame_camera(bpy, scene, np.concatenate(pts))
     scene.display.shading.color_type = "MATERIAL"   # the petals' gradient material colour
@@ -388,15 +444,17 @@ def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
         for c in contexts:
             for b in blooms:
                 root.grc.context, root.grc.bloom = c, b
+                sepal_root.grc.bloom = min(1.0, 0.5 + b)     # sepals open first
                 scene.render.filepath = str(Path(tmp) / f"bloom_{c}_{b}.png")
                 bpy.ops.render.render(write_still=True)
                 tiles.append(load_render(bpy, Path(scene.render.filepath)))
                 labels.append(f"Context {c:.1f} \u00b7 Bloom {b:.2f}")
     pngplot.write_png(path, contact_sheet(tiles, labels, font, cols=len(blooms)))
-    log(f"rendered the blooming flower ({len(petals)} petals): {len(tiles)} frames")
+    log(f"rendered the blooming flower ({len(petals)} petals from '{petals[0].grc.model.name}', "
+        f"{len(sepals)} sepals from '{sepals[0].grc.model.name}'): {len(tiles)} frames")
     scene.display.shading.color_type = "OBJECT"
     scene.camera = old_cam
-    for o in [root, *petals]:
+    for o in [root, *petals, sepal_root, *sepals]:
         bpy.data.objects.remove(o)
     petal.hide_render = False
 
@@ -468,6 +526,7 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     traces_path = out / "context_traces.png"
     plot_traces(model, args.time, alphas, traces_path)
     bloom_path = out / "flower_bloom.png"
+    add_sepal_model(bpy, api, scene, log)
     render_bloom(bpy, api, scene, petal, bloom_path, font)
     shutil.rmtree(font_dir, ignore_errors=True)
 
