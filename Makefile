@@ -2,7 +2,7 @@
 # machine (Python 3.11 for .venv; Python 3.12+ for .venv-typecheck, see below).
 #
 #   make test       .venv + build + validate + typecheck + pytest (what .ci/run runs)
-#   make demo       .venv + build + tools/demo.py  -> out/contact_sheet.png, out/context_traces.png, out/demo.blend
+#   make demo       .venv + build + tools/demo.py  -> out/context_sweep.png (animated), out/contact_sheet.png, out/flower_bloom.png, out/context_traces.png, out/demo.blend
 #   make dist       per-platform zips with torch CPU wheels bundled -> dist/grc-<ver>-<platform>.zip
 #   make dist-check install + enable the linux-x64 dist zip in headless Blender (bpy) and train once
 #   make build      dist/grc-<ver>.zip (no wheels) with Blender's own extension builder

@@ -8,8 +8,11 @@ from __future__ import annotations
 import bpy
 
 from . import operators, panels
-from .grc_blender import (error_view, ghost, handlers, i18n, jobs, loss_image, overlay, petals,
-                          preferences, props, store, trace_image)
+from .grc_blender import caches, handlers, preferences, props
+from .grc_blender.templates import overlay
+from .grc_blender.training import jobs
+from .grc_blender.util import i18n
+from .grc_blender.views import ghost, loss_image, trace_image
 
 CLASSES = (*props.CLASSES, *preferences.CLASSES, *operators.CLASSES, *panels.CLASSES)
 
@@ -41,6 +44,4 @@ def unregister() -> None:
     props.detach()
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)
-    store.drop_caches()
-    petals.drop_caches()
-    error_view.drop_caches()
+    caches.clear_all()

@@ -165,7 +165,7 @@ def build_tree(table_obj, ctx_grid, time_grid, verts: int):
 
 
 def gn_petal(scene, name, grid, tree, i, n):
-    mg = sys.modules[live.PACKAGE + ".grc_blender.mesh_grid"]
+    mg = sys.modules[live.PACKAGE + ".grc_blender.util.mesh_grid"]
     mesh = bpy.data.meshes.new(name)
     mg.build_grid_mesh(mesh, grid)
     obj = bpy.data.objects.new(name, mesh)
@@ -346,7 +346,8 @@ def main(argv=None) -> int:
     else:
         live.train_small()
     scene_a = bpy.context.scene
-    model = sys.modules[live.PACKAGE + ".grc_blender.store"].get_model(scene_a)
+    model = sys.modules[live.PACKAGE + ".grc_blender.store"].get_model(
+        live.api().active_model(scene_a))
     res = dict(petals=args.petals, frames=args.frames, rounds=2, rows=ROWS, cols=model.n_cols,
                training="default" if args.full_train else "50 + 50 steps")
 

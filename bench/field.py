@@ -70,12 +70,12 @@ def main(argv=None) -> int:
     live.train_small()
     api = importlib.import_module(PACKAGE + ".grc_blender.api")
     store = sys.modules[PACKAGE + ".grc_blender.store"]
-    model = store.get_model(bpy.context.scene)
+    model = store.get_model(api.active_model(bpy.context.scene))
     res: dict = {}
     for flowers in (1, args.flowers):
         n = flowers * args.petals
         grc = live.new_scene(f"grc {n}", args.frames)
-        grc.grc.model_data = bpy.context.scene.grc.model_data   # the same model
+        live.share_models(bpy.context.scene, grc)                        # the same model
         native = live.new_scene(f"native {n}", args.frames)
         t0 = time.perf_counter()
         grc_field(grc, api, flowers, args.petals, args.frames, np.random.default_rng(1),

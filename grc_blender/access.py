@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:
     import bpy
 
-    from .props import GRCMeshSettings, GRCObjectSettings, GRCSceneSettings
+    from .props import GRCMeshSettings, GRCModelSettings, GRCObjectSettings, GRCSceneSettings
 
 
 def scene_settings(scene: bpy.types.Scene) -> GRCSceneSettings:
@@ -30,3 +30,23 @@ def object_settings(obj: bpy.types.Object) -> GRCObjectSettings:
 def mesh_settings(mesh: bpy.types.Mesh) -> GRCMeshSettings:
     """`mesh.grc` (whether the extension generated this mesh)."""
     return cast("GRCMeshSettings", getattr(mesh, "grc"))
+
+
+def is_petal(obj: bpy.types.Object | None) -> bool:
+    """A live petal: a mesh object whose Object.grc.is_petal is on (the one test of it)."""
+    return obj is not None and obj.type == 'MESH' and object_settings(obj).is_petal
+
+
+def model_settings(model: bpy.types.Text) -> GRCModelSettings:
+    """`text.grc_model`: one model's templates, settings, state and weights."""
+    return cast("GRCModelSettings", getattr(model, "grc_model"))
+
+
+def active_model_settings(scene: bpy.types.Scene) -> GRCModelSettings | None:
+    """The settings of the scene's active model (None: the scene's list is empty, or its
+    active entry lost its model)."""
+    g = scene_settings(scene)
+    if not len(g.models):
+        return None
+    model = g.models[min(max(g.active_model_index, 0), len(g.models) - 1)].model
+    return None if model is None else model_settings(model)

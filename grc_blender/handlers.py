@@ -3,7 +3,7 @@
 Property update callbacks do not fire when animation or a driver sets a value. Keyframed
 values reach the mesh through `frame_change_post`, which every depsgraph runs for its
 frames (playback, scrubbing, F12, animation renders and their motion-blur sub-frames,
-Alembic export) and which hands over that depsgraph: petals.sync reads the values there.
+Alembic export) and which hands over that depsgraph: live.sync reads the values there.
 Drivers reach it through `depsgraph_update_post`. All handlers are @persistent so they
 survive file loads, and every one is removed in unregister().
 """
@@ -12,18 +12,22 @@ from __future__ import annotations
 import bpy
 from bpy.app.handlers import persistent
 
-from . import error_view, jobs, loss_image, petals, store, training
+from . import caches, store
+from .access import model_settings
+from .models import datablock, migrate, scene_models
+from .petals import edits, live
+from .training import jobs, state
 
 
 @persistent
 def on_frame_change_post(scene, depsgraph=None):
-    petals.on_frame_change(scene, depsgraph)
+    live.on_frame_change(scene, depsgraph)
 
 
 def _resync_after_render() -> None:
     for scene in bpy.data.scenes:
-        if petals.scene_petals(scene):
-            petals.regenerate(scene)
+        if live.scene_petals(scene):
+            live.regenerate(scene)
 
 
 @persistent
@@ -37,7 +41,7 @@ def on_render_end(*_args):
 @persistent
 def on_depsgraph_update_post(scene, depsgraph=None):
     # Objects linked, unlinked, added or deleted: the frame path's petal list is stale.
-    petals.on_depsgraph_update(scene, depsgraph)
+    edits.on_depsgraph_update(scene, depsgraph)
 
 
 @persistent
@@ -48,25 +52,26 @@ def on_load_pre(*_args):
 
 @persistent
 def on_load_post(*_args):
-    store.drop_caches()
-    petals.drop_caches()
-    loss_image.drop_caches()
-    error_view.drop_caches()
+    caches.clear_all()
     for scene in bpy.data.scenes:
-        store.ensure_key(scene)
-    training.mark_interrupted()
+        if scene.library is None:
+            migrate.migrate_scene(scene)        # a file of the previous version
+            scene_models.list_models_in_use(scene)
+    datablock.make_uids_unique()
+    for model in datablock.all_models():
+        store.ensure_key(model_settings(model))
+    state.mark_interrupted()
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
-        if petals.scene_petals(scene):
-            petals.regenerate(scene)
+        if live.scene_petals(scene):
+            live.regenerate(scene)
 
 
 @persistent
 def on_undo_redo_post(*_args):
     # Undo swaps ID data under us: forget decoded models and any bpy references.
-    store.drop_caches()
-    petals.drop_caches()
-    training.sync_flags()
+    caches.clear_all()
+    state.sync_flags()
 
 
 _HANDLERS = (

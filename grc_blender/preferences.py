@@ -7,8 +7,9 @@ from typing import Any
 import bpy
 from bpy.props import EnumProperty
 
-from . import presets, torch_check, wrap
-from .i18n import iface
+from .training import presets, torch_check
+from .util import wrap
+from .util.i18n import iface
 
 # The add-on's own package (bl_ext.<repo>.grc): the root of this one.
 ROOT_PACKAGE = (__package__ or "").rpartition(".")[0]

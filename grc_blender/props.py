@@ -1,14 +1,17 @@
-"""PropertyGroups: `Scene.grc` (templates, settings, training state, model) and `Object.grc`.
+"""PropertyGroups: `Text.grc_model` (one model: templates, settings, training state, the
+trained model), `Scene.grc` (the scene's model list), `Object.grc` and `Mesh.grc`.
 
-One model per scene. Everything the add-on keeps lives in these properties, so it is saved
-in the .blend, restored by undo, and never held as Python objects across undo or load.
+A model lives on its own data-block (a Text, see models/), which petals and flowers point
+to, so Blender's dependency tracking carries it through append, link and the Asset Browser.
+Everything the add-on keeps lives in these properties, so it is saved in the .blend,
+restored by undo, and never held as Python objects across undo or load.
 
 Large payloads (captured templates, the model) are base64 strings of .npz files: they load
 with `allow_pickle=False` and are validated before use (see store.py). Never pickled,
 never evaluated.
 """
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: the declarations below must be property
+# objects, not strings, so the loop at the end can make the scene's settings non-animatable.
 from typing import Any
 
 import bpy
@@ -16,71 +19,23 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
-from . import flower, petal_objects, petals, presets, redraw, store
-from .training import DEFAULTS as TRAIN_DEFAULTS
+from . import props_update as update
+from .training import presets, settings
+from .training.settings import DEFAULTS as TRAIN_DEFAULTS
 
 from ..model_core.context import ALL_SLIDER_FIELDS, AUTO, slider_fields, supported_dims
 from ..model_core.limits import CONTEXT_LIMIT, DEFAULT_ROWS, MAX_ROWS
 
 
-# ---- update callbacks (fire on UI and Python edits, not on animation playback) -------------
-
-def _scene_of(obj, context):
-    scene = getattr(context, "scene", None)
-    if scene is not None and obj.name in scene.objects:
-        return scene
-    return obj.users_scene[0] if obj.users_scene else scene
-
-
-def _regenerate_petal(self, context):
-    obj = self.id_data
-    if self.is_flower:          # a flower's controls: every petal of the flower follows
-        targets = [c for c in obj.children if c.type == 'MESH' and c.grc.is_petal]
-    elif self.is_petal:
-        targets = [obj]
-    else:
-        return
-    scene = _scene_of(obj, context)
-    if scene is not None and targets:
-        petals.regenerate(scene, targets)
-
-
-def _update_merge(self, context):
-    scene = _scene_of(self.id_data, context)
-    if scene is not None and self.is_flower:
-        flower.set_merged(scene, self.id_data, self.merge_petals)
-
-
-def _update_subsurf(self, context):
-    petal_objects.sync_subsurf(self.id_data)
-
-
-def _preset_chosen(self, context):
-    presets.apply(self, self.preset)
-
-
-def _setting_edited(self, context):
-    presets.mark_chosen(self)
-
-
-def _model_data_changed(self, context):
-    # Keep the cheap cache key in step with the payload (the frame path reads only the key).
-    store.on_model_data_changed(self)
-
-
-def _redraw_views(self, context):
-    redraw.tag_view3d()
-
-
 def _dims_items() -> list[tuple[str, str, str]]:
     """Auto, then every context dimension model_core supports."""
-    items = [(str(AUTO), "Auto", "One slider for two templates; a pad of two values for "
-                                 "three or more")]
+    items = [(str(AUTO), "Auto", "One Context slider for two templates; Context and "
+                                 "Context B (a 2-D context, the seed's pad) for three or more")]
     for dims in supported_dims():
         n = len(slider_fields(dims))
         items.append((str(dims), "In a Row" if n == 1 else f"{n}-D",
-                      "One context slider: the templates lie in a row (0, 1, ...)" if n == 1
-                      else f"{n} context values per petal"))
+                      "One Context slider: the templates lie in a row (0, 1, ...)" if n == 1
+                      else f"{n} Context sliders per petal: each template has its own spot"))
     return items
 
 
@@ -117,7 +72,12 @@ class GRCLossPoint(PropertyGroup):
     value: FloatProperty(name="Loss", description="The loss at that step (lower is closer)")
 
 
-class GRCSceneSettings(PropertyGroup):
+class GRCModelSettings(PropertyGroup):
+    """One model (on a Text data-block, `Text.grc_model`): its templates, training settings
+    and state, the trained model and what Show Error shows."""
+    uid: StringProperty(name="Identity", options={'HIDDEN'},
+                        description="This model's identity (kept through renames, undo, "
+                                    "save and append); a training lands in the model holding it")
     # Templates
     templates: CollectionProperty(type=GRCTemplateEntry,
                                   description="The captured templates, in training order")
@@ -146,69 +106,31 @@ class GRCSceneSettings(PropertyGroup):
     capture_every: IntProperty(name="Every", default=8, min=1, soft_max=100,
                                description="Frame step for Every N Frames (from the scene's "
                                            "start frame to its end frame)")
-    show_template_overlay: BoolProperty(
-        name="Show Base and Tip", default=True, update=_redraw_views,
-        description="Mark the base row, the tip row and the grid size of selected template "
-                    "objects in the viewport, and flag templates edited since the last capture")
-
     # Training settings (defaults: model_core.TrainConfig; presets: model_core.presets)
     preset: EnumProperty(
         name="Preset", default=presets.DEFAULT, items=presets.ENUM_ITEMS,
-        update=_preset_chosen,
+        update=update.preset_chosen,
         description="How long to train and how close to the templates to get (sets the "
                     "Advanced settings)")
     preset_chosen: BoolProperty(
         name="Preset Chosen", default=False, options={'HIDDEN'},
         description="The settings were chosen here (the preferences' default preset no "
                     "longer applies to this scene)")
-    steps: IntProperty(name="Max Steps", default=TRAIN_DEFAULTS["steps"], min=1,
-                       soft_max=100_000, update=_setting_edited,
-                       description="Most steps learning the shared shape space (training "
-                                   "stops sooner once the Stop At errors are reached)")
-    template_steps: IntProperty(name="Template Fit Steps",
-                                default=TRAIN_DEFAULTS["template_steps"], min=1,
-                                soft_max=20_000, update=_setting_edited,
-                                description="Steps fitting each template's own animation "
-                                            "first (before the shared shape space)")
-    lr_r: FloatProperty(name="Learning Rate: Shape to Context",
-                        default=TRAIN_DEFAULTS["lr_r"], min=1e-7, max=0.999, precision=5,
-                        step=0.01, update=_setting_edited,
-                        description="How big a step the part that reads a shape's time, "
-                                    "place and context takes (the article's lrR). Lower "
-                                    "if training fails with a non-finite loss")
-    lr_g: FloatProperty(name="Learning Rate: Context to Shape",
-                        default=TRAIN_DEFAULTS["lr_g"], min=1e-7, max=0.999, precision=5,
-                        step=0.01, update=_setting_edited,
-                        description="How big a step the part that draws a shape from its "
-                                    "time, place and context takes (the article's lrG)")
-    context_filter: FloatProperty(
-        name="Context Pull", default=TRAIN_DEFAULTS["context_filter"], min=0.0, max=1.0,
-        precision=3, update=_setting_edited,
-        description="How strongly each template is pulled to its own context value (0, 1, "
-                    "...) while learning (the article's rFilter). Higher keeps the templates "
-                    "apart where they are alike")
-    stop_mean_pct: FloatProperty(
-        name="Stop At Mean Error", default=TRAIN_DEFAULTS["stop_mean_pct"], min=0.0,
-        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
-        description="Training stops early once every template's mean vertex error is "
-                    "below this (percent of the template's size)")
-    stop_max_pct: FloatProperty(
-        name="Stop At Worst Error", default=TRAIN_DEFAULTS["stop_max_pct"], min=0.0,
-        max=100.0, precision=3, subtype='PERCENTAGE', update=_setting_edited,
-        description="...and every template's worst vertex error is below this (percent of "
-                    "the template's size)")
-    seed: IntProperty(name="Random Seed", default=0, min=0, update=_setting_edited,
+    seed: IntProperty(name="Random Seed", default=0, min=0, update=update.setting_edited,
                       description="Starting point of the random numbers: the same seed, "
                                   "templates and settings train the same model")
     context_dims: EnumProperty(
         name="Context", default=str(TRAIN_DEFAULTS["context_dims"]),
         items=_dims_items(),
-        description="How the templates are laid out: one slider (in a row) or a pad of "
-                    "values (2-D)")
+        description="How the templates are laid out: one Context slider (in a row) or "
+                    "Context and Context B (2-D: each template has its own spot; the seed's "
+                    "pad)")
+    # settings.PROCEDURE: the switch to the seed article's literal procedure
     literal: BoolProperty(
-        name="Article's Procedure", default=False, update=_setting_edited,
-        description="Train exactly as the GRC article does (100,000 single-sample steps; "
-                    "minutes, not seconds). The step, rate and stop settings are then ignored")
+        name="Original Method (Slow)", default=False, update=update.setting_edited,
+        description="Train exactly as the GRC article does (its literal procedure: 100,000 "
+                    "single-sample steps; minutes, not seconds). The step, rate and stop "
+                    "settings are then ignored")
 
     # Training state (written by the main thread only)
     is_training: BoolProperty(name="Training", default=False,
@@ -225,7 +147,7 @@ class GRCSceneSettings(PropertyGroup):
                             description="Steps the last training planned (the curve's width)")
 
     # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
-    model_data: StringProperty(name="Model", options={'HIDDEN'}, update=_model_data_changed,
+    model_data: StringProperty(name="Model", options={'HIDDEN'}, update=update.model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
     model_key: StringProperty(name="Model Key", options={'HIDDEN'},
                               description="Checksum of the stored model (its cache key)")
@@ -262,19 +184,26 @@ class GRCSceneSettings(PropertyGroup):
 # ---- object level -------------------------------------------------------------------------------
 
 class GRCObjectSettings(PropertyGroup):
-    is_petal: BoolProperty(name="GRC Petal", default=False, update=_regenerate_petal,
+    model: PointerProperty(name="Model", type=bpy.types.Text, poll=update.is_model,
+                           update=update.model_chosen, options=set(),
+                           description="The model that generates this petal or flower")
+    is_petal: BoolProperty(name="GRC Petal", default=False, update=update.regenerate_petal,
+                           options=set(),
                            description="This object's mesh is generated by the scene's model")
     time: FloatProperty(
         name="Time", default=1.0, soft_min=0.0, soft_max=1.0, min=-CONTEXT_LIMIT,
-        max=CONTEXT_LIMIT, update=_regenerate_petal,
-        description="0..1 over the captured keyframes (first to last)")
+        max=CONTEXT_LIMIT, update=update.regenerate_petal,
+        description="How far the petal has opened: 0 is the first captured keyframe (the "
+                    "bud), 1 the last. On a flower's petal the flower's Bloom sets it (after "
+                    "the petal's Delay) and this value is not used")
     offset: FloatProperty(
         name="Offset", default=0.0, soft_min=-1.0, soft_max=1.0, min=-CONTEXT_LIMIT,
-        max=CONTEXT_LIMIT, update=_regenerate_petal,
-        description="Moves the context path along the traces' normal, outside the templates")
-    rows: IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS, update=_regenerate_petal,
-                      description="Output rows from base to tip (the morphology is sampled "
-                                  "densely; more rows = smoother petal)")
+        max=CONTEXT_LIMIT, update=update.regenerate_petal,
+        description="Pushes the shape sideways, away from every template (the seed's "
+                    "offset: the context path moved along the traces' normal)")
+    rows: IntProperty(name="Rows", default=DEFAULT_ROWS, min=2, max=MAX_ROWS, update=update.regenerate_petal,
+                      description="Vertex rows from base to tip (more rows = smoother "
+                                  "petal; the seed's morphology is sampled at each)")
     cols: IntProperty(name="Columns", default=0, min=0, options={'HIDDEN'},
                       description="Columns of the model the petal was made for")
     # Ownership: the model that generates this petal, and whether the artist edited its
@@ -288,20 +217,27 @@ class GRCObjectSettings(PropertyGroup):
                             description="This object is a flower root: its petals follow its "
                                         "Bloom and Context")
     bloom: FloatProperty(
-        name="Bloom", default=1.0, min=0.0, max=1.0, update=_regenerate_petal,
+        name="Bloom", default=1.0, min=0.0, max=1.0, update=update.regenerate_petal,
         description="How far the flower has opened: drives every petal's time (0 closed bud, "
                     "1 open), each petal starting after its own delay")
     merge_petals: BoolProperty(
-        name="Merge Petals", default=False, update=_update_merge,
+        name="Merge Petals", default=False, update=update.update_merge, options=set(),
         description="Write all petals of this flower into one mesh: much faster for fields "
                     "of flowers. The petal objects stay, hidden, holding each petal's settings")
     is_flower_mesh: BoolProperty(name="GRC Merged Flower", default=False, options={'HIDDEN'},
                                  description="This object holds a merged flower's petals")
     delay: FloatProperty(
-        name="Delay", default=0.0, min=0.0, max=0.95, update=_regenerate_petal,
+        name="Delay", default=0.0, min=0.0, max=0.95, update=update.regenerate_petal,
         description="When this petal starts opening, as a fraction of its flower's Bloom")
+    # Bake to Shape Keys: a live petal's latest bake and a bake's live petal. Both are set by
+    # the bake only, so baking again replaces exactly what it made (never a duplicate's).
+    bake: PointerProperty(name="Bake", type=bpy.types.Object, options={'HIDDEN'},
+                          description="The plain mesh copy the last Bake to Shape Keys made "
+                                      "of this petal (replaced when it is baked again)")
+    baked_from: PointerProperty(name="Baked From", type=bpy.types.Object, options={'HIDDEN'},
+                                description="The live petal this bake was made from")
     subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
-                                update=_update_subsurf, options=set(),
+                                update=update.update_subsurf, options=set(),
                                 description="Levels of the petal's Subdivision Surface modifier")
 
 
@@ -309,13 +245,18 @@ def _slider_property(index: int, field: str) -> Any:
     """One context slider per field model_core.context names (a new dimension adds one)."""
     label = "Context" if index == 0 else f"Context {chr(ord('A') + index)}"
     if index == 0:
-        tip = ("Walks between the templates' context traces: 0 is the first template, 1 the "
-               "second (K-1 the last); outside extrapolates, inventing new shapes")
+        tip = ("Which shape, between and beyond the templates. Two templates in a row: 0 is "
+               "the first, 1 the second, values outside invent new shapes (extrapolation). "
+               "Three or more: Context and Context B place the petal among the templates "
+               "(a 2-D context; the Petal panel lists where each template sits). On a "
+               "flower's petal: added to the flower's Context")
     else:
-        tip = f"Context value {index + 1} of a model trained with a {index + 1}-D or wider context"
+        tip = (f"Value {index + 1} of a {index + 1}-D context (three or more templates): "
+               f"with Context, places the petal among the templates (the Petal panel lists "
+               f"where each template sits). On a flower's petal: added to the flower's {label}")
     return FloatProperty(name=label, default=0.0 if index == 0 else 0.5, soft_min=-1.0,
                          soft_max=2.0, min=-CONTEXT_LIMIT, max=CONTEXT_LIMIT,
-                         update=_regenerate_petal, description=tip)
+                         update=update.regenerate_petal, description=tip)
 
 
 for _i, _field in enumerate(ALL_SLIDER_FIELDS):
@@ -331,7 +272,48 @@ class GRCMeshSettings(PropertyGroup):
                                         "rewrite it while only one object uses it")
 
 
-CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
+GRCModelSettings.__annotations__.update(settings.properties(update.setting_edited))
+
+
+class GRCModelSlot(PropertyGroup):
+    """One entry of the scene's model list: a pointer to the model's data-block."""
+    model: PointerProperty(name="Model", type=bpy.types.Text, poll=update.is_model,
+                           description="The model (its data lives on this data-block, so "
+                                       "append and link carry it with what uses it)")
+
+
+class GRCSceneSettings(PropertyGroup):
+    models: CollectionProperty(type=GRCModelSlot, description="The models of this scene")
+    active_model_index: IntProperty(
+        name="Active Model", default=0, min=0, options=set(),
+        description="The model Capture, Train, Add Petal and Add Flower act on")
+    show_template_overlay: BoolProperty(
+        name="Show Base and Tip", default=True, update=update.redraw_views,
+        description="Mark the base row, the tip row and the grid size of selected template "
+                    "objects in the viewport, and flag templates edited since the last capture")
+
+
+
+# Files of the previous version kept one model in Scene.grc under these same names: declared
+# here too so models/migrate.py can read them once (then they are cleared). Nothing else
+# reads them.
+for _name, _prop in GRCModelSettings.__annotations__.items():
+    if _name != "uid":
+        GRCSceneSettings.__annotations__.setdefault(_name, _prop)
+del _name, _prop
+
+# Settings and state, not animation: nothing on the model or scene level can be keyframed
+# (Blender's convention; a keyed Preset or Max Steps would fight the artist's edits). A
+# property that declares its own options keeps them. (A new group joins this tuple;
+# tests/blender/views/test_artist_words.py walks every group under Scene.grc and Text.grc_model.)
+for _group in (GRCModelSettings, GRCModelSlot, GRCSceneSettings, GRCTemplateEntry, GRCFidelity,
+               GRCLossPoint):
+    for _prop in _group.__annotations__.values():
+        _prop.keywords.setdefault("options", set())
+del _group, _prop
+
+CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCModelSettings, GRCModelSlot,
+           GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
 
 
 def attach() -> None:
@@ -339,6 +321,7 @@ def attach() -> None:
     # setattr and an Any-typed PointerProperty: the stubs know no `grc` attribute (read it
     # through access.py) and declare bpy.props functions as returning None.
     pointer: Any = PointerProperty
+    setattr(bpy.types.Text, "grc_model", pointer(type=GRCModelSettings))
     setattr(bpy.types.Scene, "grc", pointer(type=GRCSceneSettings))
     setattr(bpy.types.Object, "grc", pointer(type=GRCObjectSettings))
     setattr(bpy.types.Mesh, "grc", pointer(type=GRCMeshSettings))
@@ -348,3 +331,4 @@ def detach() -> None:
     delattr(bpy.types.Mesh, "grc")
     delattr(bpy.types.Object, "grc")
     delattr(bpy.types.Scene, "grc")
+    delattr(bpy.types.Text, "grc_model")

@@ -4,9 +4,10 @@ Safety: a .blend may come from a stranger. Payloads are decoded with base64 + np
 (allow_pickle=False) and validated by model_core (TemplateSet, model_from_bytes); nothing
 is unpickled or evaluated. Every failure becomes a GRCError with a message for the panel.
 
-Caching: decoding a model on every frame would be wasteful, so decoded models live in a
-module dict keyed by `Scene.grc.model_key` (sha1 of the payload string, kept in step by the
-model_data update callback). The frame path reads only that short key. The cache holds
+Each model lives on its own data-block (a Text, see models/); the functions here take that
+data-block (None: no model). Caching: decoding a model on every frame would be wasteful, so
+decoded models live in a module dict keyed by `grc_model.model_key` (sha1 of the payload
+string, kept in step by the model_data update callback). The frame path reads only that short key. The cache holds
 model_core objects only (never bpy data) and is dropped on load_post and undo/redo.
 """
 from __future__ import annotations
@@ -20,6 +21,8 @@ import numpy as np
 from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
 from ..model_core.archive import read_archive, write_archive
 from ..model_core.limits import MAX_FILE_BYTES
+from .access import model_settings
+from .util.i18n import tip
 
 # base64 of the largest archive model_core reads: refused before decoding, so a hostile
 # file cannot make Blender allocate gigabytes.
@@ -60,24 +63,23 @@ def on_model_data_changed(settings) -> None:
     settings.model_key = payload_key(settings.model_data)
 
 
-def set_model(scene, model: GRCModel) -> None:
-    """Store `model` in scene.grc (payload, key, summary, fidelity)."""
-    g = scene.grc
+def set_model(datablock, model: GRCModel) -> None:
+    """Store `model` in the model data-block (payload, key, summary, fidelity)."""
+    g = model_settings(datablock)
     payload = encode_bytes(model.to_bytes())
     g.model_data = payload          # update callback sets model_key
     if g.model_key != payload_key(payload):  # e.g. callbacks suppressed
         g.model_key = payload_key(payload)
     _models[g.model_key] = model
-    write_summary(scene, model)
+    write_summary(g, model)
 
 
-def write_summary(scene, model: GRCModel) -> None:
-    g = scene.grc
+def write_summary(g, model: GRCModel) -> None:
     secs = model.meta.get("train_seconds")
-    secs_txt = f", trained in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
-    g.model_summary = (f"{model.n_templates} templates, {len(model.times)} times, "
-                       f"{model.n_rows} x {model.n_cols} grid, {model.context_dims}-D context"
-                       f"{secs_txt}")
+    secs_txt = f" in {secs:.1f} s" if isinstance(secs, (int, float)) else ""
+    layout = "Context in a row" if model.context_dims == 1 else f"{model.context_dims}-D Context"
+    g.model_summary = (f"Trained on {model.n_templates} templates ({len(model.times)} "
+                       f"keyframes, {model.n_rows} x {model.n_cols} grid, {layout}){secs_txt}")
     g.model_context_dims = model.context_dims
     g.fidelity.clear()
     for err in model.errors:
@@ -90,28 +92,45 @@ def write_summary(scene, model: GRCModel) -> None:
                 pass
 
 
-def has_model(scene) -> bool:
+def key_of(datablock) -> str:
+    return "" if datablock is None else model_settings(datablock).model_key
+
+
+def has_model(datablock) -> bool:
     """A model is stored and was not refused: reads only the short key (polls, redraws)."""
-    key = scene.grc.model_key
+    key = key_of(datablock)
     return bool(key) and key not in _failures
 
 
-def model_refusal(scene) -> str:
-    """The cached refusal of the scene's model ('' if none or not decoded yet)."""
-    return _failures.get(scene.grc.model_key, "")
+def model_refusal(datablock) -> str:
+    """The cached refusal of the model ('' if none or not decoded yet)."""
+    return _failures.get(key_of(datablock), "")
 
 
-def ensure_key(scene) -> None:
+def ensure_key(g) -> None:
     """Files written before the key existed: compute it once (load_post), never per frame."""
-    g = scene.grc
     if not g.model_key and g.model_data:
         g.model_key = payload_key(g.model_data)
 
 
-def get_model(scene) -> GRCModel | None:
-    """The scene's decoded model, None if there is none; GRCError if the payload is bad.
+NO_MODEL = "No trained model in this scene: capture templates and press Train first"
+
+
+def require_model(datablock) -> GRCModel:
+    """The model stored on `datablock`; GRCError with the artist's next step if there is
+    none (or the stored one was refused)."""
+    model = get_model(datablock)
+    if model is None:
+        raise GRCError(tip(NO_MODEL))
+    return model
+
+
+def get_model(datablock) -> GRCModel | None:
+    """The model's decoded weights, None if there are none; GRCError if the payload is bad.
     Looks at the short key first: the payload string is read once per key only."""
-    g = scene.grc
+    if datablock is None:
+        return None
+    g = model_settings(datablock)
     key = g.model_key
     if not key:
         return None
@@ -126,11 +145,11 @@ def get_model(scene) -> GRCModel | None:
             raise GRCError("the stored model does not match its checksum (damaged file)")
         model = model_from_bytes(_decode_b64(payload, "model"))
     except GRCError as exc:
-        msg = f"Scene '{scene.name}': the stored GRC model was refused: {exc}. Retrain to fix."
+        msg = f"Model '{datablock.name}': the stored model was refused: {exc}. Retrain to fix."
         _failures[key] = msg
         raise GRCError(msg) from None
     except Exception as exc:  # model_core should only raise GRCError; never crash the caller
-        msg = (f"Scene '{scene.name}': the stored GRC model was refused "
+        msg = (f"Model '{datablock.name}': the stored model was refused "
                f"({type(exc).__name__}: {exc}). Retrain to fix.")
         _failures[key] = msg
         raise GRCError(msg) from None
@@ -200,6 +219,8 @@ def decode_captured(payload: str) -> Captured:
     return cap
 
 
-def get_captured(scene) -> Captured | None:
-    payload = scene.grc.captured
+def get_captured(datablock) -> Captured | None:
+    if datablock is None:
+        return None
+    payload = model_settings(datablock).captured
     return decode_captured(payload) if payload else None

@@ -6,9 +6,10 @@ from typing import Any
 
 import bpy
 
-from .authoring import GRC_OT_grid_from_mesh, GRC_OT_new_template
+from .authoring import GRC_OT_grid_from_mesh, GRC_OT_new_template, GRC_OT_new_variant
 from .bake import GRC_OT_bake_shape_keys
 from .error import GRC_OT_show_error
+from .models import CLASSES as MODEL_CLASSES
 from .menus import GRC_MT_object, menu_mesh_add, menu_object
 from .petal import GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_reset_petal
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
@@ -16,7 +17,9 @@ from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
 from .train import GRC_OT_cancel_training, GRC_OT_train
 
 CLASSES: tuple[Any, ...] = (
+    *MODEL_CLASSES,
     GRC_OT_new_template,
+    GRC_OT_new_variant,
     GRC_OT_grid_from_mesh,
     GRC_OT_add_example_templates,
     GRC_OT_capture_templates,

@@ -1,10 +1,12 @@
-"""Template authoring operators: grc.new_template (Add > Mesh > GRC Template) and
-grc.grid_from_mesh. Thin: read the properties, call grc_blender.api, report."""
+"""Template authoring operators: grc.new_template (Add > Mesh > Petal Template),
+grc.new_variant and grc.grid_from_mesh. Thin: read the properties, call grc_blender.api,
+report."""
 from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, template_new
+from ..grc_blender import api
+from ..grc_blender.templates import new_template
 from ..model_core import GRCError
 from ..model_core.limits import GRID_MAX, GRID_MIN, MAX_TIMES
 
@@ -20,16 +22,16 @@ class GRC_OT_new_template(bpy.types.Operator):
     """Add a template petal to sculpt: a quad grid with its origin at the base row, UVs, and
     one shape key per time keyed at evenly spaced frames (the first is the closed bud)"""
     bl_idname = "grc.new_template"
-    bl_label = "GRC Template"
+    bl_label = "Add Template"
     bl_options = {'REGISTER', 'UNDO'}
 
-    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    rows: bpy.props.IntProperty(name="Rows", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices from base to tip")
-    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    cols: bpy.props.IntProperty(name="Columns", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices across the petal")
-    times: bpy.props.IntProperty(name="Times", default=template_new.DEFAULT_TIMES, min=2,
+    times: bpy.props.IntProperty(name="Times", default=new_template.DEFAULT_TIMES, min=2,
                                  max=MAX_TIMES, description="Shape keys, one per time (0..1)")
-    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=new_template.DEFAULT_FRAME_STEP,
                                       min=1, soft_max=100,
                                       description="Frames between the times' keyframes")
     variant_of_active: bpy.props.BoolProperty(
@@ -58,7 +60,40 @@ class GRC_OT_new_template(bpy.types.Operator):
         except GRCError as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        self.report({'INFO'}, template_new.report(obj, self.variant_of_active))
+        self.report({'INFO'}, new_template.report(obj, self.variant_of_active))
+        return {'FINISHED'}
+
+
+class GRC_OT_new_variant(bpy.types.Operator):
+    """Add a variant of the active template: a copy of its mesh and shape keys with their
+    timing (the shared bud), named after it, so capture puts it right after its source.
+    Reshape its open keys"""
+    bl_idname = "grc.new_variant"
+    bl_label = "Add Variant"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        if not _object_mode(cls, "add a variant", context):
+            return False
+        obj = context.active_object
+        if obj is None:
+            cls.poll_message_set("Make a template active (click it) to add a variant of it")
+            return False
+        keys = obj.data.shape_keys if obj.type == 'MESH' else None
+        if keys is None or len(keys.key_blocks) < 3:
+            cls.poll_message_set(f"'{obj.name}' is not a template with shape keys: make a "
+                                 f"template active (click it) to add a variant of it")
+            return False
+        return True
+
+    def execute(self, context):
+        try:
+            obj = api.new_template(context, variant_of_active=True)
+        except GRCError as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        self.report({'INFO'}, new_template.report(obj, True))
         return {'FINISHED'}
 
 
@@ -66,18 +101,18 @@ class GRC_OT_grid_from_mesh(bpy.types.Operator):
     """Make a template grid lying on the active petal mesh (any topology): aligned to its
     principal axes, base row at the end nearest its origin. The mesh is left untouched"""
     bl_idname = "grc.grid_from_mesh"
-    bl_label = "Grid from Mesh"
+    bl_label = "Make Grid from Mesh"
     bl_options = {'REGISTER', 'UNDO'}
 
-    rows: bpy.props.IntProperty(name="Rows", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    rows: bpy.props.IntProperty(name="Rows", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices from base to tip")
-    cols: bpy.props.IntProperty(name="Columns", default=template_new.DEFAULT_SIZE, min=GRID_MIN,
+    cols: bpy.props.IntProperty(name="Columns", default=new_template.DEFAULT_SIZE, min=GRID_MIN,
                                 max=GRID_MAX, description="Vertices across the petal")
-    times: bpy.props.IntProperty(name="Shape Keys", default=template_new.DEFAULT_TIMES, min=0,
+    times: bpy.props.IntProperty(name="Shape Keys", default=new_template.DEFAULT_TIMES, min=0,
                                  max=MAX_TIMES,
                                  description="Shape keys (one per time, all the mesh's shape "
                                              "to start with, keyed like a new template); 0: none")
-    frame_step: bpy.props.IntProperty(name="Frame Step", default=template_new.DEFAULT_FRAME_STEP,
+    frame_step: bpy.props.IntProperty(name="Frame Step", default=new_template.DEFAULT_FRAME_STEP,
                                       min=1, soft_max=100,
                                       description="Frames between the times' keyframes")
 

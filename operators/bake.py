@@ -10,34 +10,41 @@ import time
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.bake import Baking, baked_frame_count
-from ..grc_blender.i18n import tip
+from ..grc_blender.petals.bake import Baking, bake_source, baked_frame_count
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 from .petal import _model_poll, _selected
+from ..grc_blender.access import is_petal
 
 SLICE = 0.1   # s of sampling between two looks at the event queue
 
 
 def _bake_targets(context) -> list:
     return [o for o in _selected(context) if o.grc.is_flower
-            or (o.type == 'MESH' and o.grc.is_petal)]
+            or is_petal(o) or bake_source(o) is not None]
 
 
 class GRC_OT_bake_shape_keys(bpy.types.Operator):
-    """Bake the selected petals (a selected flower brings all its petals) over a frame range
-    into shape keys on plain mesh copies, which render and export without the extension
-    (Esc stops it)"""
+    """Bake the selected petals (a selected flower brings all its petals) into shape keys on
+    plain mesh copies, which render and export without the extension: over the frames they
+    are animated over, unless told otherwise. Baking again replaces the previous bake (Esc
+    stops it)"""
     bl_idname = "grc.bake_shape_keys"
     bl_label = "Bake to Shape Keys"
     bl_options = {'REGISTER', 'UNDO'}
 
-    use_scene_range: bpy.props.BoolProperty(
-        name="Scene Range", default=True, description="Bake the scene's frame range")
+    frame_range: bpy.props.EnumProperty(
+        name="Frames", default='ANIMATED', description="Which frames to bake",
+        items=[('ANIMATED', "Animated", "The frames the petals are animated over: their "
+                                        "keyframes and their flowers' (without any, the "
+                                        "captured templates' frames)"),
+               ('SCENE', "Scene Range", "The scene's start to end frame"),
+               ('CUSTOM', "Custom", "From Start to End below")])
     frame_start: bpy.props.IntProperty(name="Start", default=1,
-                                       description="First frame to bake (without Scene Range)")
+                                       description="First frame to bake (Frames: Custom)")
     frame_end: bpy.props.IntProperty(name="End", default=250,
-                                     description="Last frame to bake (without Scene Range)")
+                                     description="Last frame to bake (Frames: Custom)")
     step: bpy.props.IntProperty(name="Step", default=1, min=1, soft_max=10,
                                 description="Bake every Nth frame; frames between blend")
     hide_live: bpy.props.BoolProperty(
@@ -53,14 +60,28 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
         if not (_model_poll(cls, context) and polls.object_mode(cls, context)):
             return False
         if not _bake_targets(context):
-            return polls.refuse(cls, "Select GRC petals or a GRC flower to bake (Add GRC "
-                                     "Petal or GRC Flower makes them)")
+            return polls.refuse(cls, "Select petals or a flower to bake (Add Petal or Add "
+                                     "Flower makes them)")
         return True
+
+    def draw(self, context):
+        layout = self.layout
+        if layout is None:
+            return
+        layout.use_property_split = True
+        layout.prop(self, "frame_range")
+        col = layout.column(align=True)
+        col.enabled = self.frame_range == 'CUSTOM'
+        col.prop(self, "frame_start")
+        col.prop(self, "frame_end")
+        layout.prop(self, "step")
+        layout.prop(self, "hide_live")
 
     def _start(self, context) -> bool:
         scene = context.scene
-        first, last = ((scene.frame_start, scene.frame_end) if self.use_scene_range
-                       else (self.frame_start, self.frame_end))
+        first, last = {'SCENE': (scene.frame_start, scene.frame_end),
+                       'CUSTOM': (self.frame_start, self.frame_end)}.get(self.frame_range,
+                                                                          (None, None))
         try:
             self._baking = Baking(scene, _bake_targets(context), first, last, self.step,
                                   self.hide_live)
@@ -80,9 +101,14 @@ class GRC_OT_bake_shape_keys(bpy.types.Operator):
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
-        self.report({'INFO'}, tip("Baked {n} frames into {count} object(s): {names}").format(
-            n=n, count=len(baked), names=", ".join(f"'{o.name}'" for o in baked[:3])
+        self.report({'INFO'}, tip("Baked {n} frames ({first} to {last}) into {count} "
+                                  "object(s): {names}").format(
+            n=n, first=baking.frames[0], last=baking.frames[-1], count=len(baked),
+            names=", ".join(f"'{o.name}'" for o in baked[:3])
             + (" ..." if len(baked) > 3 else "")))
+        if baking.replaced:
+            self.report({'INFO'}, tip("Replaced the previous bake of {n} petal(s)").format(
+                n=baking.replaced))
         return {'FINISHED'}
 
     def execute(self, context):

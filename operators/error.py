@@ -4,16 +4,16 @@ from __future__ import annotations
 import bpy
 
 from ..grc_blender import api
-from ..grc_blender.selection import select_only
-from ..grc_blender.i18n import tip
+from ..grc_blender.util.selection import select_only
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 
 
 class GRC_OT_show_error(bpy.types.Operator):
-    """Show where the model is off: a preview petal of a template at a captured keyframe,
-    coloured by each vertex's distance to the captured shape (blue none, red beyond the
-    target), with the captured shape drawn over it"""
+    """Show where the model is off: a preview petal of a template at its worst captured
+    keyframe, coloured by each vertex's distance to the captured shape (blue none, red
+    beyond the target), with the captured shape drawn over it. The preview never renders"""
     bl_idname = "grc.show_error"
     bl_label = "Show Error"
     bl_options = {'REGISTER', 'UNDO'}
@@ -23,8 +23,8 @@ class GRC_OT_show_error(bpy.types.Operator):
         description="Which template to compare with (its number in the Templates list)")
     keyframe: bpy.props.IntProperty(
         name="Keyframe", default=-1, min=-1,
-        description="Which captured keyframe (0 = the first); -1 = the one nearest the "
-                    "current frame")
+        description="Which captured keyframe (0 = the first); -1 = the worst one, where "
+                    "the template is farthest off")
 
     @classmethod
     def poll(cls, context):

@@ -1,6 +1,6 @@
 """Menus: every operator is in one, so F3 (menu search) finds it.
 
-  Add > Mesh:           GRC Template, GRC Example Templates, GRC Petal, GRC Flower
+  Add > Mesh:           (a separator) Petal Template, Example Petal Templates, Petal, Flower
   Object > GRC (3D View's Object menu): every GRC operator, in workflow order
 """
 from __future__ import annotations
@@ -13,8 +13,12 @@ from .templates import GRC_OT_add_example_templates
 
 # (operator, icon, properties) in workflow order; Move Template appears twice (Up, Down).
 OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
+    ("grc.add_model", 'ADD', {}),
+    ("grc.duplicate_model", 'DUPLICATE', {}),
+    ("grc.remove_model", 'REMOVE', {}),
+    ("grc.use_active_model", 'LINKED', {}),
     ("grc.new_template", 'MESH_GRID', {}),
-    ("grc.new_template", 'DUPLICATE', {"variant_of_active": True}),
+    ("grc.new_variant", 'DUPLICATE', {}),
     ("grc.grid_from_mesh", 'MOD_LATTICE', {}),
     ("grc.add_example_templates", 'OUTLINER_OB_SURFACE', {}),
     ("grc.capture_templates", 'IMPORT', {}),
@@ -29,7 +33,6 @@ OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
     ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
 )
 MOVE_TEXT = {'UP': "Move Template Up", 'DOWN': "Move Template Down"}
-VARIANT_TEXT = "Variant of Active Template"
 
 
 class GRC_MT_object(bpy.types.Menu):
@@ -41,8 +44,7 @@ class GRC_MT_object(bpy.types.Menu):
         layout: Any = self.layout
         for idname, icon, props in OBJECT_MENU:
             direction = props.get("direction")
-            text = (MOVE_TEXT[direction] if direction
-                    else VARIANT_TEXT if props.get("variant_of_active") else "")
+            text = MOVE_TEXT[direction] if direction else ""
             op = layout.operator(idname, icon=icon, text=text) if text else \
                 layout.operator(idname, icon=icon)
             for key, value in props.items():
@@ -55,7 +57,10 @@ def menu_object(self, context):
 
 
 def menu_mesh_add(self, context):
-    self.layout.operator("grc.new_template", icon='MESH_GRID')
-    self.layout.operator(GRC_OT_add_example_templates.bl_idname, icon='OUTLINER_OB_SURFACE')
-    self.layout.operator("grc.add_petal", text="GRC Petal", icon='ADD')
-    self.layout.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY')
+    # Add > Mesh lists things, not actions (Plane, Cube...): nouns, after a separator.
+    self.layout.separator()
+    self.layout.operator("grc.new_template", text="Petal Template", icon='MESH_GRID')
+    self.layout.operator(GRC_OT_add_example_templates.bl_idname,
+                         text="Example Petal Templates", icon='OUTLINER_OB_SURFACE')
+    self.layout.operator("grc.add_petal", text="Petal", icon='ADD')
+    self.layout.operator("grc.add_flower", text="Flower", icon='OUTLINER_OB_EMPTY')

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..grc_blender import jobs, store, torch_check
-from ..grc_blender.i18n import tip
+from ..grc_blender.training import jobs, torch_check
+from ..grc_blender import store
+from ..grc_blender.access import active_model_settings
+from ..grc_blender.models.scene_models import active_model
+from ..grc_blender.util.i18n import tip
 
 
 def refuse(cls: Any, message: str) -> bool:
@@ -29,18 +32,19 @@ def not_training(cls: Any, message: str) -> bool:
 
 def captured(cls: Any, context: Any, message: str, need: int = 2) -> bool:
     """At least `need` templates captured (reads the template list, never the payload)."""
-    return len(context.scene.grc.templates) >= need or refuse(cls, message)
+    g = active_model_settings(context.scene)
+    return (g is not None and len(g.templates) >= need) or refuse(cls, message)
 
 
 def has_model(cls: Any, context: Any) -> bool:
-    if store.has_model(context.scene):
+    model = active_model(context.scene)
+    if store.has_model(model):
         return True
-    refusal = store.model_refusal(context.scene)
+    refusal = store.model_refusal(model)
     if refusal:
         cls.poll_message_set(refusal)
         return False
-    return refuse(cls, "Train a model first: there is no trained model in this scene "
-                       "(Capture, then Train)")
+    return refuse(cls, store.NO_MODEL)
 
 
 def torch_here(cls: Any) -> bool:

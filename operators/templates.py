@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, example
-from ..grc_blender.i18n import tip
+from ..grc_blender import api
+from ..grc_blender.access import active_model_settings
+from ..grc_blender.templates import example
+from ..grc_blender.util.i18n import tip
 from ..model_core import GRCError
 from . import polls
 
@@ -13,7 +15,7 @@ class GRC_OT_add_example_templates(bpy.types.Operator):
     """Add two example template petals (7x7 grids animated over 7 keyframes: one bud,
     two ways of opening), selected and ready to capture"""
     bl_idname = "grc.add_example_templates"
-    bl_label = "GRC Example Templates"
+    bl_label = "Add Example Templates"
     bl_options = {'REGISTER', 'UNDO'}
 
     @classmethod
@@ -60,15 +62,17 @@ class GRC_OT_capture_templates(bpy.types.Operator):
 
 
 class GRC_OT_move_template(bpy.types.Operator):
-    """Move the active template up or down (template order: context 0, 1, ...)"""
+    """Move the active template up or down in the list: its place sets where it sits (in
+    a row the first is Context 0, the second 1, ...; on a 2-D context each place is a spot
+    of its own)"""
     bl_idname = "grc.move_template"
     bl_label = "Move Template"
     bl_options = {'REGISTER', 'UNDO'}
 
     direction: bpy.props.EnumProperty(
         name="Direction", description="Which way the active template moves in the list",
-        items=[('UP', "Up", "Toward template 0 (context 0)"),
-               ('DOWN', "Down", "Toward the last template (the highest context)")])
+        items=[('UP', "Up", "Toward the first template (Context 0)"),
+               ('DOWN', "Down", "Toward the last template (the highest Context)")])
 
     @classmethod
     def poll(cls, context):
@@ -79,7 +83,9 @@ class GRC_OT_move_template(bpy.types.Operator):
                                                  "them"))
 
     def execute(self, context):
-        g = context.scene.grc
+        g = active_model_settings(context.scene)
+        if g is None:
+            return {'CANCELLED'}
         try:
             api.move_template(context.scene, g.template_index, -1 if self.direction == 'UP' else 1)
         except GRCError as exc:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import api, jobs
-from ..grc_blender.i18n import tip
-from ..grc_blender.redraw import tag_sidebars
+from ..grc_blender import api
+from ..grc_blender.training import jobs
+from ..grc_blender.util.i18n import tip
+from ..grc_blender.util.redraw import tag_sidebars
 from ..model_core import GRCError
 from . import polls
 

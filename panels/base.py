@@ -1,4 +1,4 @@
-"""Shared panel settings: View3D sidebar, tab "GRC"."""
+"""Shared panel settings: View3D sidebar, tab "GRC Petals" (CATEGORY)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -8,10 +8,13 @@ if TYPE_CHECKING:  # fake-bpy-module's names for the enum literals Panel declare
     from bpy.types import UILayout
 
 
+CATEGORY = "GRC Petals"   # the sidebar tab: the product's name, the same in every panel
+
+
 class GRCPanel:
     bl_space_type: SpaceTypeItems = 'VIEW_3D'
     bl_region_type: RegionTypeItems = 'UI'
-    bl_category = "GRC"
+    bl_category = CATEGORY
 
 
 def layout_of(panel: Any) -> UILayout:

@@ -1,17 +1,23 @@
-"""Petal panel: the active petal's context (a slider, or the 2-D pad's two values), time,
-offset, its context-trace image, the extrapolation warning; Mesh sub-panel: rows, subdivision.
+"""Petal panel: the active petal's sliders first (Context, or Context and Context B; Time;
+Offset), then its context-trace image with the note when it goes beyond the templates,
+then Add Petal and Bake; Mesh sub-panel: rows, subdivision. A flower's petal shows its
+Context as an offset from the flower's and its Time as set by Bloom (greyed out).
 
-draw() stays thin: the image is rendered by grc_blender.trace_image (throttled, from a
-timer), the panel only compares a cheap key and shows the last image and warnings."""
+draw() stays thin: the image is rendered by grc_blender.views.trace_image (throttled, from a
+timer), the panel only compares a cheap key and shows the last image and notes."""
 from __future__ import annotations
 
 import bpy
 
-from ..grc_blender import petals, store, trace_image
-from ..grc_blender.i18n import iface
-from ..grc_blender.wrap import label as wrapped
+from ..grc_blender.petals import live
+from ..grc_blender import store
+from ..grc_blender.views import trace_image
+from ..grc_blender.util.i18n import iface
+from ..grc_blender.util.wrap import label as wrapped
 from ..model_core.context import slider_fields
 from .base import GRCPanel, layout_of
+from ..grc_blender.access import is_petal, model_settings
+from ..grc_blender.models.scene_models import active_model
 
 UNIT_PX = 20.0       # Blender's UI unit at 1x scale (template_icon's scale is in these units)
 
@@ -26,6 +32,59 @@ def icon_scale(context) -> float:
     return max(4.0, min(24.0, (region.width - 30) / (UNIT_PX * ui_scale)))
 
 
+def _draw_buttons(layout) -> None:
+    row = layout.row(align=True)
+    row.operator("grc.add_petal", icon='ADD')
+    row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA')
+
+
+def _draw_frame_error(layout, context) -> None:
+    err = live.LIVE.last_error.get(context.scene.name, "")
+    if err:
+        wrapped(layout, context, err, icon='ERROR')
+
+
+def _draw_sliders(layout, scene, obj, g) -> None:
+    """Context first (the main control), Time, Offset. On a flower's petal the Context
+    sliders are offsets from the flower's, and Time follows its Bloom."""
+    parent = obj.parent
+    in_flower = parent is not None and parent.grc.is_flower
+    col = layout.column()
+    col.use_property_split = True
+    model = g.model
+    fields = slider_fields(model_settings(model).model_context_dims if model else 1)
+    for f in fields:     # one slider per context dimension, all keyframeable
+        label = g.bl_rna.properties[f].name
+        col.prop(g, f, slider=len(fields) == 1,
+                 text=iface("{name} Offset").format(name=label) if in_flower else label)
+    row = col.row()
+    if in_flower:
+        row.enabled = False    # Bloom drives it: greyed out, the label says why
+        row.prop(g, "time", slider=True, text=iface("Time (from Bloom)"))
+    else:
+        row.prop(g, "time", slider=True)
+    col.prop(g, "offset")
+
+
+def _draw_traces(layout, context, info) -> None:
+    if info.warnings:    # extrapolation is the point, not a failure: a note
+        col = layout.column(align=True)
+        col.label(text="Beyond the templates: new shapes", icon='INFO')
+        for msg in info.warnings:
+            wrapped(col, context, msg)
+    icon = trace_image.icon_id()
+    if icon:
+        layout.template_icon(icon_value=icon, scale=icon_scale(context))
+    if info.error:
+        wrapped(layout, context, info.error, icon='ERROR')
+    if info.pads:
+        sub = layout.column(align=True)
+        sub.label(text="Where each template sits (Context, Context B):")
+        for name, *values in info.pads:
+            sub.label(text=f"{name}:  " + ", ".join(f"{v:.2f}" for v in values),
+                      translate=False)
+
+
 class GRC_PT_petal(GRCPanel, bpy.types.Panel):
     bl_idname = "GRC_PT_petal"
     bl_label = "Petal"
@@ -34,53 +93,32 @@ class GRC_PT_petal(GRCPanel, bpy.types.Panel):
         layout = layout_of(self)
         scene = context.scene
         obj = context.active_object
-        row = layout.row(align=True)
-        row.operator("grc.add_petal", icon='ADD')
-        row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA')
-        has_model = store.has_model(scene)
-        if not has_model:
-            wrapped(layout, context, store.model_refusal(scene)
-                    or iface("Train a model to add petals"), icon='INFO')
-        err = petals.last_error.get(scene.name, "")
-        if err:
-            wrapped(layout, context, err, icon='ERROR')
-        if obj is None or not obj.grc.is_petal:
-            layout.label(text="Select a GRC petal to edit it")
+        active = active_model(scene)
+        if not is_petal(obj):
+            _draw_buttons(layout)
+            if not store.has_model(active):
+                wrapped(layout, context, store.model_refusal(active)
+                        or iface("Train a model to add petals"), icon='INFO')
+            else:
+                layout.label(text="Select a petal to edit it")
+            _draw_frame_error(layout, context)
             return
         g = obj.grc
+        has_model = store.has_model(g.model)         # the petal's own model
         info = trace_image.panel_state(scene, obj) if has_model else None
-        why = petals.refusal_of(scene, obj) if has_model else ""
-        if why:
+        why = live.refusal_of(scene, obj)
+        if why:                      # a real failure: this petal is not regenerated
             box = layout.box()
             wrapped(box, context, why, icon='ERROR')
-            box.operator("grc.reset_petal", icon='FILE_REFRESH')
-
-        col = layout.column()
-        col.use_property_split = True
-        fields = slider_fields(scene.grc.model_context_dims)
-        for f in fields:     # one slider per context dimension, all keyframeable
-            col.prop(g, f, slider=len(fields) == 1)
-        col.prop(g, "time", slider=True)
-        col.prop(g, "offset")
-
-        if info is None:
-            return
-        icon = trace_image.icon_id()
-        if icon:
-            layout.template_icon(icon_value=icon, scale=icon_scale(context))
-        if info.error:
-            wrapped(layout, context, info.error, icon='ERROR')
-        if info.warnings:
-            box = layout.box()
-            wrapped(box, context, iface("Beyond the trained range: the shape is invented here"),
-                    icon='ERROR')
-            for msg in info.warnings:
-                wrapped(box, context, msg)
-        if info.pads:
-            sub = layout.column(align=True)
-            sub.label(text="Templates on the pad (their context values):")
-            for k, (name, *values) in enumerate(info.pads):
-                sub.label(text=f"{k}  {name}:  " + ", ".join(f"{v:.2f}" for v in values))
+            if g.model is None:      # its model was removed: point it at another
+                box.operator("grc.use_active_model", icon='LINKED')
+            else:
+                box.operator("grc.reset_petal", icon='FILE_REFRESH')
+        _draw_sliders(layout, scene, obj, g)
+        _draw_frame_error(layout, context)
+        if info is not None:
+            _draw_traces(layout, context, info)
+        _draw_buttons(layout)
 
 
 class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):
@@ -91,12 +129,13 @@ class GRC_PT_petal_shape(GRCPanel, bpy.types.Panel):
     @classmethod
     def poll(cls, context):
         obj = context.active_object
-        return obj is not None and obj.grc.is_petal
+        return is_petal(obj)
 
     def draw(self, context):
         layout = layout_of(self)
         layout.use_property_split = True
         layout.use_property_decorate = False
         g = context.active_object.grc
+        layout.prop(g, "model")
         layout.prop(g, "rows")
         layout.prop(g, "subsurf_levels")

@@ -7,12 +7,16 @@
 2. Through the use-case API (grc_blender.api): the example templates, capture, training
    (synchronous; progress is printed) and one petal.
 3. Sweeps the petal's context from -0.5 to 1.5 at time 1.0 (the open petal), renders each
-   step with Workbench at 320x240 and composes out/contact_sheet.png (also copied to
-   docs/images/contact_sheet.png for the README).
+   step with Workbench at 320x240, composes out/contact_sheet.png and animates the sweep
+   with a Context slider drawn under it into out/context_sweep.png (an animated PNG, back
+   and forth; both copied to docs/images/ for the README). Labels are set in Blender's own
+   font (blf drawn into an ImBuf; tools/figure.py blends them).
 4. Plots the model's context traces (seed figures 5 and 6) into out/context_traces.png
    with numpy only (tools/figure.py: anti-aliased lines on the panel's model_core/raster.py).
-5. Renders a 15-petal flower blooming (Bloom 0 -> 1) at two Contexts into
-   out/flower_bloom.png (also docs/images/, the README's first picture).
+5. Trains a second model, "Sepals", on two sepal templates derived from the example's
+   shapes, and renders a flower blooming (Bloom 0 -> 1) at two Contexts: 15 petals from
+   the first model and a ring of 5 sepals from the second, into out/flower_bloom.png
+   (also docs/images/).
 6. Keyframes the petal's context over the timeline and saves out/demo.blend, reopens it
    and checks that scrubbing the timeline regenerates the petal.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import shutil
 import sys
@@ -181,8 +186,46 @@ def load_render(bpy, path: Path) -> np.ndarray:
     return px.reshape(h, w, 4)[::-1, :, :3].astype(np.float64)
 
 
-def contact_sheet(tiles: list[np.ndarray], labels: list[str], cols: int = 3,
-                  gap: int = 6) -> np.ndarray:
+class BlenderFont:
+    """A figure.TextMask in Blender's own interface font: blf draws the text into an ImBuf,
+    saved as a PNG and read back for its alpha (coverage). No font library needed."""
+
+    def __init__(self, bpy, folder: Path):
+        import blf
+        import imbuf
+        self.bpy, self.blf, self.imbuf, self.folder = bpy, blf, imbuf, folder
+        self.cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def __call__(self, text: str, size: int) -> np.ndarray:
+        key = (text, size)
+        if key not in self.cache:
+            self.cache[key] = self._render(text, size)
+        return self.cache[key]
+
+    def _render(self, text: str, size: int) -> np.ndarray:
+        blf, font = self.blf, 0
+        blf.size(font, size)
+        width = int(np.ceil(blf.dimensions(font, text)[0])) + 2
+        height = int(np.ceil(size * 1.4))
+        buf = self.imbuf.new((width, height))
+        with blf.bind_imbuf(font, buf):
+            blf.size(font, size)
+            blf.color(font, 1.0, 1.0, 1.0, 1.0)
+            blf.position(font, 1, round(size * 0.38), 0)     # baseline above the descenders
+            blf.draw_buffer(font, text)
+        path = self.folder / "label.png"
+        self.imbuf.write(buf, filepath=str(path))
+        img = self.bpy.data.images.load(str(path), check_existing=False)
+        try:
+            px = np.empty(width * height * 4, dtype=np.float32)
+            img.pixels.foreach_get(px)
+        finally:
+            self.bpy.data.images.remove(img)
+        return px.reshape(height, width, 4)[::-1, :, 3].astype(np.float64)   # top row first
+
+
+def contact_sheet(tiles: list[np.ndarray], labels: list[str], font: pngplot.TextMask,
+                  cols: int = 3, gap: int = 6) -> np.ndarray:
     h, w = tiles[0].shape[:2]
     rows = (len(tiles) + cols - 1) // cols
     canvas = pngplot.Figure(cols * w + (cols + 1) * gap, rows * h + (rows + 1) * gap,
@@ -191,8 +234,33 @@ def contact_sheet(tiles: list[np.ndarray], labels: list[str], cols: int = 3,
         r, c = divmod(i, cols)
         x, y = gap + c * (w + gap), gap + r * (h + gap)
         canvas.paste(x, y, tile)
-        canvas.text(x + 8, y + 8, label, color=(0.2, 0.2, 0.25), scale=2)
+        canvas.label(x + 8, y + 6, label, font, size=15)
     return canvas.to_uint8()
+
+
+SLIDER_TRACK, SLIDER_FILL = (0.33, 0.33, 0.33), (0.28, 0.45, 0.70)   # Blender's slider colours
+
+
+def slider_frame(tile: np.ndarray, value: float, lo: float, hi: float,
+                 font: pngplot.TextMask) -> np.ndarray:
+    """One frame of the sweep animation: the render with a Context slider drawn under the
+    petal (like the sidebar's), the templates' 0 and 1 marked, and the note the Petal panel
+    shows beyond them."""
+    h, w = tile.shape[:2]
+    fig = pngplot.Figure(w, h + 44, background=(0.93, 0.94, 0.96))
+    fig.paste(0, 0, tile)
+    x0, x1, y0, y1 = 16, w - 16, h + 12, h + 36
+    fig.fill_rect(x0, y0, x1, y1, SLIDER_TRACK)
+    fx = x0 + (x1 - x0) * (value - lo) / (hi - lo)
+    fig.fill_rect(x0, y0, int(round(fx)), y1, SLIDER_FILL)
+    for mark in (0.0, 1.0):                               # the two templates
+        mx = int(round(x0 + (x1 - x0) * (mark - lo) / (hi - lo)))
+        fig.fill_rect(mx, y0 - 5, mx + 1, y0, (0.2, 0.2, 0.25))
+    fig.label((x0 + x1) // 2, y0 + 3, f"Context {value:.2f}", font, size=14,
+              color=(1.0, 1.0, 1.0), backing=None, anchor="center")
+    if value < 0.0 or value > 1.0:
+        fig.label(8, 6, "Beyond the templates: new shapes", font, size=13)
+    return fig.to_uint8()
 
 
 # --- context traces plot (seed figures 5 and 6) ----------------------------------------------
@@ -304,17 +372,70 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(user_dir, ignore_errors=True)
 
 
-def render_bloom(bpy, api, scene, petal, path: Path, blooms=(0.0, 0.35, 0.65, 1.0),
-                 contexts=(0.0, 1.0)) -> None:
+SEPAL_COLOR = (0.30, 0.55, 0.22)
+
+
+def sepal_grids(grids: np.ndarray) -> np.ndarray:
+    """(T, R, C, 3) petal grids -> narrower, pointed sepals: each row's columns pulled toward
+    its middle column, more toward the tip (no assumption about the template's axes)."""
+    c = grids.shape[2] // 2
+    mid = grids[:, :, c:c + 1, :]
+    v = np.linspace(0.0, 1.0, grids.shape[1])[None, :, None, None]
+    return mid + 0.5 * (1.0 - 0.7 * v) * (grids - mid)
+
+
+def add_sepal_model(bpy, api, scene, log_to=print):
+    """A second model, "Sepals", trained on two sepal templates derived from the example's
+    shapes; the first model is made active again."""
+    example = importlib.import_module(PACKAGE + ".grc_blender.templates.example")
+    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.util.mesh_grid")
+    core = importlib.import_module(PACKAGE + ".model_core")
+    ts = core.example_templates()
+    objs = []
+    for k, name in enumerate(("Sepal Narrow", "Sepal Wide")):
+        grids = sepal_grids(ts.coords[k]) * (1.0, 1.0 + 0.4 * k, 1.0)
+        mesh = bpy.data.meshes.new(name)
+        mesh_grid.build_grid_mesh(mesh, grids[0])
+        obj = bpy.data.objects.new(name, mesh)
+        scene.collection.objects.link(obj)
+        example.animate_with_shape_keys(obj, grids, 1.0 + 8.0 * np.arange(len(grids)))
+        obj.hide_render = True
+        objs.append(obj)
+    api.add_model(scene, "Sepals")
+    api.capture_templates(bpy.context, objs)    # (a template hidden in the viewport would be
+    for obj in objs:                            # off the depsgraph: captured unanimated)
+        obj.hide_viewport = True
+    ok, msg = api.train(scene)
+    if not ok:
+        raise SystemExit(f"training the sepals failed: {msg}")
+    log_to(f"trained a second model, 'Sepals': {msg}")
+    scene.grc.active_model_index = 0
+
+
+def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
+                 blooms=(0.0, 0.35, 0.65, 1.0), contexts=(0.0, 1.0)) -> None:
     """A flower at the cursor, its Bloom swept 0 -> 1 at two Contexts: one contact sheet
-    (a row per context). The single petal is hidden meanwhile and shown again after."""
+    (a row per context). Its petals come from the first model, its sepals (a ring of five
+    under them) from the second. The single petal is hidden meanwhile and shown again."""
     petal.hide_render = True
+    scene.grc.active_model_index = 1                        # the sepals' model
+    sepal_root, sepals = api.add_flower(scene, layout=api.FlowerLayout(
+        petals=5, per_whorl=5, tilt=math.radians(5), seed=5, delay=0.0, context=0.0))
+    scene.grc.active_model_index = 0                        # the petals' model
     root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=15, seed=3))
+    sepal_root.parent = root
+    sepal_root.scale = (1.3, 1.3, 1.3)
+    green = bpy.data.materials.new("Demo Sepal")
+    green.diffuse_color = (*SEPAL_COLOR, 1.0)
+    for s in sepals:
+        s.data.materials.clear()
+        s.data.materials.append(green)
     pts = []
     for c in contexts:                         # frame the open flower at both contexts
         root.grc.context, root.grc.bloom = c, 1.0
+        sepal_root.grc.bloom = 1.0
         bpy.context.view_layer.update()        # the petals' world matrices under the root
-        pts += [world_points(p) for p in petals]
+        pts += [world_points(p) for p in (*petals, *sepals)]
     old_cam = scene.camera
     frame_camera(bpy, scene, np.concatenate(pts))
     scene.display.shading.color_type = "MATERIAL"   # the petals' gradient material colour
@@ -323,15 +444,17 @@ def render_bloom(bpy, api, scene, petal, path: Path, blooms=(0.0, 0.35, 0.65, 1.
         for c in contexts:
             for b in blooms:
                 root.grc.context, root.grc.bloom = c, b
+                sepal_root.grc.bloom = min(1.0, 0.5 + b)     # sepals open first
                 scene.render.filepath = str(Path(tmp) / f"bloom_{c}_{b}.png")
                 bpy.ops.render.render(write_still=True)
                 tiles.append(load_render(bpy, Path(scene.render.filepath)))
-                labels.append(f"C {c:.1f} B {b:.2f}")
-    pngplot.write_png(path, contact_sheet(tiles, labels, cols=len(blooms)))
-    log(f"rendered the blooming flower ({len(petals)} petals): {len(tiles)} frames")
+                labels.append(f"Context {c:.1f} \u00b7 Bloom {b:.2f}")
+    pngplot.write_png(path, contact_sheet(tiles, labels, font, cols=len(blooms)))
+    log(f"rendered the blooming flower ({len(petals)} petals from '{petals[0].grc.model.name}', "
+        f"{len(sepals)} sepals from '{sepals[0].grc.model.name}'): {len(tiles)} frames")
     scene.display.shading.color_type = "OBJECT"
     scene.camera = old_cam
-    for o in [root, *petals]:
+    for o in [root, *petals, sepal_root, *sepals]:
         bpy.data.objects.remove(o)
     petal.hide_render = False
 
@@ -340,14 +463,14 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     bpy.ops.wm.read_homefile(use_empty=True)
     install_extension(bpy, zip_path)
     store = importlib.import_module(PACKAGE + ".grc_blender.store")
-    jobs = importlib.import_module(PACKAGE + ".grc_blender.jobs")
+    jobs = importlib.import_module(PACKAGE + ".grc_blender.training.jobs")
     scene = bpy.context.scene
 
     # templates -> capture -> train -> petal, through the add-on's use-case API
     api = importlib.import_module(PACKAGE + ".grc_blender.api")
     templates = api.add_example_templates(bpy.context)
     cap = api.capture_templates(bpy.context, templates)
-    log(f"captured {len(templates)} templates: {', '.join(cap.names)} ({scene.grc.captured_info})")
+    log(f"captured {len(templates)} templates: {', '.join(cap.names)} ({api.active_model(scene).grc_model.captured_info})")
 
     log("training (synchronous)...")
     t0 = time.perf_counter()
@@ -356,8 +479,8 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     if not ok:
         raise SystemExit(f"training failed: {msg}")
     train_seconds = time.perf_counter() - t0
-    model = store.get_model(scene)
-    log(f"trained in {train_seconds:.1f} s: {scene.grc.model_summary}")
+    model = store.get_model(api.active_model(scene))
+    log(f"trained in {train_seconds:.1f} s: {api.active_model(scene).grc_model.model_summary}")
     for err in model.errors:
         log(f"  fidelity {err.get('name')}: mean {err.get('mean_pct', 0):.2f}%  "
             f"max {err.get('max_pct', 0):.2f}% of template size")
@@ -368,8 +491,10 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     petal.grc.time = args.time
     petal.color = (*PETAL_COLOR, 1.0)
 
-    # sweep: generate every step first to frame the camera on all of them
+    # sweep: generate every step first to frame the camera on all of them. The animation
+    # renders twice as many steps; the contact sheet takes every other one.
     alphas = np.linspace(-0.5, 1.5, args.steps)
+    sweep = np.linspace(-0.5, 1.5, 2 * (args.steps - 1) + 1)
     pts = []
     for a in alphas:
         petal.grc.context = float(a)
@@ -379,27 +504,36 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
 
     t0 = time.perf_counter()
     tiles = []
+    font_dir = Path(tempfile.mkdtemp(prefix="grc-demo-font-"))
+    font = BlenderFont(bpy, font_dir)
     with tempfile.TemporaryDirectory(prefix="grc-demo-render-") as tmp:
-        for i, a in enumerate(alphas):
+        for i, a in enumerate(sweep):
             petal.grc.context = float(a)
             scene.render.filepath = str(Path(tmp) / f"step_{i:02d}.png")
             bpy.ops.render.render(write_still=True)
             tiles.append(load_render(bpy, Path(scene.render.filepath)))
     render_seconds = time.perf_counter() - t0
-    labels = [f"C {a:+.2f}" for a in alphas]
+    labels = [f"Context {a:+.2f}" for a in alphas]
     sheet_path = out / "contact_sheet.png"
-    pngplot.write_png(sheet_path, contact_sheet(tiles, labels))
-    log(f"rendered {len(alphas)} Workbench frames at {WIDTH}x{HEIGHT} in {render_seconds:.1f} s")
+    pngplot.write_png(sheet_path, contact_sheet(tiles[::2], labels, font))
+    log(f"rendered {len(sweep)} Workbench frames at {WIDTH}x{HEIGHT} in {render_seconds:.1f} s")
+    frames = [slider_frame(t, float(a), float(sweep[0]), float(sweep[-1]), font)
+              for t, a in zip(tiles, sweep)]
+    sweep_path = out / "context_sweep.png"
+    pngplot.write_apng(sweep_path, frames + frames[-2:0:-1], delay_ms=90)   # there and back
+    log(f"animated the Context sweep: {2 * len(frames) - 2} frames")
 
     traces_path = out / "context_traces.png"
     plot_traces(model, args.time, alphas, traces_path)
     bloom_path = out / "flower_bloom.png"
-    render_bloom(bpy, api, scene, petal, bloom_path)
+    add_sepal_model(bpy, api, scene, log)
+    render_bloom(bpy, api, scene, petal, bloom_path, font)
+    shutil.rmtree(font_dir, ignore_errors=True)
 
-    written = [sheet_path, traces_path, bloom_path]
+    written = [sheet_path, sweep_path, traces_path, bloom_path]
     if not args.no_docs_image:
         # The README shows these pictures; they are always the demo's own output.
-        for image in (sheet_path, traces_path, bloom_path):
+        for image in (sheet_path, sweep_path, traces_path, bloom_path):
             docs_image = ROOT / "docs" / "images" / image.name
             docs_image.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(image, docs_image)

@@ -40,7 +40,7 @@ The small zip (``make build``, no wheels) keeps the committed manifest: no maxim
 Platforms without a CPU torch 2.13.0 wheel on PyPI are not built: linux-arm64 (PyPI's
 aarch64 wheel is a CUDA build needing cuda-toolkit / nvidia-* packages) and macos-x64
 (torch publishes no Intel macOS wheels since 2.2).
-grc_blender/torch_check.py names the same zips in Blender's Train message
+grc_blender/training/torch_check.py names the same zips in Blender's Train message
 (tests/blender/test_versions.py checks the two agree).
 """
 

@@ -1,7 +1,10 @@
-"""The demo's figures: anti-aliased lines on the add-on's raster, and PNG files.
+"""The demo's figures: anti-aliased lines on the add-on's raster, labels in a proper font,
+and PNG files (still, or animated: APNG).
 
 Development only (tools/demo.py and tests use it; the add-on does not ship it): the panel's
-trace image is model_core/raster.py, exact colours, no anti-aliasing.
+trace image is model_core/raster.py, exact colours, no anti-aliasing. Labels readable as
+words (not the raster's 3x5 pixel font) come as coverage masks from a TextMask: the demo
+rasterises them with Blender's own font (blf into an ImBuf), so no font library is needed.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import struct
 import sys
 import zlib
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -17,7 +20,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model_core.raster import Axes, Canvas, Color, lerp_color, nice_ticks  # noqa: E402
 
-__all__ = ["Figure", "FigureAxes", "to_uint8", "png_bytes", "write_png", "nice_ticks", "lerp_color"]
+__all__ = ["Figure", "FigureAxes", "TextMask", "to_uint8", "png_bytes", "write_png",
+           "apng_bytes", "write_apng", "nice_ticks", "lerp_color"]
+
+# (text, pixel size) -> (h, w) coverage in 0..1, row 0 = top: one line of text, anti-aliased.
+TextMask = Callable[[str, int], np.ndarray]
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
@@ -51,6 +58,53 @@ def png_bytes(image: np.ndarray) -> bytes:
             + chunk(b"IEND", b""))
 
 
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    body = tag + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def _up_filtered(img: np.ndarray) -> bytes:
+    """Scanlines with PNG filter 2 (Up): each byte minus the one above (renders compress
+    far better than unfiltered)."""
+    h, w, c = img.shape
+    rows = img.reshape(h, w * c).astype(np.int16)
+    up = np.vstack([np.zeros((1, w * c), np.int16), rows[:-1]])
+    raw = np.empty((h, 1 + w * c), dtype=np.uint8)
+    raw[:, 0] = 2
+    raw[:, 1:] = ((rows - up) % 256).astype(np.uint8)
+    return raw.tobytes()
+
+
+def apng_bytes(frames: Sequence[np.ndarray], delay_ms: int = 80, loops: int = 0) -> bytes:
+    """Animated PNG (APNG) of equal-size (H, W, 3|4) frames, each shown `delay_ms`; loops
+    0 = forever. Browsers (and GitHub's README view) play it; other viewers show frame 0."""
+    imgs = [np.ascontiguousarray(to_uint8(f)) for f in frames]
+    if not imgs or any(i.shape != imgs[0].shape for i in imgs) or imgs[0].ndim != 3:
+        raise ValueError("apng_bytes needs one or more (H, W, 3|4) frames of one size")
+    h, w, c = imgs[0].shape
+    out = [b"\x89PNG\r\n\x1a\n",
+           _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if c == 3 else 6, 0, 0, 0)),
+           _chunk(b"acTL", struct.pack(">II", len(imgs), loops))]
+    seq = 0
+    for i, img in enumerate(imgs):
+        out.append(_chunk(b"fcTL", struct.pack(">IIIIIHHBB", seq, w, h, 0, 0, delay_ms, 1000,
+                                               0, 0)))
+        seq += 1
+        data = zlib.compress(_up_filtered(img), 9)
+        if i == 0:
+            out.append(_chunk(b"IDAT", data))
+        else:
+            out.append(_chunk(b"fdAT", struct.pack(">I", seq) + data))
+            seq += 1
+    out.append(_chunk(b"IEND", b""))
+    return b"".join(out)
+
+
+def write_apng(path: str | Path, frames: Sequence[np.ndarray], delay_ms: int = 80) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(apng_bytes(frames, delay_ms))
+
+
 def write_png(path: str | Path, image: np.ndarray) -> None:
     """Write an (H, W, 3|4) uint8 or float [0, 1] image (row 0 = top) as an 8-bit PNG."""
     data = png_bytes(image)
@@ -69,6 +123,28 @@ class Figure(Canvas):
         a = alpha[..., None]
         region *= 1.0 - a
         region += a * np.asarray(color, dtype=np.float64)
+
+    def label(self, x: int, y: int, text: str, mask: TextMask, size: int = 15,
+              color: Color = (0.15, 0.15, 0.2), backing: Color | None = (1.0, 1.0, 1.0),
+              anchor: str = "left") -> tuple[int, int]:
+        """`text` in a proper font (the mask's) with its top-left at (x, y) (anchor
+        "center": x is the middle), on a translucent `backing` box so it reads over a
+        render. Returns the box's (width, height)."""
+        alpha = np.clip(np.asarray(mask(text, size), dtype=np.float64), 0.0, 1.0)
+        h, w = alpha.shape
+        if anchor == "center":
+            x -= w // 2
+        if backing is not None:
+            self._blend_clipped(x - 3, y - 1, np.full((h + 2, w + 6), 0.75), backing)
+        self._blend_clipped(x, y, alpha, color)
+        return w + 6, h + 2
+
+    def _blend_clipped(self, x: int, y: int, alpha: np.ndarray, color: Color) -> None:
+        h, w = alpha.shape
+        x0, y0 = max(x, 0), max(y, 0)
+        x1, y1 = min(x + w, self.width), min(y + h, self.height)
+        if x0 < x1 and y0 < y1:
+            self.blend(slice(y0, y1), slice(x0, x1), alpha[y0 - y:y1 - y, x0 - x:x1 - x], color)
 
     def paste(self, x: int, y: int, image: np.ndarray) -> None:
         """Paste an (h, w, 3|4) float image (0..1) with its top-left corner at (x, y)."""

@@ -1,6 +1,6 @@
 """Render docs/images/new_template.png: a new GRC template (Add > Mesh > GRC Template) at its
 open time, with the base row, the tip row and the R x C label where the viewport overlay
-puts them (grc_blender.overlay_geometry.template_marks), as tubes and text objects.
+puts them (grc_blender.templates.overlay_geometry.template_marks), as tubes and text objects.
 
     .venv/bin/python tools/new_template_picture.py [--out docs/images/new_template.png]
 
@@ -63,8 +63,8 @@ def main() -> int:
     grc.register()
     bpy.ops.wm.read_homefile(use_empty=True)
     api = importlib.import_module("grc.grc_blender.api")
-    og = importlib.import_module("grc.grc_blender.overlay_geometry")
-    mesh_grid = importlib.import_module("grc.grc_blender.mesh_grid")
+    og = importlib.import_module("grc.grc_blender.templates.overlay_geometry")
+    mesh_grid = importlib.import_module("grc.grc_blender.util.mesh_grid")
     scene = bpy.context.scene
     obj = api.new_template(bpy.context)                   # 7 x 7, 7 times, keys at 1..49
     scene.frame_set(49)                                   # the open time

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import bpy
 import numpy as np
@@ -82,7 +83,7 @@ def require_training() -> None:
 
 def train_quick(steps: int = 60, template_steps: int = 60):
     require_training()
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     g.steps = steps
     g.template_steps = template_steps
     assert bpy.ops.grc.train() == {'FINISHED'}
@@ -116,8 +117,8 @@ def grid_coords(rows: int, cols: int, times: int = 3, bend: float = 0.3, seed: i
 def make_template(name: str, grids: np.ndarray, frames=None, collection=None):
     """A grid mesh object animated with one shape key per time index (like the example)."""
     import importlib
-    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.mesh_grid")
-    add_example = importlib.import_module(PACKAGE + ".grc_blender.example")
+    mesh_grid = importlib.import_module(PACKAGE + ".grc_blender.util.mesh_grid")
+    add_example = importlib.import_module(PACKAGE + ".grc_blender.templates.example")
     mesh = bpy.data.meshes.new(name)
     mesh_grid.build_grid_mesh(mesh, grids[0])
     obj = bpy.data.objects.new(name, mesh)
@@ -189,3 +190,57 @@ def image_pixels(path) -> np.ndarray:
         return px
     finally:
         bpy.data.images.remove(img)
+
+
+def model_of(scene=None):
+    """The settings of the scene's active model (Text.grc_model), None if it has none."""
+    scene = scene or bpy.context.scene
+    g = scene.grc
+    if not len(g.models):
+        return None
+    model = g.models[min(g.active_model_index, len(g.models) - 1)].model
+    return None if model is None else model.grc_model
+
+
+def active_model(scene=None):
+    """The scene's active model data-block (a Text), None if it has none."""
+    scene = scene or bpy.context.scene
+    g = scene.grc
+    if not len(g.models):
+        return None
+    return g.models[min(g.active_model_index, len(g.models) - 1)].model
+
+
+class Recorder:
+    """A UILayout stand-in that records every call (containers return recorders too)."""
+
+    def __init__(self, calls=None):
+        object.__setattr__(self, "calls", [] if calls is None else calls)
+
+    def __getattr__(self, name):
+        def method(*args, **kw):
+            self.calls.append((name, args, kw))
+            if name in {"row", "column", "box", "split", "column_flow", "grid_flow"}:
+                return Recorder(self.calls)
+            if name == "operator":          # operator properties set by the panel
+                return SimpleNamespace()
+            return None
+        return method
+
+    def labels(self) -> list[str]:
+        return [kw.get("text", "") for name, _, kw in self.calls if name == "label"]
+
+    def text(self) -> str:
+        """Every label joined: a long message is wrapped over several labels."""
+        return " ".join(self.labels())
+
+    def props(self) -> list[str]:
+        return [args[1] for name, args, _ in self.calls if name == "prop"]
+
+
+def draw_petal_panel(petal) -> Recorder:
+    panels = importlib.import_module(PACKAGE + ".panels.petal")
+    ctx = SimpleNamespace(scene=bpy.context.scene, active_object=petal, object=petal)
+    layout = Recorder()
+    panels.GRC_PT_petal.draw(SimpleNamespace(layout=layout), ctx)
+    return layout

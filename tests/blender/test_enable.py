@@ -1,4 +1,4 @@
-"""Issue 4/6: enabling the extension is fast and imports no torch (fresh process)."""
+"""Enabling the extension is fast and imports no torch (fresh process)."""
 from __future__ import annotations
 
 from blender_helpers import PACKAGE, run_fresh_python

@@ -1,4 +1,4 @@
-"""Issue 5 (Blender side): bad input, faults and untrusted payloads give a clear message
+"""Bad input, faults and untrusted payloads give a clear message
 (operators raise RuntimeError carrying the report when called from Python), and change
 neither template objects nor the stored model nor any petal."""
 from __future__ import annotations
@@ -12,14 +12,15 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (add_example_and_capture, coords_of, grid_coords, make_template,
-                             mesh_object, select_only, train_quick)
+from blender_helpers import (model_of, active_model, add_example_and_capture, coords_of,
+                             grid_coords, make_template, mesh_object, select_only,
+                             train_quick)
 
 
 def _state():
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     objs = {o.name: coords_of(o).tobytes() for o in bpy.data.objects if o.type == 'MESH'}
-    return g.captured, g.model_data, objs
+    return (g.captured, g.model_data) if g is not None else None, objs
 
 
 def _refused(match, op=None, **kw):
@@ -104,7 +105,7 @@ def test_capture_object_space_ignores_transforms(grc):
     b.rotation_euler = (0.3, 1.2, -0.4)
     select_only(a, b)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    cap = grc.store.get_captured(bpy.context.scene)
+    cap = grc.store.get_captured(active_model(bpy.context.scene))
     np.testing.assert_allclose(cap.coords[1], grids * (1, 1, 2), atol=1e-6)
     np.testing.assert_allclose(cap.coords[0], grids, atol=1e-6)
 
@@ -122,7 +123,7 @@ def test_capture_reads_modifier_and_object_animation(grc):
     b.keyframe_insert("location", frame=9)               # object animation adds a keyframe
     select_only(a, b)
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    cap = grc.store.get_captured(bpy.context.scene)
+    cap = grc.store.get_captured(active_model(bpy.context.scene))
     assert cap.shape == (2, 3, 4, 4)
     moved = np.linalg.norm(cap.coords[1, -1] - cap.coords[1, 0], axis=-1)
     assert moved.min() > 0.1                             # displaced along the normal at frame 17
@@ -148,7 +149,7 @@ def test_identical_templates_train_with_warning(capfd):
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     train_quick(steps=20, template_steps=20)
     assert "identical" in capfd.readouterr().out
-    assert bpy.context.scene.grc.model_data
+    assert model_of(bpy.context.scene).model_data
 
 
 # ---- stored model ---------------------------------------------------------------------------
@@ -191,34 +192,35 @@ def test_bad_stored_models_are_refused_and_petals_kept(grc):
     assert bpy.ops.grc.add_petal() == {'FINISHED'}
     petal = bpy.context.active_object
     scene = bpy.context.scene
-    good = scene.grc.model_data
+    good = model_of(scene).model_data
     for name, payload in _bad_payloads(grc, good).items():
         kept = coords_of(petal)
-        scene.grc.model_data = payload
-        assert scene.grc.model_key == grc.store.payload_key(payload)
+        model_of(scene).model_data = payload
+        assert model_of(scene).model_key == grc.store.payload_key(payload)
         with pytest.raises(grc.model_core.GRCError, match="refused"):
-            grc.store.get_model(scene)
+            grc.store.get_model(active_model(scene))
         petal.grc.context = petal.grc.context + 0.1       # slider: update callback
         scene.frame_set(scene.frame_current + 1)           # frame handler
         np.testing.assert_array_equal(coords_of(petal), kept, err_msg=name)
-        assert "refused" in grc.petals.last_error.get(scene.name, ""), name
+        assert "refused" in grc.petals.LIVE.last_error.get(scene.name, ""), name
         with pytest.raises(RuntimeError, match="refused"):
             bpy.ops.grc.add_petal()
-        scene.grc.model_data = good
+        model_of(scene).model_data = good
     petal.grc.context = 1.0
-    assert grc.petals.last_error.get(scene.name, "") == ""
+    assert grc.petals.LIVE.last_error.get(scene.name, "") == ""
 
 
 def test_oversized_payload_refused_without_decoding(grc, monkeypatch):
     monkeypatch.setattr(grc.store, "MAX_PAYLOAD_CHARS", 1000)
-    bpy.context.scene.grc.model_data = "A" * 2000
+    grc.api.add_model(bpy.context.scene)
+    model_of(bpy.context.scene).model_data = "A" * 2000
     with pytest.raises(grc.model_core.GRCError, match="far larger"):
-        grc.store.get_model(bpy.context.scene)
+        grc.store.get_model(active_model(bpy.context.scene))
 
 
 def test_bad_captured_payload_refused_by_train(grc):
     add_example_and_capture()
-    bpy.context.scene.grc.captured = base64.b64encode(b"garbage").decode()
+    model_of(bpy.context.scene).captured = base64.b64encode(b"garbage").decode()
     _refused("damaged", bpy.ops.grc.train)
 
 
@@ -237,7 +239,7 @@ def test_model_for_another_grid_leaves_petal(grc):
     train_quick(steps=20, template_steps=20)
     petal.grc.context = 0.5
     np.testing.assert_array_equal(coords_of(petal), kept)
-    assert "7-column" in grc.petals.last_error[bpy.context.scene.name]
+    assert "7-column" in grc.petals.LIVE.last_error[bpy.context.scene.name]
 
 
 # ---- generate extremes ---------------------------------------------------------------------
@@ -272,7 +274,7 @@ def test_cancel_keeps_previous_model(grc):
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
     scene = bpy.context.scene
-    before = scene.grc.model_data
+    before = model_of(scene).model_data
     api, job = _start_job(grc)
     assert grc.jobs.is_running() and job.snapshot()[0] > 0
     assert bpy.ops.grc.cancel_training() == {'FINISHED'}
@@ -280,7 +282,7 @@ def test_cancel_keeps_previous_model(grc):
     grc.jobs.release(job)
     ok, msg = api.land(job)
     assert not ok and "cancelled" in msg
-    assert scene.grc.model_data == before and not scene.grc.is_training
+    assert model_of(scene).model_data == before and not model_of(scene).is_training
     assert threading.active_count() >= 1 and not job.thread.is_alive()
 
 
@@ -288,14 +290,14 @@ def test_failed_training_keeps_previous_model(grc):
     import importlib
     add_example_and_capture()
     train_quick(steps=20, template_steps=20)
-    before = bpy.context.scene.grc.model_data
-    job = grc.jobs.TrainingJob(bpy.context.scene.name, None, None, 0,
-                               token=bpy.context.scene.grc.train_token)
+    before = model_of(bpy.context.scene).model_data
+    g = model_of(bpy.context.scene)
+    job = grc.jobs.TrainingJob(g.uid, active_model().name, None, None, 0, token=g.train_token)
     job.error = "loss became non-finite at step 12"
     job.finished.set()
     ok, msg = grc.api.land(job)
     assert not ok and "non-finite" in msg and "previous model is kept" in msg
-    assert bpy.context.scene.grc.model_data == before
+    assert model_of(bpy.context.scene).model_data == before
 
 
 def test_file_load_stops_training(grc):

@@ -1,4 +1,4 @@
-"""Issue 4: a saved file reopened in a fresh Blender (torch unimportable) regenerates and
+"""A saved file reopened in a fresh Blender (torch unimportable) regenerates and
 animates its petals from the model stored in the .blend; the bake plays with the extension
 disabled."""
 from __future__ import annotations
@@ -84,7 +84,7 @@ p.animation_data_clear()
 p.grc.context = 0.37        # the slider still regenerates
 out["slider_changed"] = float(np.abs(co(p) - before).max())
 store = __import__({PACKAGE + ".grc_blender.store"!r}, fromlist=["x"])
-model = store.get_model(scene)
+model = store.get_model(p.grc.model)
 out["slider_diff"] = float(np.abs(co(p) - model.generate(p.grc.time, 0.37, 0.0, rows=p.grc.rows).reshape(-1, 3)).max())
 out["torch_imported"] = "torch" in sys.modules
 out["torch_attempts"] = _BlockTorch.attempts

@@ -1,4 +1,4 @@
-"""Issue 4: undo after capture and after train restores the earlier state, no crash.
+"""Undo after capture and after train restores the earlier state, no crash.
 
 Headless note: bpy.ops called from Python do not push undo steps by themselves; an
 explicit `bpy.ops.ed.undo_push()` after each operator records the step, and then
@@ -10,7 +10,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import add_example_and_capture, coords_of, train_quick
+from blender_helpers import add_example_and_capture, coords_of, train_quick, model_of, active_model
 
 
 def test_undo_capture_and_train(grc):
@@ -19,29 +19,28 @@ def test_undo_capture_and_train(grc):
     bpy.ops.ed.undo_push(message="example")
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     bpy.ops.ed.undo_push(message="capture")
-    captured = bpy.context.scene.grc.captured
+    captured = model_of(bpy.context.scene).captured
     train_quick()
     bpy.ops.ed.undo_push(message="train")
-    key = bpy.context.scene.grc.model_key
-    assert key and grc.store.get_model(bpy.context.scene) is not None
+    key = model_of(bpy.context.scene).model_key
+    assert key and grc.store.get_model(active_model(bpy.context.scene)) is not None
 
     assert bpy.ops.ed.undo() == {'FINISHED'}          # undo train
-    g = bpy.context.scene.grc                           # re-fetch: undo swaps ID data
+    g = model_of(bpy.context.scene)                     # re-fetch: undo swaps ID data
     assert g.model_data == "" and g.model_key == "" and len(g.fidelity) == 0
     assert g.captured == captured and not g.is_training
-    assert grc.store.get_model(bpy.context.scene) is None
+    assert grc.store.get_model(active_model(bpy.context.scene)) is None
     assert grc.store._models == {}                      # cache dropped by undo_post
 
     assert bpy.ops.ed.undo() == {'FINISHED'}          # undo capture
-    g = bpy.context.scene.grc
-    assert g.captured == "" and len(g.templates) == 0
+    assert model_of(bpy.context.scene) is None          # the model the capture added, too
     assert {"Petal A Open", "Petal B Cup"} <= set(bpy.data.objects.keys())
 
     assert bpy.ops.ed.redo() == {'FINISHED'}
     assert bpy.ops.ed.redo() == {'FINISHED'}
-    g = bpy.context.scene.grc
+    g = model_of(bpy.context.scene)
     assert g.captured == captured and g.model_key == key
-    assert grc.store.get_model(bpy.context.scene) is not None
+    assert grc.store.get_model(active_model(bpy.context.scene)) is not None
     assert [t.obj.name for t in g.templates] == ["Petal A Open", "Petal B Cup"]
 
 
@@ -52,7 +51,7 @@ def test_undo_retrain_keeps_petal_working(grc):
     petal_name = bpy.context.active_object.name
     bpy.ops.ed.undo_push(message="petal")
     first = coords_of(bpy.data.objects[petal_name])
-    bpy.context.scene.grc.seed = 7
+    model_of(bpy.context.scene).seed = 7
     train_quick(steps=40, template_steps=40)
     bpy.ops.ed.undo_push(message="retrain")
     assert not np.allclose(coords_of(bpy.data.objects[petal_name]), first)

@@ -28,9 +28,12 @@ import build_extension as bx  # noqa: E402
 import dist  # noqa: E402
 
 
-def mod(name):
-    import importlib
-    return importlib.import_module(f"{PACKAGE}.{name}")
+def torch_check():
+    """The installed extension's torch_check module, wherever the package keeps it."""
+    found = [m for n, m in sys.modules.items()
+             if n.startswith(PACKAGE + ".") and n.endswith(".torch_check")]
+    assert len(found) == 1, [n for n in sys.modules if n.endswith("torch_check")]
+    return found[0]
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -68,7 +71,7 @@ def test_each_target_declares_its_pythons_blender_range():
 
 
 def test_train_message_names_only_zips_dist_builds():
-    tc = mod("grc_blender.torch_check")
+    tc = torch_check()
     version = bx.read_manifest()["version"]
     tags = {p.replace("-", "_") for t in dist.TARGETS.values() for p in t.platforms} | {"linux_arm64"}
     for target in dist.TARGETS.values():

@@ -1,4 +1,4 @@
-"""Issue 4, "done when": the whole artist workflow through bpy.ops.grc.* in one test.
+"""The whole artist workflow through bpy.ops.grc.* in one test.
 
 This is the ONE Blender test that trains with the default settings (the seed's
 reconstruction target); every other test trains a few dozen steps.
@@ -8,7 +8,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import add_example_and_capture, coords_of
+from blender_helpers import add_example_and_capture, coords_of, model_of, active_model
 
 MEAN_TARGET_PCT = 0.5   # model_core reconstruction target, % of the template's bbox diagonal
 MAX_TARGET_PCT = 2.0
@@ -22,11 +22,11 @@ def _errors_pct(got: np.ndarray, want: np.ndarray, diag: float) -> tuple[float, 
 def test_whole_workflow(grc):
     scene = bpy.context.scene
     add_example_and_capture()
-    cap = grc.store.get_captured(scene)
+    cap = grc.store.get_captured(active_model(scene))
     assert cap.shape == (2, 7, 7, 7)
 
     assert bpy.ops.grc.train() == {'FINISHED'}          # default settings, synchronous
-    g = scene.grc
+    g = model_of(scene)
     assert g.model_data and g.model_key and not g.is_training
     assert len(g.fidelity) == 2 and g.model_summary
 
@@ -38,7 +38,7 @@ def test_whole_workflow(grc):
 
     # Context 0 and 1 reproduce the templates at their keyframe times (rows = captured rows).
     petal.grc.rows = 7
-    model = grc.store.get_model(scene)
+    model = grc.store.get_model(active_model(scene))
     diags = cap.template_set().diagonals()
     shapes = {}
     accuracy = []
