@@ -65,6 +65,7 @@ NEEDS_TRAINING = frozenset({
     "test_modal_escape_cancels_and_keeps_model",
     "test_result_is_dropped_if_templates_changed", "test_result_lands_in_its_own_scene",
     "test_whole_workflow", "test_loss_curve_image_while_and_after_training",
+    "test_capture_and_reorder_wait_for_training",
 })
 # Tests about torch itself (found, its version): they skip where torch is not importable.
 NEEDS_TORCH = frozenset({"test_torch_found_in_this_process"})
