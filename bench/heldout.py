@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/heldout.py [--sets N] [--config '{"steps": 3000}'] [--seed 0]
 
-For each set (bench/_petal_sets.py: the example and sets the repository has never seen):
+For each set (model_core/petal_sets.py: the example and sets the repository has never seen):
   train    the default trainer on the whole set; the error of each generated template at
            its captured keyframes and rows (what training and early stopping see);
   time     leave-one-keyframe-out: for two interior keyframes j, train without keyframe j
@@ -24,10 +24,9 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _petal_sets import acceptance_sets  # noqa: E402
-
+from model_core.petal_sets import acceptance_sets  # noqa: E402
 from model_core import NetSizes, TemplateSet, train, train_config  # noqa: E402
 from model_core.infer import unit_index  # noqa: E402
 from model_core.nets import forward  # noqa: E402

@@ -1,4 +1,4 @@
-"""Compare training settings on every set of bench/_petal_sets.py (how the defaults were chosen).
+"""Compare training settings on every set of model_core/petal_sets.py (how the defaults were chosen).
 
     .venv/bin/python bench/sweep.py [--seed N] '{}' '{"steps": 3000}' '{"generative_init_gain": 1}'
 
@@ -15,10 +15,9 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _petal_sets import acceptance_sets  # noqa: E402
-
+from model_core.petal_sets import acceptance_sets  # noqa: E402
 from model_core import NetSizes, example_templates, train, train_config  # noqa: E402
 
 

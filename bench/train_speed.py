@@ -3,7 +3,7 @@ procedure beside it, in one process.
 
     .venv/bin/python bench/train_speed.py [--quick] [--no-literal]
 
-1. The default on each set of bench/_petal_sets.py (the bundled example and five sets the
+1. The default on each set of model_core/petal_sets.py (the bundled example and five sets the
    repository has never seen: K = 2..4, 5x9 to 12x12, scaled and shifted): wall time, steps
    run, the worst template's mean and worst-vertex error (% of its bounding-box diagonal)
    and whether the reconstruction target (model_core.limits) is met within the time budget.
@@ -26,10 +26,9 @@ import time
 from dataclasses import replace
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from _petal_sets import acceptance_sets  # noqa: E402
-
+from model_core.petal_sets import acceptance_sets  # noqa: E402
 from model_core import SEED_SIZES, example_templates, train, train_config  # noqa: E402
 from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT  # noqa: E402
 

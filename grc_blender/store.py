@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
+from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes, model_to_bytes
 from ..model_core.archive import read_archive, write_archive
 from ..model_core.limits import MAX_FILE_BYTES
 
@@ -63,7 +63,7 @@ def on_model_data_changed(settings) -> None:
 def set_model(scene, model: GRCModel) -> None:
     """Store `model` in scene.grc (payload, key, summary, fidelity)."""
     g = scene.grc
-    payload = encode_bytes(model.to_bytes())
+    payload = encode_bytes(model_to_bytes(model))
     g.model_data = payload          # update callback sets model_key
     if g.model_key != payload_key(payload):  # e.g. callbacks suppressed
         g.model_key = payload_key(payload)

@@ -15,7 +15,7 @@ from .context import AUTO, context_for, context_targets, resolve_dims
 from .infer import GRCModel
 from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
-from .store import load_model, model_from_bytes
+from .store import load_model, model_from_bytes, model_to_bytes, save_model
 from .templates import TemplateSet
 
 
@@ -35,5 +35,5 @@ def train_config(**overrides: Any) -> TrainConfig:
 
 
 __all__ = ["TrainConfig", "GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
-           "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
+           "load_model", "model_from_bytes", "model_to_bytes", "save_model", "example_templates", "context_targets", "NetSizes",
            "SEED_SIZES", "MAX_ROWS", "limits", "AUTO", "context_for", "resolve_dims"]

@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .errors import GRCError, TrainingCancelled
 from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
-from .store import load_model
+from .store import load_model, save_model
 from .templates import TemplateSet
 
 _HELP = {
@@ -133,7 +133,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise GRCError("training cancelled; nothing was written") from None
     finally:
         sys.stderr.write("\n")
-    model.save(args.output)
+    save_model(model, args.output)
     print(f"wrote {args.output} in {model.meta['train_seconds']:.1f} s "
           f"({model.context_dims}-D context)")
     _print_errors(model.errors)

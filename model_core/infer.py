@@ -246,12 +246,3 @@ class GRCModel:
         t = _finite_scalar(time, "time")
         off = _finite_scalar(offset, "offset")
         return self.generate_many([t], [alpha], [off], rows)[0]
-
-    # ---- storage (see store.py) -----------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        from .store import model_to_bytes
-        return model_to_bytes(self)
-
-    def save(self, path: str) -> None:
-        from .store import save_model
-        save_model(self, path)

@@ -4,6 +4,7 @@ import pytest
 
 from model_core import AUTO, GRCError, TemplateSet, context_for, resolve_dims, train, train_config
 from model_core.context import supported_dims
+from torch_mark import needs_trainer
 
 
 def test_auto_is_1d_for_two_templates_and_2d_for_more():
@@ -22,10 +23,11 @@ def test_unsupported_dims_are_refused_in_one_place(dims):
         train_config(context_dims=dims).validate()
 
 
-def test_auto_resolves_at_train_time(example_set, _petal_sets):
+@needs_trainer
+def test_auto_resolves_at_train_time(example_set, petal_sets):
     quick = train_config(template_steps=20, steps=20, check_every=0)
     assert train(example_set, quick).context_dims == 1
-    k3 = _petal_sets["K3 5x9"]
+    k3 = petal_sets["K3 5x9"]
     model = train(k3, quick)
     assert model.context_dims == 2 and model.meta["config"]["context_dims"] == 2
     assert train(k3, train_config(template_steps=20, steps=20, check_every=0, context_dims=1)).context_dims == 1
@@ -51,9 +53,10 @@ def test_1d_blend_weights():
 
 
 @pytest.mark.parametrize("name", ["example 2x7 7x7", "K4 7x7"])
-def test_template_context_reproduces_each_template(name, _petal_sets):
+@needs_trainer
+def test_template_context_reproduces_each_template(name, petal_sets):
     """generate(template_context(k)) is gen(rel(template k)) for 1-D and 2-D models alike."""
-    ts = _petal_sets[name]
+    ts = petal_sets[name]
     model = train(ts, train_config(template_steps=200, steps=200, check_every=0), seed=1)
     assert model.context_dims == (1 if ts.shape[0] == 2 else 2)
     k, t = ts.shape[:2]
@@ -122,8 +125,9 @@ def test_offset_turns_smoothly_where_traces_cross(crossing_model):
     assert np.abs(step).max() < 0.25 * 2 * 0.2
 
 
-def test_2d_offset_moves_away_from_the_pad_centre(_petal_sets):
-    ts = _petal_sets["K3 5x9"]
+@needs_trainer
+def test_2d_offset_moves_away_from_the_pad_centre(petal_sets):
+    ts = petal_sets["K3 5x9"]
     m = train(ts, train_config(template_steps=100, steps=100, check_every=0), seed=0)
     t = float(m.times[-1])
     pts = m.context_traces(times=[t])[:, 0]                   # (K, R, 2)
@@ -134,8 +138,8 @@ def test_2d_offset_moves_away_from_the_pad_centre(_petal_sets):
         assert np.all(np.linalg.norm(moved - centre, axis=-1) > np.linalg.norm(base - centre, axis=-1))
 
 
-def test_templates_round_trip_through_bytes(_petal_sets):
-    ts = _petal_sets["K3 5x9"]
+def test_templates_round_trip_through_bytes(petal_sets):
+    ts = petal_sets["K3 5x9"]
     back = TemplateSet.from_bytes(ts.to_bytes())
     np.testing.assert_array_equal(back.coords, ts.coords)
     np.testing.assert_array_equal(back.times, ts.times)

@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from model_core import GRCError, load_model, model_from_bytes
+from model_core import GRCError, load_model, model_from_bytes, model_to_bytes, save_model
 from model_core.store import MAX_FILE_BYTES, model_to_arrays
 
 
@@ -18,7 +18,7 @@ def _npz(arrays) -> bytes:
 
 def test_round_trip_through_file(quick_model, tmp_path):
     path = tmp_path / "m.npz"
-    quick_model.save(str(path))
+    save_model(quick_model, str(path))
     loaded = load_model(str(path))
     for args in [(0.0, 0.0), (0.6, 0.4, 0.1, 15), (1.0, 1.3)]:
         np.testing.assert_allclose(loaded.generate(*args), quick_model.generate(*args), atol=1e-5)
@@ -28,7 +28,7 @@ def test_round_trip_through_file(quick_model, tmp_path):
 
 
 def test_bytes_hold_only_plain_arrays(quick_model):
-    with np.load(io.BytesIO(quick_model.to_bytes()), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(model_to_bytes(quick_model)), allow_pickle=False) as npz:
         for name in npz.files:
             assert npz[name].dtype.kind in "fu", name   # float weights, uint8 JSON
     json.loads(model_to_arrays(quick_model)["meta_json"].tobytes())
@@ -83,7 +83,7 @@ def test_garbage_is_refused(data):
 
 
 def test_truncated_model_is_refused(quick_model):
-    data = quick_model.to_bytes()
+    data = model_to_bytes(quick_model)
     for cut in (len(data) // 3, len(data) - 10):
         with pytest.raises(GRCError):
             model_from_bytes(data[:cut])

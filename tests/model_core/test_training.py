@@ -4,7 +4,11 @@ import threading
 import numpy as np
 import pytest
 
-from model_core import GRCError, TemplateSet, TrainingCancelled, train, train_config
+from torch_mark import needs_torch, needs_trainer
+
+from model_core import GRCError, TemplateSet, TrainingCancelled, model_to_bytes, train, train_config
+
+pytestmark = needs_trainer
 
 
 def test_reconstruction_target(trained, example_set):
@@ -42,9 +46,9 @@ def test_midway_lies_between_the_templates(trained):
 
 def test_same_seed_same_weights(example_set):
     cfg = train_config(template_steps=40, steps=40, check_every=0)
-    a = train(example_set, cfg, seed=7).to_bytes()
-    b = train(example_set, cfg, seed=7).to_bytes()
-    c = train(example_set, cfg, seed=8).to_bytes()
+    a = model_to_bytes(train(example_set, cfg, seed=7))
+    b = model_to_bytes(train(example_set, cfg, seed=7))
+    c = model_to_bytes(train(example_set, cfg, seed=8))
     assert _weights(a) == _weights(b)
     assert _weights(a) != _weights(c)
 
@@ -101,6 +105,7 @@ def test_bad_config_is_refused(example_set):
         train(example_set, train_config(context_dims=3))
 
 
+@needs_torch
 def test_flat_adam_is_torch_adam():
     """The default optimiser makes the same updates as torch.optim.Adam, rate per group."""
     import torch
@@ -124,6 +129,7 @@ def test_flat_adam_is_torch_adam():
     assert not torch.allclose(flat, run(lambda g: FlatAdam([dict(g[0], lr=2e-2), g[1]])), atol=1e-4)
 
 
+@needs_torch
 def test_literal_runs_the_seeds_procedure(example_set):
     from dataclasses import replace
     from model_core import SEED_SIZES

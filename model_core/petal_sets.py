@@ -4,19 +4,17 @@ The fidelity acceptance check and the held-out bench use these, never only the b
 example: each set draws its own templates (length, width, tilt, curl, cup, twist, a sideways
 sweep and an opening curve) from a seed, so no default is tuned to one shape.
 
-    from petal_sets import acceptance_sets
+    from model_core.petal_sets import acceptance_sets
     for name, ts in acceptance_sets(): ...
+
+(numpy only; the tests and bench/ both import it from here.)
 """
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from model_core import TemplateSet, example_templates  # noqa: E402
+from .example import example_templates
+from .templates import TemplateSet
 
 _RANGES = dict(length=(0.8, 1.4), width=(0.07, 0.2), tilt=(-0.1, 0.8), curl=(-1.2, 1.3),
                cup=(0.2, 1.8), twist=(-0.6, 0.6), sweep=(-0.35, 0.35))
