@@ -22,8 +22,9 @@ from .templates import TemplateSet
 def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
           progress: Callable[[int, int, dict[str, float]], None] | None = None,
           cancel: Event | None = None) -> GRCModel:
-    """Train a GRC model. Imports torch on first call (and only then)."""
-    from .trainer import train as _train
+    """Train a GRC model: with torch when it is importable, else with numpy (run.py; force one
+    with TrainConfig.trainer or $GRC_TRAINER). Imports torch on first call, if at all."""
+    from .run import train as _train
     return _train(templates, config, seed, progress, cancel)
 
 

@@ -66,8 +66,10 @@ def test_template_context_reproduces_each_template(name, petal_sets):
         petal = model.generate(float(ts.times[-1]), slider if len(slider) > 1 else slider[0])
         # the exact relational point of template i, decoded
         from model_core.nets import forward
+        from model_core.templates import grid_layout
         pts = model._exact_points(model._tn(ts.times[-1:]), model._morph_grid(None))[0, i]
-        direct = model._denormalise(forward(model._gen32, pts))
+        rows = forward(model.generative, pts.astype(np.float64))          # unfolded, float64
+        direct = grid_layout(rows, model.n_cols) * model.scale + model.centre
         np.testing.assert_allclose(petal, direct, atol=1e-5 * ts.diagonals().max())
     errors = model.errors
     assert len(errors) == k
