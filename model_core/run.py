@@ -14,6 +14,8 @@ import time
 from dataclasses import replace
 from threading import Event
 
+import numpy as np
+
 from .blas import limited_blas_threads
 from .config import TrainConfig
 from .context import resolve_dims
@@ -68,7 +70,8 @@ def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
     cfg = replace(cfg, context_dims=resolve_dims(cfg.context_dims, ts.shape[0]))
     report = Reporter(cfg.template_steps + cfg.steps, progress, cancel)
     started = time.perf_counter()
-    with limited_blas_threads(cfg.threads):
+    # A diverging run overflows on the way: the Reporter turns that into a GRCError.
+    with limited_blas_threads(cfg.threads), np.errstate(over="ignore", invalid="ignore"):
         model = train_numpy(ts, cfg, seed, report)
     model.meta["train_seconds"] = round(time.perf_counter() - started, 3)
     return model

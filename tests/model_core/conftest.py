@@ -6,7 +6,6 @@ import pytest
 
 from model_core import example_templates, train, train_config
 from model_core.petal_sets import acceptance_sets, petal_set
-from torch_mark import need_trainer
 
 
 @pytest.fixture(scope="session")
@@ -17,14 +16,12 @@ def example_set():
 @pytest.fixture(scope="session")
 def trained(example_set):
     """The default trainer on the bundled example (the model an artist gets)."""
-    need_trainer()
     return train(example_set, seed=0)
 
 
 @pytest.fixture(scope="session")
 def quick_model(example_set):
     """A short training: enough for shape, storage and determinism tests."""
-    need_trainer()
     return train(example_set, train_config(template_steps=60, steps=60, check_every=0), seed=3)
 
 

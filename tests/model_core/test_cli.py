@@ -5,7 +5,6 @@ import sys
 
 import numpy as np
 import pytest
-from torch_mark import need_trainer, needs_trainer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -29,7 +28,6 @@ def templates_file(tmp_path_factory, ):
 
 @pytest.fixture(scope="module")
 def model_file(templates_file):
-    need_trainer()
     out = templates_file.parent / "model.npz"
     proc = cli("train", templates_file, "-o", out, "--steps", "200", "--seed", "2")
     assert "wrote" in proc.stdout and "%" in proc.stderr  # the progress bar
@@ -129,7 +127,6 @@ def test_bad_flags_are_one_line_errors(templates_file, tmp_path):
     assert "steps must be at least 1" in _error("train", templates_file, "-o", out, "--steps", "0")
 
 
-@needs_trainer
 def test_train_with_flags_and_info_json(templates_file, tmp_path):
     import json
     out = tmp_path / "m2.npz"

@@ -4,7 +4,6 @@ import pytest
 
 from model_core import AUTO, GRCError, TemplateSet, context_for, resolve_dims, train, train_config
 from model_core.context import supported_dims
-from torch_mark import needs_trainer
 
 
 def test_auto_is_1d_for_two_templates_and_2d_for_more():
@@ -23,7 +22,6 @@ def test_unsupported_dims_are_refused_in_one_place(dims):
         train_config(context_dims=dims).validate()
 
 
-@needs_trainer
 def test_auto_resolves_at_train_time(example_set, petal_sets):
     quick = train_config(template_steps=20, steps=20, check_every=0)
     assert train(example_set, quick).context_dims == 1
@@ -53,7 +51,6 @@ def test_1d_blend_weights():
 
 
 @pytest.mark.parametrize("name", ["example 2x7 7x7", "K4 7x7"])
-@needs_trainer
 def test_template_context_reproduces_each_template(name, petal_sets):
     """generate(template_context(k)) is gen(rel(template k)) for 1-D and 2-D models alike."""
     ts = petal_sets[name]
@@ -127,7 +124,6 @@ def test_offset_turns_smoothly_where_traces_cross(crossing_model):
     assert np.abs(step).max() < 0.25 * 2 * 0.2
 
 
-@needs_trainer
 def test_2d_offset_moves_away_from_the_pad_centre(petal_sets):
     ts = petal_sets["K3 5x9"]
     m = train(ts, train_config(template_steps=100, steps=100, check_every=0), seed=0)

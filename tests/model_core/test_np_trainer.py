@@ -159,8 +159,10 @@ sys.meta_path.insert(0, Refuse())
 
 
 def test_trains_with_torch_import_refused():
-    """A Python where `import torch` fails: train() picks numpy on its own and the example
-    meets the same bounds as the torch trainer's (test_training.test_reconstruction_target)."""
+    """A Python where `import torch` fails: train() picks numpy on its own, imports no
+    torch, and the example meets the torch trainer's bounds (test_training's
+    test_reconstruction_target: mean <= 0.5 %, worst vertex <= 2 %; judged here against each
+    keyframe's own diagonal, which is stricter)."""
     code = _BLOCK_TORCH + """
 import json, numpy as np
 import model_core
@@ -176,6 +178,5 @@ print(json.dumps({"trainer": model.meta["trainer"], "errors": model.errors,
     import json
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["trainer"] == "numpy" and out["modules"] == []
-    from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
     for e in out["errors"]:
-        assert e["mean_pct"] <= 2.5 * TARGET_MEAN_PCT and e["max_pct"] <= 2 * TARGET_MAX_PCT, e
+        assert e["mean_pct"] <= 0.5 and e["max_pct"] <= 2.0, e

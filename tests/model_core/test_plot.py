@@ -13,7 +13,6 @@ import pytest
 from model_core import example_templates, plot, train, train_config
 
 from pngread import read_png  # tests/model_core/pngread.py
-from torch_mark import need_trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import figure  # noqa: E402  (tools/figure.py: the demo's PNG writer and anti-aliased lines)
@@ -26,13 +25,11 @@ PALETTE = {plot.BACKGROUND, plot.PLOT_BG, plot.BAND, plot.GRID, plot.AXIS, plot.
 
 @pytest.fixture(scope="module")
 def model_1d():
-    need_trainer()
     return train(example_templates(), train_config(template_steps=300, steps=300, check_every=0), seed=1)
 
 
 @pytest.fixture(scope="module")
 def model_2d():
-    need_trainer()
     return train(example_templates(), train_config(template_steps=300, steps=300, check_every=0,
                                                    context_dims=2), seed=1)
 

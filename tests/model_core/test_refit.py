@@ -9,7 +9,6 @@ from model_core import TemplateSet, train, train_config
 from model_core.fidelity import keyframe_errors, reconstruction_errors
 from model_core.nets import forward
 from model_core.refit import features, refit_last, ridge_fit, weighted_sse
-from torch_mark import needs_trainer
 
 
 def _net(rng: np.random.Generator, sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -57,7 +56,6 @@ def test_ridge_fit_is_the_normal_equations_solution():
     np.testing.assert_allclose(b, ref[-1], atol=1e-10)
 
 
-@needs_trainer
 def test_training_refits_lower_the_template_and_generative_losses(example_set):
     """The template models' last layers after stage 1 and the generative model's after
     stage 2: a training with refits ends with a lower reconstruction error than the same
@@ -70,7 +68,6 @@ def test_training_refits_lower_the_template_and_generative_losses(example_set):
     assert refit.meta["config"]["refit"] is True and plain.meta["config"]["refit"] is False
 
 
-@needs_trainer
 @pytest.mark.parametrize("scale, shift", [(0.01, (0.0, 0.0, 0.0)), (100.0, (0.0, 0.0, 0.0)),
                                           (1.0, (2500.0, -1800.0, 900.0)), (0.01, (25.0, -18.0, 9.0))])
 def test_errors_do_not_depend_on_units_or_placement(example_set, scale, shift):
@@ -85,7 +82,6 @@ def test_errors_do_not_depend_on_units_or_placement(example_set, scale, shift):
         assert b["max_pct"] == pytest.approx(a["max_pct"], rel=0.1), (a, b)
 
 
-@needs_trainer
 def test_errors_are_judged_against_each_keyframes_own_diagonal(quick_model, example_set):
     pct = keyframe_errors(quick_model, example_set)                       # (K, T, R, C)
     kdiag = example_set.keyframe_diagonals()

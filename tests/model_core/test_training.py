@@ -4,11 +4,9 @@ import threading
 import numpy as np
 import pytest
 
-from torch_mark import needs_torch, needs_trainer
+from torch_mark import needs_torch
 
 from model_core import GRCError, TemplateSet, TrainingCancelled, model_to_bytes, train, train_config
-
-pytestmark = needs_trainer
 
 
 def test_reconstruction_target(trained, example_set):

@@ -16,11 +16,3 @@ def _torch_importable() -> bool:
 
 HAS_TORCH = _torch_importable()
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not importable: this checks the torch trainer")
-# Training itself imports torch (model_core.trainer): tests that train skip without it.
-needs_trainer = pytest.mark.skipif(not HAS_TORCH, reason="torch is not importable: model_core.train needs it")
-
-
-def need_trainer() -> None:
-    """Skip the calling fixture's tests when no trainer can run."""
-    if not HAS_TORCH:
-        pytest.skip("torch is not importable: model_core.train needs it")
