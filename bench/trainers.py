@@ -7,7 +7,8 @@ trainers with the default settings (the same pool points and batches; only the r
 initial weights differ: torch's generator vs numpy's), alternating which goes first. Prints
 the CPU seconds (one thread each: torch.set_num_threads, and numpy's OpenBLAS limited by
 model_core.blas), the steps run and the worst template's mean / worst-vertex error (% of each
-keyframe's diagonal), then the median numpy / torch time ratio (goal: <= 1.2 at the same
+keyframe's diagonal), the numpy / torch time ratio of the training and of a step (the early
+stop may end the two at different steps), then their medians (goal: <= 1.2 at the same
 error) and the median error ratio.
 """
 from __future__ import annotations
@@ -32,8 +33,8 @@ def main() -> int:
     args = parser.parse_args()
     for name in ("torch", "numpy"):   # warm-up: imports and first calls timed in neither
         train(example_templates(), train_config(template_steps=5, steps=5, check_every=0, trainer=name))
-    print(f"{'set':<30} seed |  torch: cpu s steps  mean%  worst% |  numpy: cpu s steps  mean%  worst% | time x")
-    t_ratio, e_ratio = [], []
+    print(f"{'set':<30} seed |  torch: cpu s steps  mean%  worst% |  numpy: cpu s steps  mean%  worst% | time x  step x")
+    t_ratio, s_ratio, e_ratio = [], [], []
     for i, (name, ts) in enumerate(benchmark_sets()[:args.sets]):
         for seed in [int(s) for s in args.seeds.split(",")]:
             cells = {}
@@ -45,10 +46,12 @@ def main() -> int:
                                   max(e["mean_pct"] for e in model.errors), max(e["max_pct"] for e in model.errors))
             (tc, ts_, tm, tw), (nc, ns, nm, nw) = cells["torch"], cells["numpy"]
             t_ratio.append(nc / tc)
+            s_ratio.append((nc / ns) / (tc / ts_))
             e_ratio.append(nm / tm)
             print(f"{name:<30} {seed:>4} | {tc:12.2f} {ts_:5d} {tm:6.3f} {tw:7.3f} | {nc:12.2f} {ns:5d} {nm:6.3f}"
-                  f" {nw:7.3f} | {nc / tc:6.2f}", flush=True)
-    print(f"numpy / torch: CPU time median {np.median(t_ratio):.2f}x (worst {max(t_ratio):.2f}x), "
+                  f" {nw:7.3f} | {nc / tc:6.2f} {s_ratio[-1]:6.2f}", flush=True)
+    print(f"numpy / torch: CPU time median {np.median(t_ratio):.2f}x (worst {max(t_ratio):.2f}x), per step "
+          f"median {np.median(s_ratio):.2f}x (worst {max(s_ratio):.2f}x), "
           f"worst-template mean error median {np.median(e_ratio):.2f}x (range {min(e_ratio):.2f}-{max(e_ratio):.2f}x)")
     return 0
 

@@ -1,7 +1,7 @@
 """The numpy trainer's BLAS threads: `cfg.threads` (one by default) while it trains.
 
-Its matrices are tiny (a batch of ~160 rows by 48 columns): more BLAS threads only wait on
-each other (measured: 1.9x the CPU time with OpenBLAS's default on 2 cores, docs/model.md).
+Its matrices are tiny (a batch of ~160 rows by 48-128 columns): more BLAS threads mostly
+wait on each other and cost CPU time (docs/model.md, "The two trainers side by side").
 numpy offers no switch, so this finds the OpenBLAS library numpy's wheels bundle and calls
 its thread setter through ctypes (what threadpoolctl does), restoring the count after.
 Where none is found (another BLAS, e.g. Accelerate), training runs unchanged.
