@@ -20,24 +20,24 @@ class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 128)))  # hidden widths
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
-    template_steps: int = 1000
-    template_lr: float = 3e-2
-    template_init_gain: float = 3.0
+    template_steps: int = 1000       # full-batch steps of the template fit
+    template_lr: float = 3e-2        # its Adam rate
+    template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     # stage 2: relational + generative models
-    steps: int = 2500
-    lr_r: float = 2e-2
-    lr_g: float = 2e-2
+    steps: int = 2500                # steps at most (the early stop usually ends sooner)
+    lr_r: float = 2e-2               # relational model's rate (the seed's lrR)
+    lr_g: float = 2e-2               # generative model's rate (the seed's lrG)
     generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
-    batch: int = 64
+    batch: int = 64                  # pool samples a step (the captured points are added)
     context_filter: float = 0.05     # the seed's rFilter weight on the context output
     lr_decay: bool = True            # cosine decay to 1% of the rates
     pool: int = 8192                 # template-model samples drawn per template up front
-    # early stop once every template meets these (percent of its bounding-box diagonal):
+    # early stop once every template meets these (percent of each keyframe's own diagonal):
     # the reconstruction target (limits.TARGET_*) with a 10% margin
-    stop_mean_pct: float = round(0.9 * TARGET_MEAN_PCT, 4)
-    stop_max_pct: float = round(0.9 * TARGET_MAX_PCT, 4)
-    check_every: int = 100
-    threads: int = 1
+    stop_mean_pct: float = round(0.9 * TARGET_MEAN_PCT, 4)   # worst keyframe's mean vertex error
+    stop_max_pct: float = round(0.9 * TARGET_MAX_PCT, 4)     # worst vertex
+    check_every: int = 100           # steps between early-stop checks (0: never stop early)
+    threads: int = 1                 # torch threads / numpy BLAS threads while training
     adam_beta2: float = 0.95         # Adam's second-moment decay (torch's default 0.999)
     procedure: str = "default"       # "literal": the seed's own stage 2 (literal.py)
     trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else torch if importable (run.py)
