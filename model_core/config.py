@@ -24,7 +24,7 @@ class TrainConfig:
     template_lr: float = 3e-2        # its Adam rate
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     # stage 2: relational + generative models
-    steps: int = 2500                # steps at most (the early stop usually ends sooner)
+    steps: int = 1500                # steps at most (the early stop usually ends sooner)
     lr_r: float = 2e-2               # relational model's rate (the seed's lrR)
     lr_g: float = 2e-2               # generative model's rate (the seed's lrG)
     generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
