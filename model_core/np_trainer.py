@@ -61,17 +61,27 @@ def stage_two_step(rel: Net, gen: Net, opt: FlatAdam, x: np.ndarray, rel_target:
 
 def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
     """Fit the template models, then the relational and generative models -> GRCModel."""
-    k, _, _, c = ts.shape
     rng = np.random.default_rng([seed, 1])          # the initial weights
     centre, scale, norm_rows, rel_in = relational_data(ts)
     report(0, {})
-    # Stage 1: the template models, full batch, then their last layers refitted.
-    templates, t_opt = template_nets(k, cfg, c)
+    templates = _stage_one(ts, cfg, rng, norm_rows, rel_in, report)
+    template_layers = [templates.layers(i) for i in range(ts.shape[0])]
+    rel, gen, steps_done = _stage_two(ts, cfg, seed, rng, templates, template_layers, norm_rows, rel_in,
+                                      centre, scale, report)
+    return finished_model(ts, template_layers, rel.layers(), gen.layers(), centre, scale, cfg, seed,
+                          steps_done, "numpy")
+
+
+def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm_rows: np.ndarray,
+               rel_in: np.ndarray, report: Reporter) -> Net:
+    """The template models, full batch, then their last layers refitted."""
+    k, _, _, c = ts.shape
+    templates, opt = template_nets(k, cfg, c)
     templates.init(rng, cfg.template_init_gain)
     x = np.ascontiguousarray(np.broadcast_to(rel_in, (k, *rel_in.shape)), DTYPE)
     y = norm_rows.astype(DTYPE)
     for step in range(cfg.template_steps):
-        loss = template_step(templates, t_opt, x, y, lr_factor(cfg, step, cfg.template_steps))
+        loss = template_step(templates, opt, x, y, lr_factor(cfg, step, cfg.template_steps))
         if report.due(step):
             report(step, {"template": loss})
     if cfg.refit:
@@ -79,23 +89,30 @@ def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) 
             last, kept = refit_last(templates.layers(i), rel_in, norm_rows[i], cfg.template_ridge)
             if kept:
                 templates.params[-2][i], templates.params[-1][i, 0] = last
-    # Stage 2: the relational and generative models on pool batches.
-    targets = context_targets(k, cfg.context_dims)
+    return templates
+
+
+def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Generator, templates: Net,
+               template_layers: list[Layers], norm_rows: np.ndarray, rel_in: np.ndarray,
+               centre: np.ndarray, scale: float, report: Reporter) -> tuple[Net, Net, int]:
+    """The relational and generative models on pool batches, stopped early at the target
+    -> (relational, generative, steps run)."""
+    k, _, _, c = ts.shape
+    targets = context_targets(k, cfg.context_dims).astype(DTYPE)
     rel, gen, opt = stage_two_nets(k, cfg, c)
     rel.init(rng)
     gen.init(rng, cfg.generative_init_gain)
-    data_rng = np.random.default_rng(seed)
+    data_rng = np.random.default_rng(seed)        # the pool and the batches: as the torch trainer's
     pool_in = pool_inputs(k, rel_in, data_rng, cfg).astype(DTYPE)            # (K, P + A, 2)
     n = pool_in.shape[1]
     pool_x = templates.forward(pool_in, keep=False).reshape(k * n, -1)
-    pool_rel = np.concatenate([pool_in, np.broadcast_to(targets[:, None, :].astype(DTYPE), (k, n, targets.shape[1]))],
+    pool_rel = np.concatenate([pool_in, np.broadcast_to(targets[:, None, :], (k, n, targets.shape[1]))],
                               axis=-1).reshape(k * n, -1)
     index = PoolIndex(k, n, data_rng, cfg)
     rows = index.rows(cfg.steps)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
                                   cfg.refit_pool_weight) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
-    template_layers = [templates.layers(i) for i in range(k)]
 
     def refitted() -> Layers | None:
         if refit_data is None:
@@ -134,8 +151,7 @@ def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) 
         if layers is not None:
             _set_last(gen, layers)
     report(report.total, {"gen": loss_g, "rel": loss_r})
-    return finished_model(ts, template_layers, rel.layers(), gen.layers(), centre, scale, cfg, seed,
-                          steps_done, "numpy")
+    return rel, gen, steps_done
 
 
 def _set_last(net: Net, layers: Layers) -> None:
