@@ -16,12 +16,14 @@ from .nets import Layers
 DTYPE = np.float32
 
 
-def _elu(z: np.ndarray) -> np.ndarray:
-    """ELU(z) as a new array (z is kept: the backward pass needs it)."""
-    out = np.minimum(z, 0.0)
-    np.expm1(out, out=out)
-    out += np.maximum(z, 0.0)
-    return out
+def _elu_(z: np.ndarray) -> np.ndarray:
+    """ELU in place. Its derivative is 1 where z > 0 and exp(z) = ELU(z) + 1 elsewhere, so
+    min(ELU(z), 0) + 1 everywhere: the backward pass needs only the output."""
+    neg = np.minimum(z, 0.0)
+    np.expm1(neg, out=neg)
+    np.maximum(z, 0.0, out=z)
+    z += neg
+    return z
 
 
 class FlatAdam:
@@ -114,17 +116,13 @@ class Net:
         return out
 
     def forward(self, x: np.ndarray, keep: bool = True) -> np.ndarray:
-        cache = [x]
+        cache = [x]                              # each layer's input: x, then the ELU outputs
         h = x
         for i in range(self.n):
             z = h @ self.params[2 * i]
             z += self.params[2 * i + 1]
-            if i < self.n - 1:
-                cache.append(z)
-                h = _elu(z)
-                cache.append(h)
-            else:
-                h = z
+            h = _elu_(z) if i < self.n - 1 else z
+            cache.append(h)
         if keep:
             self._cache = cache
         return h
@@ -134,7 +132,7 @@ class Net:
         cache, d = self._cache, dout
         batched = d.ndim == 3
         for i in range(self.n - 1, -1, -1):
-            a_in = cache[2 * i]                  # the layer's input: x or the previous ELU output
+            a_in = cache[i]                      # the layer's input: x or the previous ELU output
             if batched:
                 np.matmul(a_in.transpose(0, 2, 1), d, out=self.grads[2 * i])
                 self.grads[2 * i + 1][...] = d.sum(axis=1, keepdims=True)
@@ -146,8 +144,9 @@ class Net:
             w = self.params[2 * i]
             d = d @ (w.transpose(0, 2, 1) if batched else w.T)
             if i > 0:                            # through the ELU before this layer
-                z, a = cache[2 * i - 1], cache[2 * i]
-                d *= np.where(z > 0, 1.0, a + 1.0).astype(DTYPE, copy=False)
+                slope = np.minimum(a_in, 0.0)
+                slope += 1.0
+                d *= slope
         return d
 
 

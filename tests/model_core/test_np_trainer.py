@@ -18,13 +18,14 @@ from torch_mark import needs_torch
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Tolerances. Both trainers compute in float32 and differ only in the order of the sums
-# inside matrix products (BLAS vs torch's kernels): about one float32 rounding (6e-8
-# relative) per value. Adam divides each gradient by its running RMS, so such a difference
-# moves a weight by a few roundings at most, and the runs stay that close: measured, the
-# largest weight difference is 2.4e-7 over 60 template steps and 3.0e-7 over 100 stage-2
-# steps (weights of order 1, rates 2e-2-3e-2). The tolerances are 10x that; a wrong
-# gradient or update moves weights by ~1e-2 within a step or two.
-WEIGHT_ATOL = 3e-6
+# inside matrix products (BLAS vs torch's kernels) and in how the ELU's slope is formed
+# (torch: exp(z); numpy: ELU(z) + 1): about one float32 rounding (6e-8 relative) per value.
+# Adam divides each gradient by its running RMS, so such a difference moves a weight by a
+# few roundings at most, and the runs stay that close: measured, the largest weight
+# difference is 2.4e-7 over 60 template steps and 9.7e-7 over 100 stage-2 steps (weights
+# of order 1, rates 2e-2-3e-2). The tolerances are 10x that; a wrong gradient or update
+# moves weights by ~1e-2 within a step or two.
+WEIGHT_ATOL = 1e-5
 LOSS_RTOL = 1e-5
 
 
