@@ -146,7 +146,7 @@ class GRCModelSettings(PropertyGroup):
     loss_total: IntProperty(name="Total Steps", default=0, min=0,
                             description="Steps the last training planned (the curve's width)")
 
-    # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
+    # The model: base64 .npz of model_core.model_to_bytes(model); model_key = its hash (cache key)
     model_data: StringProperty(name="Model", options={'HIDDEN'}, update=update.model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
     model_key: StringProperty(name="Model Key", options={'HIDDEN'},

@@ -15,15 +15,16 @@ from .context import AUTO, context_for, context_targets, resolve_dims
 from .infer import GRCModel
 from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
-from .store import load_model, model_from_bytes
+from .store import load_model, model_from_bytes, model_to_bytes, save_model
 from .templates import TemplateSet
 
 
 def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
           progress: Callable[[int, int, dict[str, float]], None] | None = None,
           cancel: Event | None = None) -> GRCModel:
-    """Train a GRC model. Imports torch on first call (and only then)."""
-    from .trainer import train as _train
+    """Train a GRC model: with torch when it is importable, else with numpy (run.py; force one
+    with TrainConfig.trainer or $GRC_TRAINER). Imports torch on first call, if at all."""
+    from .run import train as _train
     return _train(templates, config, seed, progress, cancel)
 
 
@@ -35,5 +36,5 @@ def train_config(**overrides: Any) -> TrainConfig:
 
 
 __all__ = ["TrainConfig", "GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
-           "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
+           "load_model", "model_from_bytes", "model_to_bytes", "save_model", "example_templates", "context_targets", "NetSizes",
            "SEED_SIZES", "MAX_ROWS", "limits", "AUTO", "context_for", "resolve_dims"]

@@ -1,5 +1,6 @@
-"""Issue 14 (numpy side): the presets derive from TrainConfig and the target; the loss
-curve draws every loss in its own colour, on a log scale, without bpy or torch."""
+"""Training presets and the loss curve (numpy only): the presets derive from TrainConfig and
+the target; the loss curve draws every loss in its own colour, on a log scale, without bpy
+or torch."""
 from __future__ import annotations
 
 import numpy as np
