@@ -6,7 +6,7 @@ Each set of model_core.petal_sets.benchmark_sets() and each seed is trained by b
 trainers with the default settings (the same pool points and batches; only the random
 initial weights differ: torch's generator vs numpy's), alternating which goes first. Prints
 the CPU seconds (one thread each: torch.set_num_threads, and numpy's OpenBLAS limited by
-model_core.blas), the steps run and the worst template's mean / worst-vertex error (% of each
+model_core.training.blas), the steps run and the worst template's mean / worst-vertex error (% of each
 keyframe's diagonal), the numpy / torch time ratio of the training and of a step (the early
 stop may end the two at different steps), then their medians (goal: <= 1.2 at the same
 error) and the median error ratio.

@@ -1,6 +1,23 @@
-"""GRC networks: template, relational and generative MLPs (no bpy; torch only to train).
+"""GRC networks: template, relational and generative MLPs (no bpy; torch only to train,
+and only when it is the trainer chosen).
 
     from model_core import TemplateSet, train, load_model
+
+The map (docs/model.md tells what each does and why):
+    errors.py, limits.py     GRCError; every limit and the reconstruction target
+    config.py                TrainConfig: one dataclass, a comment per field
+    templates.py             TemplateSet: validated (K, T, R, C, 3) templates
+    context.py               the context dimension's one home (targets, blend, offset)
+    nets.py                  the seed's three networks as plain layer arrays (numpy forward)
+    infer.py                 GRCModel: numpy inference (generate_many), no torch ever
+    fidelity.py              errors of each template at each keyframe, per keyframe diagonal
+    archive.py, store.py     the one safe .npz reader; models to and from bytes and files
+    geometry.py              convex hulls and distances (the pad and the trace plot)
+    presets.py               Fast / Balanced / Faithful from TrainConfig and the target
+    example.py, petal_sets.py  the bundled example; analytic sets for tests and bench/
+    __main__.py              the command line
+    training/                the trainers (torch reference, numpy with the same math)
+    plots/                   trace and loss plots drawn with numpy
 """
 from __future__ import annotations
 
@@ -24,7 +41,7 @@ def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int =
           cancel: Event | None = None) -> GRCModel:
     """Train a GRC model: with torch when it is importable, else with numpy (run.py; force one
     with TrainConfig.trainer or $GRC_TRAINER). Imports torch on first call, if at all."""
-    from .run import train as _train
+    from .training.run import train as _train
     return _train(templates, config, seed, progress, cancel)
 
 

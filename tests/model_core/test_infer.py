@@ -106,7 +106,7 @@ def test_numpy_forward_matches_torch(example_set):
     """The numpy nets reproduce the torch nets' outputs to 1e-5."""
     import torch
     from model_core.nets import forward
-    from model_core.trainer import MLP, BatchedMLP
+    from model_core.training.trainer import MLP, BatchedMLP
     torch.manual_seed(1)
     rng = np.random.default_rng(0)
     mlp = MLP([21, 48, 32, 3])

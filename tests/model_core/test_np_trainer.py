@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from model_core import GRCError, example_templates, train, train_config
-from model_core.np_nets import FlatAdam, Net
-from model_core.np_trainer import stage_two_step, template_step
-from model_core.train_common import lr_factor
+from model_core.training.np_nets import FlatAdam, Net
+from model_core.training.np_trainer import stage_two_step, template_step
+from model_core.training.train_common import lr_factor
 from torch_mark import needs_torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def _torch_layers(module) -> list:
 @needs_torch
 def test_template_fit_matches_torch_step_by_step():
     import torch
-    from model_core.torch_nets import BatchedMLP, FlatAdam as TorchFlatAdam, template_step as torch_step
+    from model_core.training.torch_nets import BatchedMLP, FlatAdam as TorchFlatAdam, template_step as torch_step
     cfg = train_config()
     k, sizes = 3, [2, 16, 16, 21]
     torch.manual_seed(0)
@@ -69,7 +69,7 @@ def test_relational_and_generative_steps_match_torch_step_by_step():
     """Same initial weights, same batches (pool rows plus anchors, context targets and the
     loss_R mask of a 1-D context): the losses and every weight agree after each step."""
     import torch
-    from model_core.torch_nets import MLP, FlatAdam as TorchFlatAdam, stage_two_step as torch_step
+    from model_core.training.torch_nets import MLP, FlatAdam as TorchFlatAdam, stage_two_step as torch_step
     cfg = train_config()
     cols, dims = 7, 1
     rel_sizes, gen_sizes = cfg.sizes.relational_sizes(cols, dims), cfg.sizes.generative_sizes(cols, dims)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from model_core import TrainConfig, limits
-from model_core.loss_plot import LOSS_COLORS, limits as loss_limits, loss_plot
+from model_core.plots.loss_plot import LOSS_COLORS, limits as loss_limits, loss_plot
 from model_core.presets import DEFAULT, FIELDS, NAMES, preset_config, preset_values
 
 

@@ -8,7 +8,7 @@ import pytest
 from model_core import TemplateSet, train, train_config
 from model_core.fidelity import keyframe_errors, reconstruction_errors
 from model_core.nets import forward
-from model_core.refit import features, refit_last, ridge_fit, weighted_sse
+from model_core.training.refit import features, refit_last, ridge_fit, weighted_sse
 
 
 def _net(rng: np.random.Generator, sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:

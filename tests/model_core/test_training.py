@@ -107,7 +107,7 @@ def test_bad_config_is_refused(example_set):
 def test_flat_adam_is_torch_adam():
     """The default optimiser makes the same updates as torch.optim.Adam, rate per group."""
     import torch
-    from model_core.trainer import MLP, FlatAdam
+    from model_core.training.trainer import MLP, FlatAdam
 
     def run(make_opt):
         torch.manual_seed(0)

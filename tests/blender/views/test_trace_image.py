@@ -1,5 +1,5 @@
 """The Petal panel's context-trace image (a bpy.utils.previews preview drawn by
-model_core.plot), redrawn as the petal's values change, and the extrapolation warning."""
+model_core.plots.plot), redrawn as the petal's values change, and the extrapolation warning."""
 from __future__ import annotations
 
 import importlib
@@ -36,7 +36,7 @@ def test_preview_holds_the_plot_of_the_active_petal(grc, petal, trace_image, plo
     view = trace_image.view_for(scene, petal)
     assert img.shape == (trace_image.HEIGHT, trace_image.WIDTH, 4)
     assert tuple(trace_image.preview().image_size) == (trace_image.WIDTH, trace_image.HEIGHT)
-    # exactly model_core.plot's image, to the preview's 8 bits, rows in the right order
+    # exactly model_core.plots.plot's image, to the preview's 8 bits, rows in the right order
     np.testing.assert_allclose(img, plot.render(view), atol=BYTE)
     # the templates' traces and the path at their pixels (where no other curve is near)
     model = grc.store.get_model(active_model(scene))

@@ -10,12 +10,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import TrainConfig
-from .errors import GRCError, TrainingCancelled
-from .fidelity import reconstruction_errors
-from .infer import GRCModel, unit_index
-from .nets import Layers
-from .templates import TemplateSet, rows_layout
+from ..config import TrainConfig
+from ..errors import GRCError, TrainingCancelled
+from ..fidelity import reconstruction_errors
+from ..infer import GRCModel, unit_index
+from ..nets import Layers
+from ..templates import TemplateSet, rows_layout
 
 Progress = Callable[[int, int, dict[str, float]], None]
 

@@ -9,13 +9,13 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .context import context_targets
-from .errors import GRCError
-from .infer import GRCModel
-from .nets import Layers, forward
+from ..config import TrainConfig
+from ..context import context_targets
+from ..errors import GRCError
+from ..infer import GRCModel
+from ..nets import Layers, forward
 from .refit import features, refit_last
-from .templates import TemplateSet
+from ..templates import TemplateSet
 from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
 
 __all__ = ["DTYPE", "MLP", "BatchedMLP", "FlatAdam", "Progress", "Reporter", "lr_factor",

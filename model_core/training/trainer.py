@@ -24,18 +24,16 @@ import numpy as np
 import torch
 
 from . import literal
-from .config import TrainConfig
-from .context import resolve_dims
-from .errors import GRCError
-from .fidelity import meets, reconstruction_errors
-from .infer import GRCModel
-from .nets import Layers
+from ..config import TrainConfig
+from ..context import resolve_dims
+from ..errors import GRCError
+from ..fidelity import meets, reconstruction_errors
+from ..infer import GRCModel
+from ..nets import Layers
 from .refit import generative_rows
 from .train_common import PoolIndex, pool_inputs
-from .templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model,
-                         finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one,
-                         stage_two_nets, stage_two_step)
+from ..templates import TemplateSet
+from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
 __all__ = ["train", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 

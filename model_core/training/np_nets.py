@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nets import Layers
+from ..nets import Layers
 
 DTYPE = np.float32
 

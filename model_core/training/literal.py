@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .infer import GRCModel
-from .templates import TemplateSet
+from ..config import TrainConfig
+from ..infer import GRCModel
+from ..templates import TemplateSet
 from .torch_nets import DTYPE, Reporter, criterion, finish, stage_one, stage_two_nets
 
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import TrainConfig
-from .context import context_targets
-from .fidelity import meets, reconstruction_errors
-from .infer import GRCModel
-from .nets import Layers
+from ..config import TrainConfig
+from ..context import context_targets
+from ..fidelity import meets, reconstruction_errors
+from ..infer import GRCModel
+from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
 from .refit import features, generative_rows, refit_last
-from .templates import TemplateSet
-from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs,
-                           relational_data)
+from ..templates import TemplateSet
+from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs, relational_data)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:

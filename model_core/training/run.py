@@ -17,11 +17,11 @@ from threading import Event
 import numpy as np
 
 from .blas import limited_blas_threads
-from .config import TrainConfig
-from .context import resolve_dims
-from .errors import GRCError
-from .infer import GRCModel
-from .templates import TemplateSet
+from ..config import TrainConfig
+from ..context import resolve_dims
+from ..errors import GRCError
+from ..infer import GRCModel
+from ..templates import TemplateSet
 from .train_common import Progress, Reporter
 
 TRAINERS = ("torch", "numpy")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nets import Layers, forward
+from ..nets import Layers, forward
 
 
 def features(layers: Layers, x: np.ndarray) -> np.ndarray:
