@@ -1,5 +1,8 @@
-"""A flower: a root Empty whose Bloom and Context its child petals follow (live.py reads
-them), with the petals laid out in whorls or along a golden-angle spiral.
+"""Flowers of the previous version, and the layout values every flower is made with
+(`FlowerLayout`). A new flower is one object (flower_object.py); `add_petal_flower` makes
+the previous kind, kept for scripts and for files that hold them: a root Empty whose Bloom
+and Context its child petals follow (live.py reads them), the petals laid out in whorls or
+along a golden-angle spiral, and Merge Petals.
 
 The layout is computed from the model, not assumed: a petal grows from its base row to its
 tip row in the templates' own space, so that direction is turned onto the flower's radial
@@ -43,6 +46,8 @@ class FlowerLayout:
     rotation_jitter: float = math.radians(6)
     rows: int = 25
     merge: bool = False             # all petals in one mesh (Merge Petals): fields of flowers
+    overlap: float = 0.35           # one-object flowers: petals roll this much (shingles)
+    radius: float = 0.0             # one-object flowers: the bases' distance from the centre
 
     def validate(self) -> None:
         if not 1 <= self.petals <= 1000:
@@ -87,9 +92,10 @@ def growth_rotation(model) -> Matrix:
     return flat.normalized().rotation_difference(Vector((1.0, 0.0, 0.0))).to_matrix()
 
 
-def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
-               location=None) -> tuple[bpy.types.Object, list[bpy.types.Object]]:
-    """A flower root (an Empty at the 3D cursor) with its petals parented to it."""
+def add_petal_flower(scene, collection=None, layout: FlowerLayout | None = None,
+                     location=None) -> tuple[bpy.types.Object, list[bpy.types.Object]]:
+    """A flower of the previous version: a root Empty at the 3D cursor with one petal
+    object per petal parented to it (scripts, benches and tests of old files use it)."""
     layout = layout or FlowerLayout()
     layout.validate()
     datablock = require_active(scene)
