@@ -214,20 +214,13 @@ def _layout(name: str, default: float, lo: float, hi: float, tip: str, **kw) -> 
 
 _ANGLE = {"subtype": 'ANGLE'}
 FLOWER_LAYOUT = {
-    "arrangement": EnumProperty(
-        name="Arrangement", default='WHORLS', update=update.layout_edited, options=set(),
-        items=[('WHORLS', "Whorls", "Each ring a whorl, offset by half a petal from the next"),
-               ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")],
-        description="How the petals are laid out around the flower's centre"),
-    "tilt": _layout("Tilt", 0.5236, -1.5708, 1.5708, "Outer ring's angle above the ground",
-                    **_ANGLE),
-    "tilt_step": _layout("Tilt per Ring", 0.349, -1.5708, 1.5708,
-                         "Each inner ring stands this much higher", **_ANGLE),
+    "tilt": _layout("Tilt", 0.0, -1.5708, 1.5708, "Tips the petals up from the angle their "
+                    "model opens them to", **_ANGLE),
+    "tilt_step": _layout("Tilt per Ring", 0.0, -1.5708, 1.5708,
+                         "Each inner ring is tipped up this much more", **_ANGLE),
     "scale_step": _layout("Size per Ring", 0.85, 0.1, 2.0, "Each inner ring's scale"),
-    "overlap": _layout("Overlap", 0.35, -1.0, 1.0, "Petals layer like shingles: each "
+    "overlap": _layout("Overlap", 0.9, -1.5, 1.5, "Petals layer like shingles: each "
                        "petal's edge is turned over the next one's by this angle", **_ANGLE),
-    "seed": IntProperty(name="Random Seed", default=0, min=0, max=1 << 30, options=set(),
-                        update=update.layout_edited, description="Per-petal variation seed"),
     "context_jitter": _layout("Context Variation", 0.15, 0.0, 10.0, "+- on petal contexts"),
     "delay_jitter": _layout("Delay Variation", 0.05, 0.0, 0.5, "+- on each petal's delay"),
     "offset_jitter": _layout("Offset Variation", 0.0, 0.0, 10.0, "+- on each petal's offset"),
@@ -298,6 +291,13 @@ class GRCObjectSettings(PropertyGroup):
                                  default=(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),
                                  description="Transforms applied to the flower's mesh "
                                              "(Ctrl+A): every write goes through it")
+    arrangement: EnumProperty(
+        name="Arrangement", default='WHORLS', update=update.layout_edited, options=set(),
+        items=[('WHORLS', "Whorls", "Each ring a whorl, offset by half a petal from the next"),
+               ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")],
+        description="How the petals are laid out around the flower's centre")
+    seed: IntProperty(name="Random Seed", default=0, min=0, max=1 << 30, options=set(),
+                      update=update.layout_edited, description="Per-petal variation seed")
     separated: BoolProperty(name="Petals Separated", default=False, options={'HIDDEN'},
                             description="Separate Petals made one petal object per petal: the "
                                         "flower's own mesh holds none")

@@ -114,11 +114,15 @@ class GRC_OT_add_flower(bpy.types.Operator):
                ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")])
     per_whorl: bpy.props.IntProperty(name="Petals per Whorl", default=5, min=1, max=100,
                                      description="Petals in each ring (Spiral: per turn)")
-    tilt: bpy.props.FloatProperty(name="Tilt", default=0.5236, min=-1.5708, max=1.5708,
-                                  subtype='ANGLE', description="Outer petals' angle above the ground")
-    tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.349, min=-1.5708,
+    tilt: bpy.props.FloatProperty(name="Tilt", default=0.0, min=-1.5708, max=1.5708,
+                                  subtype='ANGLE', description="Tips the petals up from the "
+                                                               "angle their model opens them to")
+    tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.0, min=-1.5708,
                                        max=1.5708, subtype='ANGLE',
-                                       description="Each inner ring stands this much higher")
+                                       description="Each inner ring is tipped up this much more")
+    overlap: bpy.props.FloatProperty(name="Overlap", default=0.9, min=-1.5, max=1.5,
+                                     subtype='ANGLE', description="Petals layer like shingles: "
+                                     "each petal's edge is turned over the next one's")
     scale_step: bpy.props.FloatProperty(name="Scale per Whorl", default=0.85, min=0.1, max=2.0,
                                         description="Each inner ring is this much smaller")
     context_value: bpy.props.FloatProperty(name="Context", default=0.5, soft_min=-1.0,
@@ -148,7 +152,8 @@ class GRC_OT_add_flower(bpy.types.Operator):
             tilt=self.tilt, tilt_step=self.tilt_step, scale_step=self.scale_step,
             context=self.context_value, bloom=self.bloom, seed=self.seed,
             context_jitter=self.context_jitter, delay=self.delay,
-            scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter)
+            scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter,
+            overlap=self.overlap)
         try:
             root = api.add_flower(context.scene, context.collection, layout)
         except GRCError as exc:

@@ -32,8 +32,8 @@ class FlowerLayout:
     petals: int = 8                 # number of petals
     arrangement: str = 'WHORLS'     # 'WHORLS' or 'SPIRAL'
     per_whorl: int = 5              # petals per whorl (whorls: ceil(petals / per_whorl))
-    tilt: float = math.radians(30)  # outer petals' angle above the ground plane
-    tilt_step: float = math.radians(20)  # each inner whorl (or spiral turn) stands this much higher
+    tilt: float = 0.0               # outer petals tipped up from where their model opens them
+    tilt_step: float = 0.0          # each inner whorl (or spiral turn) tipped up this much more
     scale_step: float = 0.85        # each inner whorl is this much smaller
     context: float = 0.5            # the root's Context
     bloom: float = 1.0              # the root's Bloom
@@ -46,8 +46,9 @@ class FlowerLayout:
     rotation_jitter: float = math.radians(6)
     rows: int = 25
     merge: bool = False             # all petals in one mesh (Merge Petals): fields of flowers
-    overlap: float = 0.35           # one-object flowers: petals roll this much (shingles)
-    radius: float = 0.0             # one-object flowers: the bases' distance from the centre
+    overlap: float = 0.9            # one-object flowers: petals roll this much (shingles)
+    radius: float = 0.04            # one-object flowers: the outer bases' distance from the
+    #                                 centre (each inner whorl's: times scale_step)
 
     def validate(self) -> None:
         if not 1 <= self.petals <= 1000:

@@ -45,10 +45,10 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     g.arrangement = layout.arrangement
     for name in LAYOUT_VALUES:
         setattr(g, name, getattr(layout, name))
-    g.overlap = layout.overlap
-    for count, delay in flower_layout.whorl_rings(layout.petals, layout.per_whorl,
-                                                  layout.delay):
-        _new_ring(obj, datablock, count, delay, layout.radius)
+    setattr(g, "overlap", layout.overlap)      # a layout value (props.FLOWER_LAYOUT)
+    for w, (count, delay) in enumerate(flower_layout.whorl_rings(
+            layout.petals, layout.per_whorl, layout.delay)):
+        _new_ring(obj, datablock, count, delay, layout.radius * layout.scale_step ** w)
     g.bloom = layout.bloom
     setattr(g, model.context.slider_fields[0], layout.context)
     sync_subsurf(obj)
@@ -120,12 +120,12 @@ def separate_petals(scene, flower) -> list[bpy.types.Object]:
         p = object_settings(petal)
         p.model = place.models[int(place.ring[k])]
         p.delay = float(place.delay[k])
-        p.context = float(place.context[k])
+        setattr(p, "context", float(place.context[k]))   # the first slider field
         p.offset = float(place.offset[k])
         p.subsurf_levels = g.subsurf_levels
-        slot = int(place.material[k])
-        if slot < len(flower.data.materials):
-            petal.data.materials[0] = flower.data.materials[slot]
+        slot, mats = int(place.material[k]), getattr(flower.data, "materials", [])
+        if slot < len(mats):
+            getattr(petal.data, "materials")[0] = mats[slot]
         petal.parent = flower
         petal.matrix_parent_inverse = Matrix.Identity(4)
         petal.matrix_basis = Matrix((applied @ place.matrices[k]).tolist())

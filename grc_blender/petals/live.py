@@ -103,7 +103,7 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
     return _finish(scene, notes)
 
 
-def scene_flowers(scene, objects) -> list:
+def scene_flowers(scene, objects=None) -> list:
     """The one-object flowers to sync: among `objects`, or the scene's (cached)."""
     if objects is not None:
         return [o for o in objects if is_flower_object(o)]

@@ -1,4 +1,5 @@
-"""Flowers. A root's Bloom and Context drive its petals (keyframes, sliders,
+"""Flowers of the previous version (a root Empty + petal objects, as old files hold them;
+one-object flowers: test_flower_object.py). A root's Bloom and Context drive its petals (keyframes, sliders,
 drivers); petals carry UVs and a gradient material; a baked flower renders the same frames
 with the extension disabled."""
 from __future__ import annotations
@@ -19,8 +20,9 @@ def _flower(grc, **kw):
     train_quick()
     scene = bpy.context.scene
     scene.cursor.location = (1.0, 2.0, 0.5)
-    assert bpy.ops.grc.add_flower(**kw) == {'FINISHED'}
-    root = bpy.context.active_object
+    # the previous version's flower (a root Empty + petal objects): old files hold them
+    root, _made = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(**kw))
+    select_only(root)
     return scene, root, grc.api.flower_petals(root)
 
 
@@ -276,7 +278,7 @@ def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
     scene = bpy.context.scene
     model = grc.store.get_model(active_model(scene))
     assert model.context.slider_fields == ("context", "context_b")
-    root, petals = grc.api.add_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
+    root, petals = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
     root.grc.context, root.grc.context_b, root.grc.bloom = 0.3, 0.6, 0.8
     for p in petals:
         g, r = p.grc, root.grc
