@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -38,13 +39,16 @@ class Placement:
     random: np.ndarray            # (P,) float32 in 0..1, stable per petal
     material: np.ndarray          # (P,) material slot
     growth: dict = field(default_factory=dict)   # model pointer -> 3x3 growth rotation
+    by_model: dict = field(default_factory=dict)  # model pointer -> (data-block, petal indexes)
+
+
+_RING_VALUES = attrgetter("model", *_RING_FIELDS)
+_FLOWER_VALUES = attrgetter(*_LAYOUT_FIELDS)
 
 
 def layout_key(g, model_keys: tuple) -> tuple:
-    """Everything a flower's placement depends on (cheap: a few dozen attribute reads)."""
-    rings = tuple((0 if r.model is None else r.model.as_pointer(),
-                   *(getattr(r, f) for f in _RING_FIELDS)) for r in g.rings)
-    return (tuple(getattr(g, f) for f in _LAYOUT_FIELDS), rings, model_keys)
+    """Everything a flower's placement depends on (one C call per ring and one per flower)."""
+    return (_FLOWER_VALUES(g), tuple(map(_RING_VALUES, g.rings)), model_keys)
 
 
 def _rot_x(a: float) -> np.ndarray:
@@ -106,8 +110,14 @@ def placement(g, key: tuple, growth: dict) -> Placement:
             k += 1
     material = np.array([r.material_index for r in rings], dtype=np.int64)[ring_of] \
         if n else np.zeros(0, np.int64)
+    by_model: dict = {}
+    for ri, ring in enumerate(rings):
+        if counts[ri]:
+            ptr = 0 if ring.model is None else ring.model.as_pointer()
+            by_model.setdefault(ptr, (ring.model, []))[1].append(np.flatnonzero(ring_of == ri))
     return Placement(key, [r.model for r in rings], ring_of, mats, delay, ctx, off, rand,
-                     material, growth)
+                     material, growth, {p: (m, np.concatenate(ix)) for p, (m, ix)
+                                        in by_model.items()})
 
 
 def whorl_rings(petals: int, per_whorl: int, delay: float) -> list[tuple[int, float]]:

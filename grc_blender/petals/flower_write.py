@@ -127,14 +127,10 @@ def _generate(jobs: list[_Job], notes: list) -> None:
     (None for a petal that failed: it keeps its shape)."""
     groups: dict[tuple[int, int], tuple[Any, list]] = {}
     for jn, job in enumerate(jobs):
-        for ri, datablock in enumerate(job.place.models):
-            ptr = 0 if datablock is None else datablock.as_pointer()
-            idx = np.flatnonzero(job.place.ring == ri)
-            if not len(idx):
-                continue
+        for ptr, (datablock, idx) in job.place.by_model.items():
             if datablock is None:
-                notes.append(f"flower '{job.obj.name}': ring {ri + 1} has no model: its "
-                             f"petals keep their shapes")
+                notes.append(f"flower '{job.obj.name}': a ring has no model: its petals "
+                             f"keep their shapes")
                 continue
             groups.setdefault((ptr, job.rows), (datablock, []))[1].append((jn, idx))
     for (_ptr, rows), (datablock, members) in groups.items():
@@ -146,13 +142,13 @@ def _inputs(jobs: list[_Job], members: list, fields: tuple[str, ...]):
     t, c, o, owners = [], [], [], []
     for jn, idx in members:
         job = jobs[jn]
-        base = np.array([job.fields.get(f, 0.0) for f in fields], dtype=np.float64)
-        ctx = np.repeat(base[None], len(idx), axis=0)
+        ctx = np.empty((len(idx), len(fields)))
+        ctx[:] = [job.fields.get(f, 0.0) for f in fields]
         ctx[:, 0] += job.place.context[idx]
         t.append(job.time[idx])
         c.append(ctx)
         o.append(job.place.offset[idx])
-        owners += [(jn, int(i)) for i in idx.tolist()]
+        owners.append((jn, idx))
     return np.concatenate(t), np.concatenate(c), np.concatenate(o), owners
 
 
@@ -167,14 +163,20 @@ def _generate_group(jobs: list[_Job], datablock, rows: int, members: list,
         notes.append(f"model '{datablock.name}' is not trained: its petals keep their shapes")
         return
     t, c, o, owners = _inputs(jobs, members, model.context.slider_fields)
+    flat = [(jn, int(i)) for jn, idx in owners for i in idx.tolist()]
     for s in range(0, len(t), MAX_BATCH):
         sel = slice(s, s + MAX_BATCH)
         out, ok = safe_generate(model, t[sel], c[sel], o[sel], rows,
                                 lambda k: "flower '{}' petal {}".format(
-                                    jobs[owners[s + k][0]].obj.name, owners[s + k][1]), notes)
-        for k in np.flatnonzero(ok).tolist():
-            jn, i = owners[s + k]
-            jobs[jn].grids[i] = out[k]
+                                    jobs[flat[s + k][0]].obj.name, flat[s + k][1]), notes)
+        at = s
+        for jn, idx in owners:          # each flower's petals: views into `out`
+            n = len(idx)
+            lo, hi = max(at, s), min(at + n, s + len(out))
+            for k in range(lo, hi):
+                if ok[k - s]:
+                    jobs[jn].grids[int(idx[k - at])] = out[k - s]
+            at += n
 
 
 def safe_generate(model, t, c, o, rows: int, name, notes: list) -> tuple[np.ndarray, np.ndarray]:
@@ -209,17 +211,15 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     ptr = mesh.as_pointer()
     prev = live.flower_coords.get(ptr)
     shapes, starts = _shapes(job, live.flower_shapes.get(ptr))
-    total = int(starts[-1])
-    coords = np.zeros((total, 3), dtype=np.float32)
-    mats = job.applied[None] @ place.matrices
-    for i, grid in enumerate(job.grids):
-        a, b = int(starts[i]), int(starts[i + 1])
-        if grid is None:
-            if prev is not None and len(prev) == total:
-                coords[a:b] = prev[a:b]
-            continue
-        flat = grid.reshape(-1, 3)
-        coords[a:b] = flat @ mats[i, :3, :3].T.astype(np.float32) + mats[i, :3, 3]
+    mats = (job.applied[None] @ place.matrices).astype(np.float32)
+    if len({g.shape for g in job.grids if g is not None}) == 1 and all(
+            g is not None for g in job.grids):       # the usual case: one batched product
+        flat = np.stack(job.grids).reshape(len(job.grids), -1, 3)
+        coords = np.matmul(flat, mats[:, :3, :3].transpose(0, 2, 1))
+        coords += mats[:, None, :3, 3]
+        coords = coords.reshape(-1, 3)
+    else:
+        coords = _place_each(job, mats, starts, prev)
     topo = (tuple(shapes), place.material.tobytes(), place.random.tobytes())
     if live.flower_topo.get(ptr) != topo or not mesh_grid.write_coords(mesh, coords):
         flower_mesh.build_flower_mesh(mesh, shapes, coords, place.material, place.random)
@@ -229,6 +229,20 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     live.flower_last[job.obj.as_pointer()] = job.sig
     live.pending.add(ptr)
     live.writes += 1
+
+
+def _place_each(job: _Job, mats: np.ndarray, starts: np.ndarray, prev) -> np.ndarray:
+    """Petals of different shapes, or a failed petal keeping its last coordinates."""
+    total = int(starts[-1])
+    coords = np.zeros((total, 3), dtype=np.float32)
+    for i, grid in enumerate(job.grids):
+        a, b = int(starts[i]), int(starts[i + 1])
+        if grid is None:
+            if prev is not None and len(prev) == total:
+                coords[a:b] = prev[a:b]
+            continue
+        coords[a:b] = grid.reshape(-1, 3) @ mats[i, :3, :3].T + mats[i, :3, 3]
+    return coords
 
 
 def _shapes(job: _Job, prev_shapes) -> tuple[list, np.ndarray]:
