@@ -43,7 +43,7 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         col = layout.column()
         col.use_property_split = True
         if is_flower_object(root) and not g.separated:
-            self.draw_one_object(context, root)
+            draw_one_object(layout, context, root)
             return
         col.label(text=f"{root.name}: {len(flower_petals(root))} petals", icon='OUTLINER_OB_EMPTY')
         col.prop(g, "bloom", slider=True)          # the main controls first: Bloom, Context
@@ -59,34 +59,34 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         row.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY', text="Add Flower")
         row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")
 
-    def draw_one_object(self, context, root) -> None:
-        layout = layout_of(self)
-        g = root.grc
-        col = layout.column()
-        col.use_property_split = True
-        n = sum(r.count for r in g.rings)
-        col.label(text=f"{root.name}: {n} petals", icon='OUTLINER_OB_MESH')
-        col.prop(g, "bloom", slider=True)          # the main controls first: Bloom, Context
-        model = g.rings[0].model if len(g.rings) else g.model
-        if store.has_model(model):
-            for f in slider_fields(model.grc_model.model_context_dims):
-                col.prop(g, f)
-        col.prop(g, "arrangement")
-        for name in ("overlap", *LAYOUT_VALUES, "rows", "subsurf_levels"):
-            col.prop(g, name)
-        if g.hand_edited:
-            wrapped(layout, context, iface("Edited by hand: its vertices are kept (Reset "
-                                           "Petal Mesh gives it a new generated mesh)"))
-        for i, ring in enumerate(g.rings):
-            box = layout.box().column()
-            box.use_property_split = True
-            box.label(text=iface("Ring {n}").format(n=i + 1))
-            for name in ("model", "count", "radius", "tilt", "size", "delay",
-                         "material_index"):
-                box.prop(ring, name)
-        row = layout.row(align=True)
-        row.operator("grc.add_ring", icon='ADD', text="Add Ring")
-        row.operator("grc.separate_petals", icon='MOD_EXPLODE', text="Separate Petals")
-        row = layout.row(align=True)
-        row.operator("grc.add_flower", icon='OUTLINER_OB_MESH', text="Add Flower")
-        row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")
+def draw_one_object(layout, context, root) -> None:
+    """A one-object flower: Bloom, Context, its layout and rings, its buttons."""
+    g = root.grc
+    col = layout.column()
+    col.use_property_split = True
+    n = sum(r.count for r in g.rings)
+    col.label(text=f"{root.name}: {n} petals", icon='OUTLINER_OB_MESH')
+    col.prop(g, "bloom", slider=True)          # the main controls first: Bloom, Context
+    model = g.rings[0].model if len(g.rings) else g.model
+    if store.has_model(model):
+        for f in slider_fields(model.grc_model.model_context_dims):
+            col.prop(g, f)
+    col.prop(g, "arrangement")
+    for name in ("overlap", *LAYOUT_VALUES, "rows", "subsurf_levels"):
+        col.prop(g, name)
+    if g.hand_edited:
+        wrapped(layout, context, iface("Edited by hand: its vertices are kept (Reset "
+                                       "Petal Mesh gives it a new generated mesh)"))
+    for i, ring in enumerate(g.rings):
+        box = layout.box().column()
+        box.use_property_split = True
+        box.label(text=iface("Ring {n}").format(n=i + 1))
+        for name in ("model", "count", "radius", "tilt", "size", "delay",
+                     "material_index"):
+            box.prop(ring, name)
+    row = layout.row(align=True)
+    row.operator("grc.add_ring", icon='ADD', text="Add Ring")
+    row.operator("grc.separate_petals", icon='MOD_EXPLODE', text="Separate Petals")
+    row = layout.row(align=True)
+    row.operator("grc.add_flower", icon='OUTLINER_OB_MESH', text="Add Flower")
+    row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")

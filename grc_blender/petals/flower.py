@@ -147,7 +147,8 @@ def flower_petals(root) -> list:
 
 def set_merged(scene, root, on: bool) -> None:
     """Merge Petals on: one mesh object under the root receives every petal, and the petal
-    objects are hidden (they keep each petal's settings). Off: the reverse."""
+    objects are hidden (they keep each petal's settings). Off: the petals are shown and the
+    merged object is hidden, kept with whatever the artist put on it."""
     members = flower_petals(root)
     obj = flower_mesh.merged_flower_object(root)
     if on and obj is None:
@@ -166,11 +167,9 @@ def set_merged(scene, root, on: bool) -> None:
             mod = obj.modifiers.new(SUBSURF_NAME, 'SUBSURF')
             if isinstance(mod, bpy.types.SubsurfModifier):
                 mod.levels = mod.render_levels = levels
-    elif not on and obj is not None:
-        mesh = obj.data
-        bpy.data.objects.remove(obj)
-        if mesh.users == 0:
-            bpy.data.meshes.remove(mesh)
+    if obj is not None:     # off: hidden, never deleted (the artist's material, modifiers,
+        obj.hide_viewport = not on          # name and children stay on it); on again: reused
+        obj.hide_render = not on
     for p in members:
         p.hide_viewport = on        # off the depsgraph: the merged mesh shows them
         p.hide_render = on

@@ -287,3 +287,107 @@ def test_one_bad_value_stops_one_petal(grc):
     fine_expected = model.generate(fine.grc.time, [0.7], fine.grc.offset,
                                    rows=fine.grc.rows).reshape(-1, 3)
     np.testing.assert_allclose(coords_of(fine), fine_expected, atol=1e-5)
+
+
+def test_a_separated_petal_moved_to_another_flower_follows_it(grc):
+    scene, a = _flower(petals=4)
+    assert bpy.ops.grc.add_flower(petals=3) == {'FINISHED'}
+    b = bpy.context.active_object
+    select_only(a)
+    assert bpy.ops.grc.separate_petals() == {'FINISHED'}
+    petal = [c for c in a.children if c.grc.is_petal][0]
+    petal.parent = b                                  # moved between flowers
+    b.grc.bloom, a.grc.bloom = 0.2, 0.9
+    grc.petals.regenerate(scene)
+    assert not petal.hide_get() and len(petal.data.vertices)
+    model = grc.store.get_model(petal.grc.model)
+    d = petal.grc.delay
+    t = min(max((0.2 - d) / (1.0 - d), 0.0), 1.0)
+    want = model.generate(t, [b.grc.context + petal.grc.context], petal.grc.offset,
+                          rows=petal.grc.rows).reshape(-1, 3)
+    np.testing.assert_allclose(coords_of(petal), want, atol=1e-5)
+
+
+def test_bake_makes_one_copy_with_a_key_per_frame(grc):
+    scene, flower = _flower(petals=5)
+    _key_bloom(flower, ((2, 0.0), (9, 1.0)))
+    select_only(flower)
+    assert bpy.ops.grc.bake_shape_keys() == {'FINISHED'}
+    baked = flower.grc.bake
+    assert baked is not None and baked.grc.baked_from == flower and not baked.grc.is_flower
+    keys = [k.name for k in baked.data.shape_keys.key_blocks][1:]
+    assert keys == [f"frame {f}" for f in range(2, 10)]
+    assert len(baked.data.materials) == len(flower.data.materials)
+    for mod in baked.modifiers:                       # compare the keyed grids themselves
+        mod.show_viewport = False
+    for f in (2, 5, 9):
+        scene.frame_set(f)
+        ev = baked.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        m = ev.to_mesh()
+        co = np.empty(len(m.vertices) * 3, np.float32)
+        m.vertices.foreach_get("co", co)
+        ev.to_mesh_clear()
+        np.testing.assert_allclose(co.reshape(-1, 3), coords_of(flower), atol=1e-4)
+
+
+def _library(tmp_path, as_asset: bool = False) -> str:
+    scene, flower = _flower(petals=5)
+    flower.name = "Library Flower"
+    _key_bloom(flower)
+    if as_asset:
+        flower.asset_mark()
+    path = str(tmp_path / "flowers.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    bpy.ops.wm.read_homefile(use_empty=True)
+    return path
+
+
+@pytest.mark.parametrize("as_asset", [False, True])
+def test_an_appended_flower_plays_from_its_own_model(grc, tmp_path, as_asset):
+    path = _library(tmp_path, as_asset)
+    with bpy.data.libraries.load(path, link=False, assets_only=as_asset) as (src, dst):
+        dst.objects = ["Library Flower"]
+    flower = dst.objects[0]
+    bpy.context.scene.collection.objects.link(flower)
+    assert flower.grc.rings[0].model is not None
+    scene = bpy.context.scene
+    for f in (1, 10, 20):
+        scene.frame_set(f)
+        np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+
+
+def test_a_linked_flower_is_read_never_written(grc, tmp_path):
+    path = _library(tmp_path)
+    with bpy.data.libraries.load(path, link=True) as (src, dst):
+        dst.objects = ["Library Flower"]
+    flower = dst.objects[0]
+    bpy.context.scene.collection.objects.link(flower)
+    before = coords_of(flower)
+    bpy.context.scene.frame_set(12)
+    np.testing.assert_array_equal(coords_of(flower), before)
+    assert "linked from" in _message(grc, bpy.context.scene)
+
+
+def test_the_flower_panel_shows_layout_and_rings(grc):
+    scene, flower = _flower(petals=8)
+    views = importlib.import_module(PACKAGE + ".panels.flower")
+    calls = []
+
+    class Rec:
+        def __getattr__(self, name):
+            def method(*args, **kw):
+                calls.append((name, args[1] if name == "prop" and len(args) > 1 else
+                              args[0] if args else kw.get("text", "")))
+                return self
+            return method
+
+    ctx = type("C", (), {"active_object": flower, "scene": scene, "region": None,
+                         "preferences": None})()
+    views.GRC_PT_flower.draw(type("P", (), {"layout": Rec()})(), ctx)
+    props = [a for n, a in calls if n == "prop"]
+    assert props[:2] == ["bloom", "context"]
+    for name in ("tilt", "overlap", "seed", "scale_step", "count", "radius", "delay",
+                 "material_index", "model"):
+        assert name in props, name
+    ops = [a for n, a in calls if n == "operator"]
+    assert {"grc.add_ring", "grc.separate_petals", "grc.add_flower"} <= set(ops)

@@ -193,9 +193,26 @@ def test_merged_flower_holds_every_petal_where_it_stood(grc):
          + np.array(p.matrix_basis)[:3, 3]) for p in petals])
     np.testing.assert_allclose(coords_of(merged), want, atol=1e-4)
     assert len(merged.data.polygons) == 7 * (petals[0].grc.rows - 1) * (petals[0].grc.cols - 1)
+    mat = bpy.data.materials.new("Artist")                  # the artist's work on it
+    merged.data.materials.append(mat)
+    merged.name = "My Flower"
+    merged.modifiers.new("Bend", 'SIMPLE_DEFORM')
+    child = bpy.data.objects.new("Leaf", None)
+    scene.collection.objects.link(child)
+    child.parent = merged
     root.grc.merge_petals = False                           # back to separate petals
-    assert grc.api.merged_flower_object(root) is None
     assert not any(p.hide_viewport or p.hide_render for p in petals)
+    kept = bpy.data.objects.get("My Flower")                # kept, hidden, with all of it
+    assert kept is merged and kept.hide_viewport and kept.hide_render
+    assert mat.name in kept.data.materials and "Bend" in kept.modifiers
+    assert child.parent == kept
+    root.grc.merge_petals = True                            # on again: the same object
+    assert grc.api.merged_flower_object(root) == kept and not kept.hide_viewport
+    scene.frame_set(3)
+    want = np.concatenate([
+        (_expected(grc, scene, root, p) @ np.array(p.matrix_basis)[:3, :3].T
+         + np.array(p.matrix_basis)[:3, 3]) for p in petals])
+    np.testing.assert_allclose(coords_of(kept), want, atol=1e-4)
 
 
 class _BakeStandIn:
