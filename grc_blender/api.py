@@ -27,7 +27,7 @@ from .models.scene_models import (active_model, add_model, duplicate_model, remo
                                   require_active)
 from .petals.bake import bake_petal, bake_petals
 from .petals.flower import FlowerLayout, add_petal_flower, flower_petals
-from .petals.flower_object import add_flower, add_ring, separate_petals
+from .petals.flower_object import add_flower, add_ring, remove_ring, separate_petals
 from .petals.flower_mesh import merged_flower_object
 from .petals.petal_objects import add_petal, reset_petals
 from .templates.capture import CaptureResult, capture_objects, move_template
@@ -61,7 +61,7 @@ def apply_preset(scene, name: str) -> None:
 __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
            "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
-           "FlowerLayout", "add_flower", "add_ring", "separate_petals", "add_petal_flower",
+           "FlowerLayout", "add_flower", "add_ring", "remove_ring", "separate_petals", "add_petal_flower",
            "flower_petals", "merged_flower_object", "show_error",
            "use_attribute_colors", "apply_preset", "add_model", "remove_model",
            "duplicate_model", "active_model", "all_models", "use_model"]

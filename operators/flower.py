@@ -1,4 +1,4 @@
-"""Flower operators: grc.add_ring, grc.separate_petals (grc.add_flower is in petal.py)."""
+"""Flower operators: grc.add_ring, grc.remove_ring, grc.separate_petals (grc.add_flower is in petal.py)."""
 from __future__ import annotations
 
 import bpy
@@ -40,6 +40,28 @@ class GRC_OT_add_ring(bpy.types.Operator):
     def execute(self, context):
         try:
             api.add_ring(context.scene, context.active_object, self.count, self.outside)
+        except GRCError as exc:
+            self.report({'ERROR'}, tip(str(exc)))
+            return {'CANCELLED'}
+        return {'FINISHED'}
+
+
+class GRC_OT_remove_ring(bpy.types.Operator):
+    """Remove a ring of petals from the active flower"""
+    bl_idname = "grc.remove_ring"
+    bl_label = "Remove Ring"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    index: bpy.props.IntProperty(name="Ring", default=0, min=0,
+                                 description="Which ring (0 is the outermost)")
+
+    @classmethod
+    def poll(cls, context):
+        return _flower_poll(cls, context)
+
+    def execute(self, context):
+        try:
+            api.remove_ring(context.scene, context.active_object, self.index)
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}

@@ -80,7 +80,9 @@ def draw_one_object(layout, context, root) -> None:
     for i, ring in enumerate(g.rings):
         box = layout.box().column()
         box.use_property_split = True
-        box.label(text=iface("Ring {n}").format(n=i + 1))
+        head = box.row()
+        head.label(text=iface("Ring {n}").format(n=i + 1))
+        head.operator("grc.remove_ring", icon='X', text="").index = i
         for name in ("model", "count", "radius", "tilt", "size", "delay",
                      "material_index"):
             box.prop(ring, name)

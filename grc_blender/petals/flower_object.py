@@ -92,6 +92,18 @@ def add_ring(scene, flower, count: int = 5, outside: bool = False, model=None):
     return ring
 
 
+def remove_ring(scene, flower, index: int) -> None:
+    """Remove ring `index` of a one-object flower (its material slot stays)."""
+    g = object_settings(flower) if is_flower_object(flower) else None
+    if g is None or not 0 <= index < len(g.rings):
+        raise GRCError("Select a flower and one of its rings")
+    if flower.library is not None:
+        raise GRCError(f"flower '{flower.name}' is linked from a library: make it local first")
+    g.rings.remove(index)
+    g.ring_index = max(min(g.ring_index, len(g.rings) - 1), 0)
+    live.regenerate(scene, [flower])
+
+
 def placement_of(flower) -> flower_layout.Placement:
     """The flower's current placement (every petal), from its own values."""
     g = object_settings(flower)

@@ -91,7 +91,18 @@ def test_layout_is_editable_any_time_and_keyframeable(grc):
     np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
     flower.grc.rings[1].count = 6                    # the count: the mesh grows
     assert len(np.unique(_petal_index(flower))) == 11
+    flower.grc.context = 1e30                        # extreme: clamped at the door
+    assert flower.grc.context == grc.limits.CONTEXT_LIMIT
+    flower.grc.context = 0.5
     np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    flower.grc.rows = 9                              # Rows: the topology is rebuilt
+    assert len(flower.data.vertices) == 11 * 9 * grc.store.get_model(
+        active_model(scene)).n_cols
+    np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    flower.grc.rings[0].count = 0                    # an empty ring: only the other's petals
+    assert len(np.unique(_petal_index(flower))) == 6
+    np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    flower.grc.rings[0].count = 5
     for f, tilt in ((1, 0.2), (10, 1.2)):            # keyed tilt follows frame by frame
         flower.grc.tilt = tilt
         flower.keyframe_insert("grc.tilt", frame=f)
@@ -236,6 +247,10 @@ def test_rings_from_two_models_and_add_ring(grc):
     rings = flower.grc.rings
     assert rings[0].model == second and rings[0].count == 4 and rings[1].model == first
     assert len(np.unique(_petal_index(flower))) == 9
+    assert bpy.ops.grc.add_ring(count=2) == {'FINISHED'}       # innermost, then removed
+    assert flower.grc.rings[2].model == second
+    assert bpy.ops.grc.remove_ring(index=2) == {'FINISHED'}
+    assert len(flower.grc.rings) == 2 and len(np.unique(_petal_index(flower))) == 9
     _key_bloom(flower)
     for f in (1, 10, 20):
         scene.frame_set(f)
@@ -287,6 +302,16 @@ def test_one_bad_value_stops_one_petal(grc):
     fine_expected = model.generate(fine.grc.time, [0.7], fine.grc.offset,
                                    rows=fine.grc.rows).reshape(-1, 3)
     np.testing.assert_allclose(coords_of(fine), fine_expected, atol=1e-5)
+    # a flower whose Bloom is NaN keeps its shape, names its petals; another lives on
+    assert bpy.ops.grc.add_flower(petals=3) == {'FINISHED'}
+    other = bpy.context.active_object
+    frozen = coords_of(flower)
+    flower.grc["bloom"] = float("nan")
+    other.grc.bloom = 0.3
+    grc.petals.regenerate(scene)
+    np.testing.assert_array_equal(coords_of(flower), frozen)
+    assert f"flower '{flower.name}' petal 0" in _message(grc, scene)
+    np.testing.assert_allclose(coords_of(other), expected(grc, other), atol=1e-4)
 
 
 def test_a_separated_petal_moved_to_another_flower_follows_it(grc):
