@@ -22,6 +22,7 @@ from ..models.scene_models import require_active
 from .flower import FlowerLayout
 from .petal_objects import add_petal, petal_material, sync_subsurf
 
+MOTION_NAME = "GRC Motion Blur"
 LAYOUT_VALUES = ("tilt", "tilt_step", "scale_step", "seed", "context_jitter", "delay_jitter",
                  "offset_jitter", "scale_jitter", "rotation_jitter")
 
@@ -52,11 +53,25 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     g.bloom = layout.bloom
     setattr(g, model.context.slider_fields[0], layout.context)
     sync_subsurf(obj)
+    add_motion_modifier(obj)
     g.is_flower = True
     live.LIVE.forget_scene(scene)
     live.regenerate(scene, [obj])
     scene.render.use_lock_interface = True    # renders write the flower on every frame
     return obj
+
+
+def add_motion_modifier(obj) -> None:
+    """A deform modifier that changes nothing (a twist of 0 degrees), first in the stack:
+    with it Blender counts the flower as deforming, so Cycles samples its mesh at the
+    motion-blur steps, where the frame path writes each step's shape (without it a
+    handler-written mesh renders sharp). Removing it only turns the blur off."""
+    mod = obj.modifiers.new(MOTION_NAME, 'SIMPLE_DEFORM')
+    if isinstance(mod, bpy.types.SimpleDeformModifier):
+        mod.deform_method = 'TWIST'
+        mod.angle = 0.0
+        mod.show_in_editmode = False
+    obj.modifiers.move(len(obj.modifiers) - 1, 0)
 
 
 def _new_ring(obj, datablock, count: int, delay: float = 0.0, radius: float = 0.0):
