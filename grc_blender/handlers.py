@@ -26,7 +26,7 @@ def on_frame_change_post(scene, depsgraph=None):
 
 def _resync_after_render() -> None:
     for scene in bpy.data.scenes:
-        if live.scene_petals(scene):
+        if live.scene_petals(scene) or live.scene_flowers(scene):
             live.regenerate(scene)
 
 
@@ -63,7 +63,7 @@ def on_load_post(*_args):
     state.mark_interrupted()
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
-        if live.scene_petals(scene):
+        if live.scene_petals(scene) or live.scene_flowers(scene):
             live.regenerate(scene)
 
 

@@ -89,6 +89,16 @@ def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
     return fit
 
 
+def _unmerge_orphans(scene) -> None:
+    """A previous-version flower whose merged mesh object was deleted turns Merge Petals
+    off (its update shows the petal objects again) instead of leaving them hidden."""
+    for obj in scene.objects:
+        g = obj.grc
+        if obj.type == 'EMPTY' and g.is_flower and g.merge_petals and obj.library is None \
+                and not any(c.type == 'MESH' and c.grc.is_flower_mesh for c in obj.children):
+            g.merge_petals = False
+
+
 def on_depsgraph_update(scene, depsgraph) -> None:
     """depsgraph_update_post: structural edits drop the petal cache; hand edits are marked;
     petal values changed outside a frame change (drivers) are written."""
@@ -97,6 +107,7 @@ def on_depsgraph_update(scene, depsgraph) -> None:
     LIVE.epoch += 1
     if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
         LIVE.scenes.clear()
+        _unmerge_orphans(scene)
     if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
         return
     _mark_hand_edits(scene, depsgraph)

@@ -416,3 +416,28 @@ def test_the_flower_panel_shows_layout_and_rings(grc):
         assert name in props, name
     ops = [a for n, a in calls if n == "operator"]
     assert {"grc.add_ring", "grc.separate_petals", "grc.add_flower"} <= set(ops)
+
+
+def test_a_saved_file_reopens_with_both_kinds_of_flower_live(grc, tmp_path):
+    scene, flower = _flower(petals=5)
+    _key_bloom(flower)
+    old_root, old_petals = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(
+        petals=3, merge=True))
+    for f, b in ((1, 0.0), (20, 1.0)):
+        old_root.grc.bloom = b
+        old_root.keyframe_insert("grc.bloom", frame=f)
+    scene.frame_set(20)
+    scene.frame_current = 6                  # no handler ran: the meshes hold frame 20
+    path = tmp_path / "flowers.blend"
+    assert bpy.ops.wm.save_as_mainfile(filepath=str(path)) == {'FINISHED'}
+    name, old_name = flower.name, old_root.name
+    bpy.ops.wm.read_homefile(use_empty=True)
+    assert bpy.ops.wm.open_mainfile(filepath=str(path)) == {'FINISHED'}
+    flower = bpy.data.objects[name]
+    assert bpy.context.scene.frame_current == 6
+    np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    merged = grc.api.merged_flower_object(bpy.data.objects[old_name])
+    before = coords_of(merged)
+    bpy.context.scene.frame_set(14)
+    np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    assert not np.allclose(coords_of(merged), before)       # the old kind plays too

@@ -305,3 +305,17 @@ def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
                               rows=g.rows).reshape(-1, 3)
         np.testing.assert_allclose(coords_of(p), want, atol=1e-5)
         assert len(p.data.vertices) == g.rows * 5
+
+
+def test_deleting_the_merged_mesh_shows_the_petals_again(grc):
+    scene, root, petals = _flower(grc, petals=4)
+    root.grc.merge_petals = True
+    merged = grc.api.merged_flower_object(root)
+    assert all(p.hide_viewport for p in petals)
+    bpy.data.objects.remove(merged)
+    bpy.context.view_layer.update()
+    assert not root.grc.merge_petals
+    assert not any(p.hide_viewport or p.hide_render for p in petals)
+    root.grc.bloom = 0.4
+    for p in petals:
+        np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
