@@ -72,6 +72,12 @@ def on_undo_redo_post(*_args):
     # Undo swaps ID data under us: forget decoded models and any bpy references.
     caches.clear_all()
     state.sync_flags()
+    # One-object flowers: write them once, so the frame path knows what their meshes hold
+    # again (Ctrl+A right after an undo is then folded in, not lost).
+    for scene in bpy.data.scenes:
+        flowers = live.scene_flowers(scene)
+        if flowers:
+            live.regenerate(scene, flowers)
 
 
 _HANDLERS = (

@@ -234,6 +234,16 @@ def test_undo_restores_the_layout_and_the_shape(grc):
     scene.frame_set(2)
     flower.grc.bloom = 0.4
     np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    flower.location = (0.5, 0.0, 0.0)                # Ctrl+A right after an undo: folded in
+    bpy.context.view_layer.update()
+    select_only(flower)
+    assert bpy.ops.object.transform_apply(location=True, rotation=False, scale=False) \
+        == {'FINISHED'}
+    bpy.context.view_layer.update()
+    scene.frame_set(3)
+    assert tuple(flower.location) == (0.0, 0.0, 0.0) and not flower.grc.hand_edited
+    np.testing.assert_allclose(coords_of(flower), expected(grc, flower), atol=1e-4)
+    assert np.array(flower.grc.applied).reshape(4, 4)[0, 3] == pytest.approx(0.5)
 
 
 def test_rings_from_two_models_and_add_ring(grc):
