@@ -52,8 +52,9 @@ class GRC_OT_remove_ring(bpy.types.Operator):
     bl_label = "Remove Ring"
     bl_options = {'REGISTER', 'UNDO'}
 
-    index: bpy.props.IntProperty(name="Ring", default=0, min=0,
-                                 description="Which ring (0 is the outermost)")
+    index: bpy.props.IntProperty(name="Ring", default=-1, min=-1,
+                                 description="Which ring (0 is the outermost; -1 the ring "
+                                             "selected in the Flower panel)")
 
     @classmethod
     def poll(cls, context):
@@ -61,7 +62,9 @@ class GRC_OT_remove_ring(bpy.types.Operator):
 
     def execute(self, context):
         try:
-            api.remove_ring(context.scene, context.active_object, self.index)
+            flower = context.active_object
+            index = self.index if self.index >= 0 else flower.grc.ring_index
+            api.remove_ring(context.scene, flower, index)
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}

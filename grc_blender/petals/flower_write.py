@@ -53,7 +53,11 @@ def sync_flowers(live: LivePetals, flowers: list, depsgraph, rendering: bool,
         return notes
     _generate(jobs, notes)
     for job in jobs:
-        _write(live, job, notes)
+        try:
+            _write(live, job, notes)
+        except (RuntimeError, ValueError, ReferenceError) as exc:   # never an error a frame
+            notes.append(f"flower '{job.obj.name}' could not be written ({exc}): it keeps "
+                         f"its shape")
     return notes
 
 
@@ -97,6 +101,7 @@ def _prepare(live: LivePetals, obj, depsgraph, force: bool, notes: list) -> _Job
     d = place.delay
     time = np.clip((bloom - d) / (1.0 - d), 0.0, 1.0) if np.isfinite(bloom) \
         else np.full(len(d), np.nan)
+    time[~np.isfinite(place.matrices).all(axis=(1, 2))] = np.nan   # a NaN layout value
     return _Job(obj, mesh, place, int(g.rows), sig, time, fields, applied,
                 [None] * len(d))
 

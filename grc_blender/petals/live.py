@@ -8,7 +8,7 @@ its own); the depsgraph's second pass after frame_change_post picks the write up
 `LIVE` (a `LivePetals`) is the one owner of every cache of the live path; `LIVE.clear()`
 is what file load, undo and unregister call (through caches.py). `sync` runs in named
 stages: gather the petals and their values, apply the flower rule, decide which meshes to
-write, generate and write them, report. A petal whose values did not change since its mesh
+write, generate and write them, then the one-object flowers (flower_write.py), report. A petal whose values did not change since its mesh
 was last written is skipped, so one slider change is one write: the update callback writes
 it, and the depsgraph update that follows finds nothing changed.
 

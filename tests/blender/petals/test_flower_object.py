@@ -322,6 +322,12 @@ def test_one_bad_value_stops_one_petal(grc):
     np.testing.assert_array_equal(coords_of(flower), frozen)
     assert f"flower '{flower.name}' petal 0" in _message(grc, scene)
     np.testing.assert_allclose(coords_of(other), expected(grc, other), atol=1e-4)
+    flower.grc.bloom = 0.5                           # a NaN layout value: the same
+    frozen = coords_of(flower)
+    flower.grc["tilt"] = float("nan")
+    grc.petals.regenerate(scene)
+    np.testing.assert_array_equal(coords_of(flower), frozen)
+    assert "not finite" in _message(grc, scene)
 
 
 def test_a_separated_petal_moved_to_another_flower_follows_it(grc):
