@@ -85,7 +85,8 @@ def give_own_meshes(objects: list, meshes: list) -> list[str]:
         copy = mesh.copy()
         obj.data = copy
         meshes[i] = copy
-        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
+        kind = "flower" if obj.grc.is_flower else "petal"
+        notes.append(f"{kind} '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
                      f"duplicate): it now has its own mesh '{copy.name}'")
     return notes
 
