@@ -219,7 +219,7 @@ FLOWER_LAYOUT = {
     "tilt_step": _layout("Tilt per Ring", 0.0, -1.5708, 1.5708,
                          "Each inner ring is tipped up this much more", **_ANGLE),
     "scale_step": _layout("Size per Ring", 0.85, 0.1, 2.0, "Each inner ring's scale"),
-    "overlap": _layout("Overlap", 0.9, -1.5, 1.5, "Petals layer like shingles: each "
+    "overlap": _layout("Overlap", 1.0, -1.5, 1.5, "Petals layer like shingles: each "
                        "petal's edge is turned over the next one's by this angle", **_ANGLE),
     "context_jitter": _layout("Context Variation", 0.15, 0.0, 10.0, "+- on petal contexts"),
     "delay_jitter": _layout("Delay Variation", 0.05, 0.0, 0.5, "+- on each petal's delay"),

@@ -120,7 +120,7 @@ class GRC_OT_add_flower(bpy.types.Operator):
     tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.0, min=-1.5708,
                                        max=1.5708, subtype='ANGLE',
                                        description="Each inner ring is tipped up this much more")
-    overlap: bpy.props.FloatProperty(name="Overlap", default=0.9, min=-1.5, max=1.5,
+    overlap: bpy.props.FloatProperty(name="Overlap", default=1.0, min=-1.5, max=1.5,
                                      subtype='ANGLE', description="Petals layer like shingles: "
                                      "each petal's edge is turned over the next one's")
     scale_step: bpy.props.FloatProperty(name="Scale per Whorl", default=0.85, min=0.1, max=2.0,

@@ -46,8 +46,8 @@ class FlowerLayout:
     rotation_jitter: float = math.radians(6)
     rows: int = 25
     merge: bool = False             # all petals in one mesh (Merge Petals): fields of flowers
-    overlap: float = 0.9            # one-object flowers: petals roll this much (shingles)
-    radius: float = 0.04            # one-object flowers: the outer bases' distance from the
+    overlap: float = 1.0            # one-object flowers: petals roll this much (shingles)
+    radius: float = 0.08            # one-object flowers: the outer bases' distance from the
     #                                 centre (each inner whorl's: times scale_step)
 
     def validate(self) -> None:

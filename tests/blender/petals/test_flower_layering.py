@@ -8,6 +8,7 @@ import os
 
 import bpy
 import numpy as np
+import pytest
 from mathutils.bvhtree import BVHTree
 
 from blender_helpers import add_example_and_capture, train_quick
@@ -46,9 +47,15 @@ def crossing_pairs(flower, v_min: float = 0.25) -> tuple[int, int]:
     return sum(1 for a, b in pairs if trees[a].overlap(trees[b])), len(pairs)
 
 
-def test_the_default_flower_layers_like_shingles(grc):
+@pytest.mark.parametrize("training", ["default", "quick"])
+def test_the_default_flower_layers_like_shingles(grc, training):
+    """The example trained with the default settings (the issue's measure), and with a
+    quick training (another shape of bud and petal)."""
     add_example_and_capture()
-    train_quick()
+    if training == "quick":
+        train_quick()
+    else:
+        assert bpy.ops.grc.train() == {'FINISHED'}
     assert bpy.ops.grc.add_flower() == {'FINISHED'}
     flower = bpy.context.active_object
     worst = []
