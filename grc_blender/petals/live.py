@@ -308,8 +308,8 @@ def _wrote(mesh, coords: np.ndarray, key: str) -> None:
 
 def _write_merged(p: _Pass, obj, idx: np.ndarray, generated: dict) -> list[str]:
     """Stage 6: a merged flower's petals (all generated this time, or none) into its mesh."""
-    if not len(idx) or int(idx[0]) not in generated:
-        return []
+    if not len(idx) or int(idx[0]) not in generated or obj.mode == 'EDIT':
+        return []                       # Edit Mode owns the mesh: left alone, no error
     grids = [generated[i] for i in idx.tolist() if i in generated]
     if len(grids) != len(idx) or len({g.shape for g in grids}) != 1:
         return [f"merged flower '{obj.name}': every petal needs the same Rows"]

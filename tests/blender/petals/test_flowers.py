@@ -319,3 +319,28 @@ def test_deleting_the_merged_mesh_shows_the_petals_again(grc):
     root.grc.bloom = 0.4
     for p in petals:
         np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
+
+
+def test_edit_mode_on_a_merged_flower_is_left_alone_and_others_play(grc):
+    scene, root, petals = _flower(grc, petals=3)
+    root.grc.merge_petals = True
+    merged = grc.api.merged_flower_object(root)
+    other, others = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=2))
+    for r in (root, other):
+        for f, b in ((1, 0.0), (9, 1.0)):
+            r.grc.bloom = b
+            r.keyframe_insert("grc.bloom", frame=f)
+    select_only(merged)
+    bpy.ops.object.mode_set(mode='EDIT')
+    for f in (3, 6):                                  # no error; the other flower lives on
+        scene.frame_set(f)
+        grc.petals.sync(scene, bpy.context.evaluated_depsgraph_get())   # raises nothing
+        for p in others:
+            np.testing.assert_allclose(coords_of(p), _expected(grc, scene, other, p),
+                                       atol=1e-5)
+    bpy.ops.object.mode_set(mode='OBJECT')
+    scene.frame_set(8)
+    want = np.concatenate([
+        (_expected(grc, scene, root, p) @ np.array(p.matrix_basis)[:3, :3].T
+         + np.array(p.matrix_basis)[:3, 3]) for p in petals])
+    np.testing.assert_allclose(coords_of(merged), want, atol=1e-4)
