@@ -53,7 +53,8 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         obj = context.active_object
         if obj is not root and is_petal(obj):
             col.prop(obj.grc, "delay", slider=True)
-        col.prop(g, "merge_petals")
+        if root.type == 'EMPTY':                # the previous kind of flower only
+            col.prop(g, "merge_petals")
         col.prop(g, "model")
         row = layout.row(align=True)
         row.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY', text="Add Flower")
