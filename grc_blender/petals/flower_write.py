@@ -39,6 +39,7 @@ class _Job:
     fields: dict                                   # slider field -> the flower's value
     applied: np.ndarray
     grids: list = field(default_factory=list)      # per petal: (R, C, 3) float32 or None
+    block: np.ndarray | None = None                # all petals, in order, from one batch
 
 
 def sync_flowers(live: LivePetals, flowers: list, depsgraph, rendering: bool,
@@ -181,6 +182,8 @@ def _generate_group(jobs: list[_Job], datablock, rows: int, members: list,
             for k in range(lo, hi):
                 if ok[k - s]:
                     jobs[jn].grids[int(idx[k - at])] = out[k - s]
+            if (lo, hi) == (at, at + n) and n == len(jobs[jn].grids) and ok[lo - s:hi - s].all():
+                jobs[jn].block = out[lo - s:hi - s]       # the usual case: one model, all fine
             at += n
 
 
@@ -215,15 +218,15 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     place, mesh = job.place, job.mesh
     ptr = mesh.as_pointer()
     prev = live.flower_coords.get(ptr)
-    shapes, starts = _shapes(job, live.flower_shapes.get(ptr))
     mats = (job.applied[None] @ place.matrices).astype(np.float32)
-    if len({g.shape for g in job.grids if g is not None}) == 1 and all(
-            g is not None for g in job.grids):       # the usual case: one batched product
-        flat = np.stack(job.grids).reshape(len(job.grids), -1, 3)
+    if job.block is not None:                     # one batched product, no copies
+        flat = job.block.reshape(len(job.block), -1, 3)
+        shapes = [job.block.shape[1:3]] * len(job.block)
         coords = np.matmul(flat, mats[:, :3, :3].transpose(0, 2, 1))
         coords += mats[:, None, :3, 3]
         coords = coords.reshape(-1, 3)
     else:
+        shapes, starts = _shapes(job, live.flower_shapes.get(ptr))
         coords = _place_each(job, mats, starts, prev)
     topo = (tuple(shapes), place.material.tobytes(), place.random.tobytes())
     if live.flower_topo.get(ptr) != topo or not mesh_grid.write_coords(mesh, coords):
