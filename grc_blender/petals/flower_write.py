@@ -221,7 +221,7 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     mats = (job.applied[None] @ place.matrices).astype(np.float32)
     if job.block is not None:                     # one batched product, no copies
         flat = job.block.reshape(len(job.block), -1, 3)
-        shapes = [job.block.shape[1:3]] * len(job.block)
+        shapes = [(int(job.block.shape[1]), int(job.block.shape[2]))] * len(job.block)
         coords = np.matmul(flat, mats[:, :3, :3].transpose(0, 2, 1))
         coords += mats[:, None, :3, 3]
         coords = coords.reshape(-1, 3)
