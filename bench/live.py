@@ -154,7 +154,7 @@ def build_flower_scene(source, petals: int, frames: int):
     a = api()
     sc = new_scene("flower", frames)
     share_models(source, sc)
-    root, made = a.add_flower(sc, layout=a.FlowerLayout(petals=petals, seed=2))
+    root, made = a.add_petal_flower(sc, layout=a.FlowerLayout(petals=petals, seed=2))
     models = [slot.model for slot in sc.grc.models]
     for i, p in enumerate(made):            # the flower's petals from every model in turn
         p.grc.model = models[i % len(models)]

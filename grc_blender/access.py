@@ -37,6 +37,12 @@ def is_petal(obj: bpy.types.Object | None) -> bool:
     return obj is not None and obj.type == 'MESH' and object_settings(obj).is_petal
 
 
+def is_flower_object(obj: bpy.types.Object | None) -> bool:
+    """A one-object flower: a mesh object whose Object.grc.is_flower is on (its mesh holds
+    its petals). A flower root Empty of the previous version is not one."""
+    return obj is not None and obj.type == 'MESH' and object_settings(obj).is_flower
+
+
 def model_settings(model: bpy.types.Text) -> GRCModelSettings:
     """`text.grc_model`: one model's templates, settings, state and weights."""
     return cast("GRCModelSettings", getattr(model, "grc_model"))

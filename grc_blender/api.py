@@ -12,8 +12,10 @@ every function raises model_core.GRCError with a message for the artist when it 
     ok, msg = api.train(scene)                # or api.start_training(scene) + api.land(job)
     petal, warning = api.add_petal(scene, context_value=0.5)
     baked = api.bake_petal(scene, petal)
-    root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=12))
-    baked = api.bake_petals(scene, [root], step=2)        # renders without the extension
+    flower = api.add_flower(scene, layout=api.FlowerLayout(petals=12))   # one object
+    api.add_ring(scene, flower, count=5, outside=True, model=other)      # sepals
+    petals = api.separate_petals(scene, flower)    # one live petal object per petal
+    baked = api.bake_petals(scene, [flower], step=2)      # renders without the extension
     preview, report = api.show_error(scene, template=0, keyframe=-1)
 """
 from __future__ import annotations
@@ -24,7 +26,8 @@ from .models.datablock import all_models
 from .models.scene_models import (active_model, add_model, duplicate_model, remove_model,
                                   require_active)
 from .petals.bake import bake_petal, bake_petals
-from .petals.flower import FlowerLayout, add_flower, flower_petals
+from .petals.flower import FlowerLayout, add_petal_flower, flower_petals
+from .petals.flower_object import add_flower, add_ring, remove_ring, separate_petals
 from .petals.flower_mesh import merged_flower_object
 from .petals.petal_objects import add_petal, reset_petals
 from .templates.capture import CaptureResult, capture_objects, move_template
@@ -58,7 +61,8 @@ def apply_preset(scene, name: str) -> None:
 __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
            "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
-           "FlowerLayout", "add_flower", "flower_petals", "merged_flower_object", "show_error",
+           "FlowerLayout", "add_flower", "add_ring", "remove_ring", "separate_petals", "add_petal_flower",
+           "flower_petals", "merged_flower_object", "show_error",
            "use_attribute_colors", "apply_preset", "add_model", "remove_model",
            "duplicate_model", "active_model", "all_models", "use_model"]
 

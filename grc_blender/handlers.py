@@ -13,7 +13,7 @@ import bpy
 from bpy.app.handlers import persistent
 
 from . import caches, store
-from .access import model_settings
+from .access import is_flower_object, model_settings
 from .models import datablock, migrate, scene_models
 from .petals import edits, live
 from .training import jobs, state
@@ -26,7 +26,7 @@ def on_frame_change_post(scene, depsgraph=None):
 
 def _resync_after_render() -> None:
     for scene in bpy.data.scenes:
-        if live.scene_petals(scene):
+        if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
             live.regenerate(scene)
 
 
@@ -63,7 +63,7 @@ def on_load_post(*_args):
     state.mark_interrupted()
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
-        if live.scene_petals(scene):
+        if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
             live.regenerate(scene)
 
 
@@ -72,6 +72,12 @@ def on_undo_redo_post(*_args):
     # Undo swaps ID data under us: forget decoded models and any bpy references.
     caches.clear_all()
     state.sync_flags()
+    # One-object flowers: write them once, so the frame path knows what their meshes hold
+    # again (Ctrl+A right after an undo is then folded in, not lost).
+    for scene in bpy.data.scenes:          # (a scan: no cache is built when there are none)
+        flowers = [o for o in scene.objects if is_flower_object(o)]
+        if flowers:
+            live.regenerate(scene, flowers)
 
 
 _HANDLERS = (

@@ -16,6 +16,7 @@ from typing import Any
 
 import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty,
+                       FloatVectorProperty,
                        IntProperty, PointerProperty, StringProperty)
 from bpy.types import PropertyGroup
 
@@ -146,7 +147,7 @@ class GRCModelSettings(PropertyGroup):
     loss_total: IntProperty(name="Total Steps", default=0, min=0,
                             description="Steps the last training planned (the curve's width)")
 
-    # The model: base64 .npz of model.to_bytes(); model_key = hash of it (the cache key)
+    # The model: base64 .npz of model_core.model_to_bytes(model); model_key = its hash (cache key)
     model_data: StringProperty(name="Model", options={'HIDDEN'}, update=update.model_data_changed,
                                description="Trained model (.npz, base64); validated on load")
     model_key: StringProperty(name="Model Key", options={'HIDDEN'},
@@ -182,6 +183,52 @@ class GRCModelSettings(PropertyGroup):
 
 
 # ---- object level -------------------------------------------------------------------------------
+
+class GRCFlowerRing(PropertyGroup):
+    """One ring of a one-object flower, outside in (editing it regenerates the flower)."""
+    model: PointerProperty(name="Model", type=bpy.types.Text, poll=update.is_model,
+                           update=update.layout_edited, options=set(),
+                           description="The model that generates this ring's petals")
+    count: IntProperty(name="Petals", default=5, min=0, max=1000, update=update.layout_edited,
+                       options=set(), description="Petals in this ring")
+    radius: FloatProperty(name="Radius", default=0.0, min=0.0, max=100.0, unit='LENGTH',
+                          update=update.layout_edited,
+                          description="Distance of the petals' bases from the centre")
+    tilt: FloatProperty(name="Tilt", default=0.0, min=-1.5708, max=1.5708, subtype='ANGLE',
+                        update=update.layout_edited,
+                        description="Added to the flower's tilt for this ring")
+    size: FloatProperty(name="Size", default=1.0, min=0.01, max=100.0,
+                        update=update.layout_edited, description="Scale of this ring's petals")
+    delay: FloatProperty(name="Delay", default=0.0, min=0.0, max=0.95,
+                         update=update.layout_edited,
+                         description="This ring opens after this fraction of Bloom")
+    material_index: IntProperty(name="Material Slot", default=0, min=0, max=31, options=set(),
+                                update=update.layout_edited,
+                                description="The flower's material slot this ring's faces use")
+
+
+def _layout(name: str, default: float, lo: float, hi: float, tip: str, **kw) -> Any:
+    return FloatProperty(name=name, default=default, min=lo, max=hi, description=tip,
+                         update=update.layout_edited, **kw)
+
+
+_ANGLE = {"subtype": 'ANGLE'}
+FLOWER_LAYOUT = {
+    "tilt": _layout("Tilt", 0.0, -1.5708, 1.5708, "Tips the petals up from the angle their "
+                    "model opens them to", **_ANGLE),
+    "tilt_step": _layout("Tilt per Ring", 0.0, -1.5708, 1.5708,
+                         "Each inner ring is tipped up this much more", **_ANGLE),
+    "scale_step": _layout("Size per Ring", 0.85, 0.1, 2.0, "Each inner ring's scale"),
+    "overlap": _layout("Overlap", 1.0, -1.5, 1.5, "Petals layer like shingles: each "
+                       "petal's edge is turned over the next one's by this angle", **_ANGLE),
+    "context_jitter": _layout("Context Variation", 0.15, 0.0, 10.0, "+- on petal contexts"),
+    "delay_jitter": _layout("Delay Variation", 0.05, 0.0, 0.5, "+- on each petal's delay"),
+    "offset_jitter": _layout("Offset Variation", 0.0, 0.0, 10.0, "+- on each petal's offset"),
+    "scale_jitter": _layout("Size Variation", 0.08, 0.0, 0.9, "+- on each petal's size"),
+    "rotation_jitter": _layout("Turn Variation", 0.1047, 0.0, 1.0, "+- on each petal's turn",
+                               **_ANGLE),
+}
+
 
 class GRCObjectSettings(PropertyGroup):
     model: PointerProperty(name="Model", type=bpy.types.Text, poll=update.is_model,
@@ -236,6 +283,24 @@ class GRCObjectSettings(PropertyGroup):
                                       "of this petal (replaced when it is baked again)")
     baked_from: PointerProperty(name="Baked From", type=bpy.types.Object, options={'HIDDEN'},
                                 description="The live petal this bake was made from")
+    # One-object flowers (is_flower on a mesh): rings, the applied transform, separation
+    rings: CollectionProperty(type=GRCFlowerRing, description="The flower's rings, outside in")
+    ring_index: IntProperty(name="Active Ring", default=0, min=0, options=set(),
+                            description="The ring selected in the list")
+    applied: FloatVectorProperty(name="Applied Transform", size=16, options={'HIDDEN'},
+                                 default=(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1),
+                                 description="Transforms applied to the flower's mesh "
+                                             "(Ctrl+A): every write goes through it")
+    arrangement: EnumProperty(
+        name="Arrangement", default='WHORLS', update=update.layout_edited, options=set(),
+        items=[('WHORLS', "Whorls", "Each ring a whorl, offset by half a petal from the next"),
+               ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")],
+        description="How the petals are laid out around the flower's centre")
+    seed: IntProperty(name="Random Seed", default=0, min=0, max=1 << 30, options=set(),
+                      update=update.layout_edited, description="Per-petal variation seed")
+    separated: BoolProperty(name="Petals Separated", default=False, options={'HIDDEN'},
+                            description="Separate Petals made one petal object per petal: the "
+                                        "flower's own mesh holds none")
     subsurf_levels: IntProperty(name="Subdivision", default=1, min=0, max=6,
                                 update=update.update_subsurf, options=set(),
                                 description="Levels of the petal's Subdivision Surface modifier")
@@ -259,6 +324,7 @@ def _slider_property(index: int, field: str) -> Any:
                          update=update.regenerate_petal, description=tip)
 
 
+GRCObjectSettings.__annotations__.update(FLOWER_LAYOUT)
 for _i, _field in enumerate(ALL_SLIDER_FIELDS):
     GRCObjectSettings.__annotations__[_field] = _slider_property(_i, _field)
 del _i, _field
@@ -313,7 +379,7 @@ for _group in (GRCModelSettings, GRCModelSlot, GRCSceneSettings, GRCTemplateEntr
 del _group, _prop
 
 CLASSES = (GRCTemplateEntry, GRCFidelity, GRCLossPoint, GRCModelSettings, GRCModelSlot,
-           GRCSceneSettings, GRCObjectSettings, GRCMeshSettings)
+           GRCSceneSettings, GRCFlowerRing, GRCObjectSettings, GRCMeshSettings)
 
 
 def attach() -> None:

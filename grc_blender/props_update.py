@@ -5,9 +5,11 @@ covers those). props.py only declares properties and names these.
 """
 from __future__ import annotations
 
+import bpy
+
 from . import store
 from .petals import flower, live, petal_objects
-from .access import is_petal
+from .access import is_flower_object, is_petal
 from .training import presets
 from .util import redraw
 
@@ -23,6 +25,8 @@ def regenerate_petal(self, context):
     obj = self.id_data
     if self.is_flower:          # a flower's controls: every petal of the flower follows
         targets = [c for c in obj.children if is_petal(c)]
+        if is_flower_object(obj):
+            targets.append(obj)
     elif self.is_petal:
         targets = [obj]
     else:
@@ -30,6 +34,15 @@ def regenerate_petal(self, context):
     scene = _scene_of(obj, context)
     if scene is not None and targets:
         live.regenerate(scene, targets)
+
+
+def layout_edited(self, context):
+    """A one-object flower's layout value or ring changed: it regenerates at once."""
+    obj = self.id_data
+    if isinstance(obj, bpy.types.Object) and is_flower_object(obj):
+        scene = _scene_of(obj, context)
+        if scene is not None:
+            live.regenerate(scene, [obj])
 
 
 def update_merge(self, context):

@@ -18,7 +18,7 @@ import hashlib
 
 import numpy as np
 
-from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes
+from ..model_core import GRCError, GRCModel, TemplateSet, model_from_bytes, model_to_bytes
 from ..model_core.archive import read_archive, write_archive
 from ..model_core.limits import MAX_FILE_BYTES
 from .access import model_settings
@@ -66,7 +66,7 @@ def on_model_data_changed(settings) -> None:
 def set_model(datablock, model: GRCModel) -> None:
     """Store `model` in the model data-block (payload, key, summary, fidelity)."""
     g = model_settings(datablock)
-    payload = encode_bytes(model.to_bytes())
+    payload = encode_bytes(model_to_bytes(model))
     g.model_data = payload          # update callback sets model_key
     if g.model_key != payload_key(payload):  # e.g. callbacks suppressed
         g.model_key = payload_key(payload)

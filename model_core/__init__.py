@@ -1,6 +1,23 @@
-"""GRC networks: template, relational and generative MLPs (no bpy; torch only to train).
+"""GRC networks: template, relational and generative MLPs (no bpy; torch only to train,
+and only when it is the trainer chosen).
 
     from model_core import TemplateSet, train, load_model
+
+The map (docs/model.md tells what each does and why):
+    errors.py, limits.py     GRCError; every limit and the reconstruction target
+    config.py                TrainConfig: one dataclass, a comment per field
+    templates.py             TemplateSet: validated (K, T, R, C, 3) templates
+    context.py               the context dimension's one home (targets, blend, offset)
+    nets.py                  the seed's three networks as plain layer arrays (numpy forward)
+    infer.py                 GRCModel: numpy inference (generate_many), no torch ever
+    fidelity.py              errors of each template at each keyframe, per keyframe diagonal
+    archive.py, store.py     the one safe .npz reader; models to and from bytes and files
+    geometry.py              convex hulls and distances (the pad and the trace plot)
+    presets.py               Fast / Balanced / Faithful from TrainConfig and the target
+    example.py, petal_sets.py  the bundled example; analytic sets for tests and bench/
+    __main__.py              the command line
+    training/                the trainers (torch reference, numpy with the same math)
+    plots/                   trace and loss plots drawn with numpy
 """
 from __future__ import annotations
 
@@ -15,15 +32,16 @@ from .context import AUTO, context_for, context_targets, resolve_dims
 from .infer import GRCModel
 from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
-from .store import load_model, model_from_bytes
+from .store import load_model, model_from_bytes, model_to_bytes, save_model
 from .templates import TemplateSet
 
 
 def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
           progress: Callable[[int, int, dict[str, float]], None] | None = None,
           cancel: Event | None = None) -> GRCModel:
-    """Train a GRC model. Imports torch on first call (and only then)."""
-    from .trainer import train as _train
+    """Train a GRC model: with torch when it is importable, else with numpy (run.py; force one
+    with TrainConfig.trainer or $GRC_TRAINER). Imports torch on first call, if at all."""
+    from .training.run import train as _train
     return _train(templates, config, seed, progress, cancel)
 
 
@@ -35,5 +53,5 @@ def train_config(**overrides: Any) -> TrainConfig:
 
 
 __all__ = ["TrainConfig", "GRCError", "TrainingCancelled", "TemplateSet", "GRCModel", "train", "train_config",
-           "load_model", "model_from_bytes", "example_templates", "context_targets", "NetSizes",
+           "load_model", "model_from_bytes", "model_to_bytes", "save_model", "example_templates", "context_targets", "NetSizes",
            "SEED_SIZES", "MAX_ROWS", "limits", "AUTO", "context_for", "resolve_dims"]

@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .errors import GRCError, TrainingCancelled
 from .limits import MAX_ROWS
 from .nets import SEED_SIZES, NetSizes
-from .store import load_model
+from .store import load_model, save_model
 from .templates import TemplateSet
 
 _HELP = {
@@ -45,6 +45,13 @@ _HELP = {
     "check_every": "steps between early-stop checks (0: never stop early)",
     "threads": "torch threads while training",
     "adam_beta2": "Adam's second-moment decay",
+    "refit": "closed-form refits of the output layers (templates after stage 1, generative after stage 2)",
+    "template_ridge": "ridge of the template models' refit (relative to the features' variance)",
+    "generative_ridge": "ridge of the generative model's refit (relative to the features' variance)",
+    "refit_pool": "pool samples beside the captured rows in the generative refit",
+    "refit_pool_weight": "their total weight relative to the captured rows'",
+    "refit_checks": "refit the generative model before each early-stop check too",
+    "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else torch when importable)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",
 }
 
@@ -98,7 +105,7 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
             p.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None,
                            help=f"{text} (default {value})")
         else:
-            choices = ("default", "literal") if f.name == "procedure" else None
+            choices = {"procedure": ("default", "literal"), "trainer": ("auto", "torch", "numpy")}.get(f.name)
             p.add_argument(_flag(f.name), type=type(value), choices=choices,
                            help=f"{text} (default {value})")
     p.add_argument("--literal", action="store_true", help=_HELP["literal"])
@@ -133,7 +140,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise GRCError("training cancelled; nothing was written") from None
     finally:
         sys.stderr.write("\n")
-    model.save(args.output)
+    save_model(model, args.output)
     print(f"wrote {args.output} in {model.meta['train_seconds']:.1f} s "
           f"({model.context_dims}-D context)")
     _print_errors(model.errors)

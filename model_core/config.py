@@ -17,29 +17,37 @@ from .nets import SEED_SIZES, NetSizes
 
 @dataclass(frozen=True)
 class TrainConfig:
-    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 48)))
+    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (48, 128)))  # hidden widths
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
-    template_steps: int = 1000
-    template_lr: float = 3e-2
-    template_init_gain: float = 3.0
+    template_steps: int = 1000       # full-batch steps of the template fit
+    template_lr: float = 3e-2        # its Adam rate
+    template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     # stage 2: relational + generative models
-    steps: int = 2500
-    lr_r: float = 2e-2
-    lr_g: float = 2e-2
+    steps: int = 1500                # steps at most (the early stop usually ends sooner)
+    lr_r: float = 2e-2               # relational model's rate (the seed's lrR)
+    lr_g: float = 2e-2               # generative model's rate (the seed's lrG)
     generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
-    batch: int = 64
+    batch: int = 64                  # pool samples a step (the captured points are added)
     context_filter: float = 0.05     # the seed's rFilter weight on the context output
     lr_decay: bool = True            # cosine decay to 1% of the rates
     pool: int = 8192                 # template-model samples drawn per template up front
-    # early stop once every template meets these (percent of its bounding-box diagonal):
+    # early stop once every template meets these (percent of each keyframe's own diagonal):
     # the reconstruction target (limits.TARGET_*) with a 10% margin
-    stop_mean_pct: float = round(0.9 * TARGET_MEAN_PCT, 4)
-    stop_max_pct: float = round(0.9 * TARGET_MAX_PCT, 4)
-    check_every: int = 100
-    threads: int = 1
+    stop_mean_pct: float = round(0.9 * TARGET_MEAN_PCT, 4)   # worst keyframe's mean vertex error
+    stop_max_pct: float = round(0.9 * TARGET_MAX_PCT, 4)     # worst vertex
+    check_every: int = 100           # steps between early-stop checks (0: never stop early)
+    threads: int = 1                 # torch threads / numpy BLAS threads while training
     adam_beta2: float = 0.95         # Adam's second-moment decay (torch's default 0.999)
     procedure: str = "default"       # "literal": the seed's own stage 2 (literal.py)
+    trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else torch if importable (run.py)
+    # closed-form refits of the output layers (refit.py; docs/model.md, "Refits")
+    refit: bool = True               # refit the last layers: templates after stage 1, generative after stage 2
+    template_ridge: float = 1e-4     # ridge of the template models' refit (x the features' mean variance)
+    generative_ridge: float = 1e-6   # ridge of the generative model's refit (same units)
+    refit_pool: int = 2048           # pool samples beside the captured rows in the generative refit
+    refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total
+    refit_checks: bool = True        # also refit the generative model before each early-stop check
 
     @staticmethod
     def literal() -> "TrainConfig":
@@ -47,7 +55,7 @@ class TrainConfig:
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, generative_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
                            lr_decay=False, adam_beta2=0.999, procedure="literal",
-                           stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0)
+                           stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0, refit=False)
 
     def validate(self) -> None:
         resolve_dims(self.context_dims, 3)   # refuses anything but AUTO and the supported dims
@@ -60,12 +68,20 @@ class TrainConfig:
                 raise GRCError(f"{name} must be a learning rate in (0, 1), got {v}")
         if not 0 < self.adam_beta2 < 1:
             raise GRCError("adam_beta2 must be in (0, 1)")
+        if self.trainer not in ("auto", "torch", "numpy"):
+            raise GRCError(f"trainer must be 'auto', 'torch' or 'numpy', got {self.trainer!r}")
         if self.procedure not in ("default", "literal"):
             raise GRCError(f"procedure must be 'default' or 'literal', got {self.procedure!r}")
         if int(self.pool) < 1:
             raise GRCError("pool must be at least 1")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
+        for name in ("template_ridge", "generative_ridge", "refit_pool_weight"):
+            v = float(getattr(self, name))
+            if not (math.isfinite(v) and 0 <= v <= 1e3):
+                raise GRCError(f"{name} must be in [0, 1000], got {v}")
+        if int(self.refit_pool) < 0:
+            raise GRCError("refit_pool must be at least 0")
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

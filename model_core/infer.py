@@ -18,7 +18,11 @@ gen(rel(x_k)), the reconstruction training optimised.
 
 Speed: the template and relational passes depend only on (time, rows), not on the slider,
 so they are tabulated once per row count over a fine time grid and interpolated
-(`TimeTable`, Catmull-Rom); only the generative pass runs per petal. Inference runs in float32.
+(`TimeTable`, Catmull-Rom: one gather and one batched product); only the generative pass
+runs per petal. The output scale, centre and the seed's row layout (C X-values, C
+Y-values, C Z-values) are folded into the generative model's last layer at load
+(`_fold_output`), so its output is the petal's (C, 3) vertices in scene units directly.
+Inference runs in float32.
 """
 from __future__ import annotations
 
@@ -32,7 +36,11 @@ from .context import Context, context_for, context_targets
 from .errors import GRCError
 from .limits import MAX_ABS_INPUT, MAX_BATCH, MAX_ROWS
 from .nets import Layers, forward
-from .templates import grid_layout
+
+_CATMULL_ROM = 0.5 * np.array([[0.0, -1.0, 2.0, -1.0],      # p(w) = sum_j p_j * (B @ (1, w, w^2, w^3))_j
+                               [2.0, 0.0, -5.0, 3.0],
+                               [0.0, 1.0, 4.0, -3.0],
+                               [0.0, 0.0, -1.0, 1.0]])
 
 TABLE_STEPS = 512       # time-table intervals across the captured range ...
 TABLE_MARGIN = 0.5      # ... extended by half the range on each side
@@ -68,6 +76,17 @@ def _f32(layers: Layers) -> Layers:
     return [(np.ascontiguousarray(w, np.float32), np.ascontiguousarray(b, np.float32)) for w, b in layers]
 
 
+def _fold_output(layers: Layers, scale: float, centre: np.ndarray, cols: int) -> Layers:
+    """The generative model with its output in scene units and vertex order: the last
+    layer's columns permuted from the row layout (x0..xC, y0..yC, z0..zC) to x0 y0 z0 x1 ..
+    and scaled, the centre added to its bias (in float64, then stored float32)."""
+    order = (np.arange(3)[None, :] * cols + np.arange(cols)[:, None]).ravel()   # vertex c, axis j
+    w, b = layers[-1]
+    w = np.asarray(w, np.float64)[:, order] * scale
+    b = np.asarray(b, np.float64)[order] * scale + np.tile(np.asarray(centre, np.float64), cols)
+    return _f32([*layers[:-1], (w, b)])
+
+
 @dataclass
 class TimeTable:
     """Relational points of every template at `rows` morph rows, on a fine time grid,
@@ -84,11 +103,15 @@ class TimeTable:
         return bool(np.all(pos >= 1.0) & np.all(pos <= self.points.shape[0] - 2))
 
     def at(self, tn: np.ndarray) -> np.ndarray:
+        """Catmull-Rom through the four samples around each time: one gather of (N, 4)
+        rows of the flattened table, one batched (N, 1, 4) @ (N, 4, X) product."""
         pos = (tn - self.t0) / self.step
         i = np.clip(pos.astype(np.int64), 1, self.points.shape[0] - 3)
-        w = (pos - i).astype(np.float32)[:, None, None, None]
-        p0, p1, p2, p3 = (self.points[i + d] for d in (-1, 0, 1, 2))
-        return p1 + 0.5 * w * ((p2 - p0) + w * ((2 * p0 - 5 * p1 + 4 * p2 - p3) + w * (3 * (p1 - p2) + p3 - p0)))
+        w = pos - i
+        basis = (np.stack([np.ones_like(w), w, w * w, w * w * w], axis=-1) @ _CATMULL_ROM.T).astype(np.float32)
+        flat = self.points.reshape(self.points.shape[0], -1)
+        rows = flat[(i[:, None] + np.arange(-1, 3)).ravel()].reshape(len(tn), 4, -1)
+        return (basis[:, None, :] @ rows).reshape(len(tn), *self.points.shape[1:])
 
 
 @dataclass
@@ -114,8 +137,7 @@ class GRCModel:
         # float32 copies for inference (stored weights are float32 already).
         self._tmpl32 = [_f32(net) for net in self.template_nets]
         self._rel32 = _f32(self.relational)
-        self._gen32 = _f32(self.generative)
-        self._centre32 = np.asarray(self.centre, np.float32)
+        self._gen_out32 = _fold_output(self.generative, float(self.scale), self.centre, self.n_cols)
         # The offset's side is decided per row (Context.offset); where every trace
         # coincides this model-wide side, toward the last template, breaks the tie, and
         # `_spread` (the widest gap between first and last trace) sets how sharply it turns.
@@ -155,9 +177,10 @@ class GRCModel:
             raise GRCError(f"rows must be between 2 and {MAX_ROWS}, got {rows}")
         return _dense_rows(int(rows))
 
-    def _denormalise(self, rows_n: np.ndarray) -> np.ndarray:
-        grid = grid_layout(rows_n, self.n_cols)
-        return grid * np.float32(self.scale) + self._centre32
+    def _decode(self, points: np.ndarray) -> np.ndarray:
+        """Relational points (..., M, 2 + d) -> petals (..., M, C, 3) in scene units."""
+        out = forward(self._gen_out32, points)
+        return out.reshape(*out.shape[:-1], self.n_cols, 3)
 
     # ---- relational points and traces -------------------------------------------------------
     def _exact_points(self, tn: np.ndarray, mn: np.ndarray) -> np.ndarray:
@@ -233,7 +256,7 @@ class GRCModel:
         off = np.zeros(n) if offsets is None else np.asarray(offsets, dtype=np.float64).reshape(-1)
         if off.shape != (n,) or not np.all(np.isfinite(off)) or np.any(np.abs(off) > MAX_ABS_INPUT):
             raise GRCError(f"offset must be {n} finite value(s) within +-{MAX_ABS_INPUT:g}")
-        out = self._denormalise(forward(self._gen32, self._path(t, a, off, rows)))
+        out = self._decode(self._path(t, a, off, rows))
         # Far outside the training range ELU nets stay finite but can grow large; clip
         # to a generous box so Blender never receives inf or NaN.
         if not np.isfinite(out).all():
@@ -246,12 +269,3 @@ class GRCModel:
         t = _finite_scalar(time, "time")
         off = _finite_scalar(offset, "offset")
         return self.generate_many([t], [alpha], [off], rows)[0]
-
-    # ---- storage (see store.py) -----------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        from .store import model_to_bytes
-        return model_to_bytes(self)
-
-    def save(self, path: str) -> None:
-        from .store import save_model
-        save_model(self, path)

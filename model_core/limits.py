@@ -22,8 +22,8 @@ MAX_ABS_INPUT = 1e4        # |time|, |alpha|, |offset| beyond this are refused
 CONTEXT_LIMIT = 1000.0     # the sliders' hard range (inside MAX_ABS_INPUT, so never refused)
 
 # ---- the reconstruction target (percent of each template's bounding-box diagonal) ----------
-TARGET_MEAN_PCT = 0.3      # mean vertex error of each generated template at its keyframes
-TARGET_MAX_PCT = 1.5       # worst vertex
+TARGET_MEAN_PCT = 0.2      # mean vertex error of each generated template at each keyframe (its own diagonal)
+TARGET_MAX_PCT = 1.0       # worst vertex (same)
 
 # ---- stored payloads ---------------------------------------------------------------------
 MAX_FILE_BYTES = 64 << 20      # a model or template archive; a real one is well under 1 MB

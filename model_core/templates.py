@@ -90,6 +90,12 @@ class TemplateSet:
         ext = self.coords.max(axis=(1, 2, 3)) - self.coords.min(axis=(1, 2, 3))
         return np.linalg.norm(ext, axis=1)
 
+    def keyframe_diagonals(self) -> np.ndarray:
+        """Bounding-box diagonal of each template at each keyframe, (K, T): what the
+        reconstruction target measures each keyframe's error against."""
+        ext = self.coords.max(axis=(2, 3)) - self.coords.min(axis=(2, 3))   # (K, T, 3)
+        return np.linalg.norm(ext, axis=-1)
+
     def normalisation(self) -> tuple[np.ndarray, float]:
         """Centre (3,) and scale so the networks see coordinates of order 1 whatever the units."""
         lo = self.coords.min(axis=(0, 1, 2, 3))

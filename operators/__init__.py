@@ -11,6 +11,7 @@ from .bake import GRC_OT_bake_shape_keys
 from .error import GRC_OT_show_error
 from .models import CLASSES as MODEL_CLASSES
 from .menus import GRC_MT_object, menu_mesh_add, menu_object
+from .flower import GRC_OT_add_ring, GRC_OT_remove_ring, GRC_OT_separate_petals
 from .petal import GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_reset_petal
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
                         GRC_OT_move_template)
@@ -31,6 +32,9 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_reset_petal,
     GRC_OT_bake_shape_keys,
     GRC_OT_add_flower,
+    GRC_OT_add_ring,
+    GRC_OT_remove_ring,
+    GRC_OT_separate_petals,
     GRC_MT_object,
 )
 

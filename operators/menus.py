@@ -28,7 +28,10 @@ OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
     ("grc.cancel_training", 'CANCEL', {}),
     ("grc.show_error", 'SHADING_RENDERED', {}),
     ("grc.add_petal", 'ADD', {}),
-    ("grc.add_flower", 'OUTLINER_OB_EMPTY', {}),
+    ("grc.add_flower", 'OUTLINER_OB_MESH', {}),
+    ("grc.add_ring", 'ADD', {}),
+    ("grc.remove_ring", 'REMOVE', {}),
+    ("grc.separate_petals", 'MOD_EXPLODE', {}),
     ("grc.reset_petal", 'FILE_REFRESH', {}),
     ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
 )
@@ -63,4 +66,4 @@ def menu_mesh_add(self, context):
     self.layout.operator(GRC_OT_add_example_templates.bl_idname,
                          text="Example Petal Templates", icon='OUTLINER_OB_SURFACE')
     self.layout.operator("grc.add_petal", text="Petal", icon='ADD')
-    self.layout.operator("grc.add_flower", text="Flower", icon='OUTLINER_OB_EMPTY')
+    self.layout.operator("grc.add_flower", text="Flower", icon='OUTLINER_OB_MESH')

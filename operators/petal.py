@@ -98,8 +98,9 @@ class GRC_OT_reset_petal(bpy.types.Operator):
 
 
 class GRC_OT_add_flower(bpy.types.Operator):
-    """Add a flower at the 3D cursor: a root (an Empty) whose Bloom and Context drive its
-    petals, laid out in whorls or a golden-angle spiral, each petal a little different"""
+    """Add a flower at the 3D cursor: one object whose mesh holds its petals, laid out in
+    whorls or a golden-angle spiral, each petal a little different; its Bloom, Context,
+    layout and rings stay editable in the Flower panel"""
     bl_idname = "grc.add_flower"
     bl_label = "Add Flower"
     bl_options = {'REGISTER', 'UNDO'}
@@ -113,11 +114,15 @@ class GRC_OT_add_flower(bpy.types.Operator):
                ('SPIRAL', "Spiral", "One petal every golden angle (137.5 degrees)")])
     per_whorl: bpy.props.IntProperty(name="Petals per Whorl", default=5, min=1, max=100,
                                      description="Petals in each ring (Spiral: per turn)")
-    tilt: bpy.props.FloatProperty(name="Tilt", default=0.5236, min=-1.5708, max=1.5708,
-                                  subtype='ANGLE', description="Outer petals' angle above the ground")
-    tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.349, min=-1.5708,
+    tilt: bpy.props.FloatProperty(name="Tilt", default=0.0, min=-1.5708, max=1.5708,
+                                  subtype='ANGLE', description="Tips the petals up from the "
+                                                               "angle their model opens them to")
+    tilt_step: bpy.props.FloatProperty(name="Tilt per Whorl", default=0.0, min=-1.5708,
                                        max=1.5708, subtype='ANGLE',
-                                       description="Each inner ring stands this much higher")
+                                       description="Each inner ring is tipped up this much more")
+    overlap: bpy.props.FloatProperty(name="Overlap", default=1.0, min=-1.5, max=1.5,
+                                     subtype='ANGLE', description="Petals layer like shingles: "
+                                     "each petal's edge is turned over the next one's")
     scale_step: bpy.props.FloatProperty(name="Scale per Whorl", default=0.85, min=0.1, max=2.0,
                                         description="Each inner ring is this much smaller")
     context_value: bpy.props.FloatProperty(name="Context", default=0.5, soft_min=-1.0,
@@ -132,9 +137,6 @@ class GRC_OT_add_flower(bpy.types.Operator):
                                    description="Inner petals open this much later (of Bloom)")
     scale_jitter: bpy.props.FloatProperty(name="Scale Variation", default=0.08, min=0.0,
                                           max=0.9, description="+- on each petal's size")
-    merge: bpy.props.BoolProperty(name="Merge Petals", default=False,
-                                  description="All petals in one mesh: much faster for fields "
-                                              "of flowers")
     rotation_jitter: bpy.props.FloatProperty(name="Rotation Variation", default=0.1047,
                                              min=0.0, max=1.0, subtype='ANGLE',
                                              description="+- on each petal's turn")
@@ -151,15 +153,15 @@ class GRC_OT_add_flower(bpy.types.Operator):
             context=self.context_value, bloom=self.bloom, seed=self.seed,
             context_jitter=self.context_jitter, delay=self.delay,
             scale_jitter=self.scale_jitter, rotation_jitter=self.rotation_jitter,
-            merge=self.merge)
+            overlap=self.overlap)
         try:
-            root, made = api.add_flower(context.scene, context.collection, layout)
+            root = api.add_flower(context.scene, context.collection, layout)
         except GRCError as exc:
             self.report({'ERROR'}, tip(str(exc)))
             return {'CANCELLED'}
         select_only(context.view_layer, [root])
         self.report({'INFO'}, tip("Added '{name}' with {n} petals: key its Bloom and Context "
-                                  "in the Flower panel").format(name=root.name, n=len(made)))
+                                  "in the Flower panel").format(name=root.name, n=self.petals))
         if not locked and context.scene.render.use_lock_interface:
             self.report({'INFO'}, tip(LOCK_INTERFACE_ON))
         return {'FINISHED'}

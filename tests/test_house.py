@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = ("grc_blender", "model_core", "operators", "panels")
 LIVE_PATH = ("grc_blender/petals/live.py", "grc_blender/petals/live_state.py", "grc_blender/petals/edits.py",
              "grc_blender/petals/flower_rule.py",
-             "grc_blender/petals/flower_mesh.py", "grc_blender/handlers.py")
+             "grc_blender/petals/flower_mesh.py", "grc_blender/petals/flower_write.py",
+             "grc_blender/petals/flower_layout.py", "grc_blender/handlers.py")
 
 
 def _modules(pkg: str) -> list[Path]:

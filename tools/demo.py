@@ -414,28 +414,25 @@ def add_sepal_model(bpy, api, scene, log_to=print):
 
 def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
                  blooms=(0.0, 0.35, 0.65, 1.0), contexts=(0.0, 1.0)) -> None:
-    """A flower at the cursor, its Bloom swept 0 -> 1 at two Contexts: one contact sheet
-    (a row per context). Its petals come from the first model, its sepals (a ring of five
-    under them) from the second. The single petal is hidden meanwhile and shown again."""
+    """A flower at the cursor (one object), its Bloom swept 0 -> 1 at two Contexts: one
+    contact sheet (a row per context). Its petals come from the first model, its sepals (a
+    ring of five outside and under them) from the second; the petals layer like shingles.
+    The single petal is hidden meanwhile and shown again."""
     petal.hide_render = True
-    scene.grc.active_model_index = 1                        # the sepals' model
-    sepal_root, sepals = api.add_flower(scene, layout=api.FlowerLayout(
-        petals=5, per_whorl=5, tilt=math.radians(5), seed=5, delay=0.0, context=0.0))
     scene.grc.active_model_index = 0                        # the petals' model
-    root, petals = api.add_flower(scene, layout=api.FlowerLayout(petals=15, seed=3))
-    sepal_root.parent = root
-    sepal_root.scale = (1.3, 1.3, 1.3)
+    flower = api.add_flower(scene, layout=api.FlowerLayout(petals=15, seed=3))
+    sepal_model = scene.grc.models[1].model                 # the sepals' model
+    ring = api.add_ring(scene, flower, count=5, outside=True, model=sepal_model)
+    ring.size = 1.3
     green = bpy.data.materials.new("Demo Sepal")
     green.diffuse_color = (*SEPAL_COLOR, 1.0)
-    for s in sepals:
-        s.data.materials.clear()
-        s.data.materials.append(green)
+    flower.data.materials[ring.material_index] = green
+    n_petals = sum(r.count for r in flower.grc.rings) - ring.count
     pts = []
     for c in contexts:                         # frame the open flower at both contexts
-        root.grc.context, root.grc.bloom = c, 1.0
-        sepal_root.grc.bloom = 1.0
-        bpy.context.view_layer.update()        # the petals' world matrices under the root
-        pts += [world_points(p) for p in (*petals, *sepals)]
+        flower.grc.context, flower.grc.bloom = c, 1.0
+        bpy.context.view_layer.update()
+        pts.append(world_points(flower))
     old_cam = scene.camera
     frame_camera(bpy, scene, np.concatenate(pts))
     scene.display.shading.color_type = "MATERIAL"   # the petals' gradient material colour
@@ -443,19 +440,17 @@ def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
     with tempfile.TemporaryDirectory(prefix="grc-demo-bloom-") as tmp:
         for c in contexts:
             for b in blooms:
-                root.grc.context, root.grc.bloom = c, b
-                sepal_root.grc.bloom = min(1.0, 0.5 + b)     # sepals open first
+                flower.grc.context, flower.grc.bloom = c, b
                 scene.render.filepath = str(Path(tmp) / f"bloom_{c}_{b}.png")
                 bpy.ops.render.render(write_still=True)
                 tiles.append(load_render(bpy, Path(scene.render.filepath)))
                 labels.append(f"Context {c:.1f} \u00b7 Bloom {b:.2f}")
     pngplot.write_png(path, contact_sheet(tiles, labels, font, cols=len(blooms)))
-    log(f"rendered the blooming flower ({len(petals)} petals from '{petals[0].grc.model.name}', "
-        f"{len(sepals)} sepals from '{sepals[0].grc.model.name}'): {len(tiles)} frames")
+    log(f"rendered the blooming flower ({n_petals} petals from '{flower.grc.rings[1].model.name}', "
+        f"{ring.count} sepals from '{sepal_model.name}', one object): {len(tiles)} frames")
     scene.display.shading.color_type = "OBJECT"
     scene.camera = old_cam
-    for o in [root, *petals, sepal_root, *sepals]:
-        bpy.data.objects.remove(o)
+    bpy.data.objects.remove(flower)
     petal.hide_render = False
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model_core.raster import Axes, Canvas, Color, lerp_color, nice_ticks  # noqa: E402
+from model_core.plots.raster import Axes, Canvas, Color, lerp_color, nice_ticks  # noqa: E402
 
 __all__ = ["Figure", "FigureAxes", "TextMask", "to_uint8", "png_bytes", "write_png",
            "apng_bytes", "write_apng", "nice_ticks", "lerp_color"]

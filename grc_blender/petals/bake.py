@@ -20,7 +20,7 @@ import numpy as np
 from ..util import anim, mesh_grid
 from . import flower_mesh
 from .. import store
-from ..access import is_petal, mesh_settings, object_settings
+from ..access import is_flower_object, is_petal, mesh_settings, object_settings
 from .petal_objects import SUBSURF_NAME
 from ...model_core import GRCError
 
@@ -140,8 +140,8 @@ def _petals_of(objects) -> list:
     out: dict[int, bpy.types.Object] = {}
     for obj in objects:
         obj = bake_source(obj) or obj          # a bake brings its petal: bake it again
-        if is_petal(obj):
-            out[obj.as_pointer()] = obj
+        if is_petal(obj) or is_flower_object(obj) and not obj.grc.separated:
+            out[obj.as_pointer()] = obj        # a one-object flower is baked whole
         elif obj.grc.is_flower and obj.grc.merge_petals and flower_mesh.merged_flower_object(obj):
             merged = flower_mesh.merged_flower_object(obj)
             out[merged.as_pointer()] = merged

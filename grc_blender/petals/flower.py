@@ -1,5 +1,8 @@
-"""A flower: a root Empty whose Bloom and Context its child petals follow (live.py reads
-them), with the petals laid out in whorls or along a golden-angle spiral.
+"""Flowers of the previous version, and the layout values every flower is made with
+(`FlowerLayout`). A new flower is one object (flower_object.py); `add_petal_flower` makes
+the previous kind, kept for scripts and for files that hold them: a root Empty whose Bloom
+and Context its child petals follow (live.py reads them), the petals laid out in whorls or
+along a golden-angle spiral, and Merge Petals.
 
 The layout is computed from the model, not assumed: a petal grows from its base row to its
 tip row in the templates' own space, so that direction is turned onto the flower's radial
@@ -29,8 +32,8 @@ class FlowerLayout:
     petals: int = 8                 # number of petals
     arrangement: str = 'WHORLS'     # 'WHORLS' or 'SPIRAL'
     per_whorl: int = 5              # petals per whorl (whorls: ceil(petals / per_whorl))
-    tilt: float = math.radians(30)  # outer petals' angle above the ground plane
-    tilt_step: float = math.radians(20)  # each inner whorl (or spiral turn) stands this much higher
+    tilt: float = 0.0               # outer petals tipped up from where their model opens them
+    tilt_step: float = 0.0          # each inner whorl (or spiral turn) tipped up this much more
     scale_step: float = 0.85        # each inner whorl is this much smaller
     context: float = 0.5            # the root's Context
     bloom: float = 1.0              # the root's Bloom
@@ -43,6 +46,9 @@ class FlowerLayout:
     rotation_jitter: float = math.radians(6)
     rows: int = 25
     merge: bool = False             # all petals in one mesh (Merge Petals): fields of flowers
+    overlap: float = 1.0            # one-object flowers: petals roll this much (shingles)
+    radius: float = 0.08            # one-object flowers: the outer bases' distance from the
+    #                                 centre (each inner whorl's: times scale_step)
 
     def validate(self) -> None:
         if not 1 <= self.petals <= 1000:
@@ -87,9 +93,10 @@ def growth_rotation(model) -> Matrix:
     return flat.normalized().rotation_difference(Vector((1.0, 0.0, 0.0))).to_matrix()
 
 
-def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
-               location=None) -> tuple[bpy.types.Object, list[bpy.types.Object]]:
-    """A flower root (an Empty at the 3D cursor) with its petals parented to it."""
+def add_petal_flower(scene, collection=None, layout: FlowerLayout | None = None,
+                     location=None) -> tuple[bpy.types.Object, list[bpy.types.Object]]:
+    """A flower of the previous version: a root Empty at the 3D cursor with one petal
+    object per petal parented to it (scripts, benches and tests of old files use it)."""
     layout = layout or FlowerLayout()
     layout.validate()
     datablock = require_active(scene)
@@ -140,7 +147,8 @@ def flower_petals(root) -> list:
 
 def set_merged(scene, root, on: bool) -> None:
     """Merge Petals on: one mesh object under the root receives every petal, and the petal
-    objects are hidden (they keep each petal's settings). Off: the reverse."""
+    objects are hidden (they keep each petal's settings). Off: the petals are shown and the
+    merged object is hidden, kept with whatever the artist put on it."""
     members = flower_petals(root)
     obj = flower_mesh.merged_flower_object(root)
     if on and obj is None:
@@ -159,11 +167,9 @@ def set_merged(scene, root, on: bool) -> None:
             mod = obj.modifiers.new(SUBSURF_NAME, 'SUBSURF')
             if isinstance(mod, bpy.types.SubsurfModifier):
                 mod.levels = mod.render_levels = levels
-    elif not on and obj is not None:
-        mesh = obj.data
-        bpy.data.objects.remove(obj)
-        if mesh.users == 0:
-            bpy.data.meshes.remove(mesh)
+    if obj is not None:     # off: hidden, never deleted (the artist's material, modifiers,
+        obj.hide_viewport = not on          # name and children stay on it); on again: reused
+        obj.hide_render = not on
     for p in members:
         p.hide_viewport = on        # off the depsgraph: the merged mesh shows them
         p.hide_render = on

@@ -89,3 +89,39 @@ def write(obj, grids: np.ndarray, matrices: np.ndarray) -> np.ndarray:
         p, r, c, _ = grids.shape
         mesh_grid.build_grids_mesh(mesh, coords.reshape(p, r, c, 3))
     return coords
+
+
+def build_flower_mesh(mesh, shapes: list[tuple[int, int]], coords: np.ndarray,
+                      material: np.ndarray, random: np.ndarray) -> None:
+    """A one-object flower's topology: petal p a (R, C) quad grid after petal p - 1's, with
+    UVs per petal (u across, v base to tip), face attributes `petal_index` (INT) and
+    `petal_random` (FLOAT 0..1) and each face's material slot (its ring's)."""
+    faces, uv, index = [], [], []
+    start = 0
+    for p, (rows, cols) in enumerate(shapes):
+        one = mesh_grid.grid_faces(rows, cols)
+        r, c = np.divmod(one.ravel(), cols)
+        uv.append(np.stack([c / max(cols - 1, 1), r / max(rows - 1, 1)], axis=1))
+        faces.append(one + start)
+        index.append(np.full(len(one), p, dtype=np.int32))
+        start += rows * cols
+    f = np.concatenate(faces) if faces else np.zeros((0, 4), np.int64)
+    mesh.clear_geometry()
+    mesh.vertices.add(start)
+    mesh.vertices.foreach_set("co", np.ascontiguousarray(coords, dtype=np.float32).ravel())
+    mesh.loops.add(f.size)
+    mesh.loops.foreach_set("vertex_index", f.astype(np.int32).ravel())
+    mesh.polygons.add(len(f))
+    mesh.polygons.foreach_set("loop_start", (np.arange(len(f)) * 4).astype(np.int32))
+    mesh.polygons.foreach_set("loop_total", np.full(len(f), 4, dtype=np.int32))
+    mesh.update(calc_edges=True)
+    if not len(f):
+        return
+    pidx = np.concatenate(index)
+    uvl = mesh.uv_layers.get("UVMap") or mesh.uv_layers.new(name="UVMap")
+    uvl.data.foreach_set("uv", np.concatenate(uv).astype(np.float32).ravel())
+    mesh.polygons.foreach_set("material_index", material[pidx].astype(np.int32))
+    for name, kind, values in (("petal_index", 'INT', pidx),
+                               ("petal_random", 'FLOAT', random[pidx].astype(np.float32))):
+        att = mesh.attributes.get(name) or mesh.attributes.new(name, kind, 'FACE')
+        att.data.foreach_set("value", values)

@@ -8,7 +8,7 @@ its own); the depsgraph's second pass after frame_change_post picks the write up
 `LIVE` (a `LivePetals`) is the one owner of every cache of the live path; `LIVE.clear()`
 is what file load, undo and unregister call (through caches.py). `sync` runs in named
 stages: gather the petals and their values, apply the flower rule, decide which meshes to
-write, generate and write them, report. A petal whose values did not change since its mesh
+write, generate and write them, then the one-object flowers (flower_write.py), report. A petal whose values did not change since its mesh
 was last written is skipped, so one slider change is one write: the update callback writes
 it, and the depsgraph update that follows finds nothing changed.
 
@@ -26,10 +26,10 @@ import numpy as np
 
 from ...model_core import GRCError
 from .. import store
-from ..access import is_petal, mesh_settings
+from ..access import is_flower_object, is_petal, mesh_settings
 from ..models.scene_models import active_model
 from ..util import mesh_grid
-from . import flower_mesh, flower_rule, ownership
+from . import flower_mesh, flower_rule, flower_write, ownership
 from .live_state import LivePetals, PetalGroup, group_by_model
 from .columns import COLS, CONTEXT, FIELDS, IS_PETAL, OFFSET, ROWS, TIME
 
@@ -97,7 +97,25 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         for j, obj in p.merged.items():
             p.notes += _write_merged(p, obj, np.flatnonzero(p.root_of == j), generated)
         notes += p.notes
+    flowers = scene_flowers(scene, objects)
+    if flowers:
+        notes += flower_write.sync_flowers(LIVE, flowers, depsgraph, rendering, force)
     return _finish(scene, notes)
+
+
+def scene_flowers(scene, objects=None) -> list:
+    """The one-object flowers to sync: among `objects`, or the scene's (cached)."""
+    if objects is not None:
+        return [o for o in objects if is_flower_object(o)]
+    try:
+        entry = LIVE.cached_petals(scene, lambda: scene_petals(scene))
+        if entry.flowers is None:
+            entry.flowers = [o for o in scene.objects if is_flower_object(o)]
+            entry.roots |= {o.as_pointer() for o in entry.flowers}
+    except ReferenceError:
+        LIVE.forget_scene(scene)
+        return []
+    return entry.flowers
 
 
 def _groups(scene, objects, rendering: bool) -> list[tuple[PetalGroup, list]]:
@@ -254,12 +272,11 @@ def _generate_and_write(p: _Pass, keep: np.ndarray) -> dict[int, np.ndarray]:
     for r in np.unique(rows[keep]).tolist():
         idx = np.flatnonzero(keep & (rows == r))
         sel = p.values[idx]
-        try:
-            out = p.model.generate_many(sel[:, TIME], sel[:, CONTEXT:], sel[:, OFFSET],
-                                        rows=int(r))
-        except GRCError as exc:
-            p.notes.append(f"generating {len(idx)} petal(s) failed: {exc}")
-            continue
+        out, ok = flower_write.safe_generate(
+            p.model, sel[:, TIME], sel[:, CONTEXT:], sel[:, OFFSET], int(r),
+            lambda k, idx=idx: f"petal '{p.objects[int(idx[k])].name}'", p.notes)
+        if not ok.all():                 # one bad petal stops only itself
+            idx, sel, out = idx[ok], sel[ok], out[ok]
         buf = LIVE.buffer(out.shape)
         np.copyto(buf, out, casting="same_kind")
         for j, i in enumerate(idx.tolist()):
@@ -291,8 +308,8 @@ def _wrote(mesh, coords: np.ndarray, key: str) -> None:
 
 def _write_merged(p: _Pass, obj, idx: np.ndarray, generated: dict) -> list[str]:
     """Stage 6: a merged flower's petals (all generated this time, or none) into its mesh."""
-    if not len(idx) or int(idx[0]) not in generated:
-        return []
+    if not len(idx) or int(idx[0]) not in generated or obj.mode == 'EDIT':
+        return []                       # Edit Mode owns the mesh: left alone, no error
     grids = [generated[i] for i in idx.tolist() if i in generated]
     if len(grids) != len(idx) or len({g.shape for g in grids}) != 1:
         return [f"merged flower '{obj.name}': every petal needs the same Rows"]
@@ -321,7 +338,8 @@ def regenerate(scene, objects=None) -> str:
     msg = sync(scene, None, objects, force=True)
     if objects is not None:
         entry = LIVE.scenes.get(scene.as_pointer())
-        if entry is not None and any(o.as_pointer() not in entry.pointers for o in objects):
+        if entry is not None and any(o.as_pointer() not in entry.pointers
+                                     for o in objects if is_petal(o)):
             LIVE.forget_scene(scene)
     return msg
 

@@ -29,7 +29,7 @@ class PetalGroup:
 class ScenePetals:
     """Cached petal objects of one scene, grouped by their model (dropped on undo, load,
     edits, and whenever a petal changes model)."""
-    __slots__ = ("objects", "pointers", "n_objects", "groups", "roots")
+    __slots__ = ("objects", "pointers", "n_objects", "groups", "roots", "flowers")
 
     def __init__(self, objects: list, n_objects: int):
         self.objects = objects
@@ -37,6 +37,7 @@ class ScenePetals:
         self.n_objects = n_objects
         self.groups = group_by_model(objects)
         self.roots: set[int] = set()       # flower roots of these petals (drivers on them)
+        self.flowers: list | None = None   # the scene's one-object flowers (found lazily)
 
 
 def group_by_model(objects: list) -> list[PetalGroup]:
@@ -71,6 +72,15 @@ class LivePetals:
         self.scenes: dict[int, ScenePetals] = {}
         self.flowers: dict[int, tuple] = {}      # flower_mesh's lookups (see flower_mesh.py)
         self.writes = 0                          # meshes written since the last clear()
+        # one-object flowers (flower_write.py): object pointer -> Placement, and the values
+        # its mesh was last written with; mesh pointer -> coords written, petal shapes,
+        # topology; model key -> its base-to-tip rotation
+        self.layouts: dict[int, Any] = {}
+        self.flower_last: dict[int, tuple] = {}
+        self.flower_coords: dict[int, np.ndarray] = {}
+        self.flower_shapes: dict[int, list] = {}
+        self.flower_topo: dict[int, tuple] = {}
+        self.growth: dict[str, np.ndarray] = {}
 
     def clear(self) -> None:
         """Forget everything (file load, undo/redo, unregister): bpy references and all."""

@@ -85,7 +85,8 @@ def give_own_meshes(objects: list, meshes: list) -> list[str]:
         copy = mesh.copy()
         obj.data = copy
         meshes[i] = copy
-        notes.append(f"petal '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
+        kind = "flower" if obj.grc.is_flower else "petal"
+        notes.append(f"{kind} '{obj.name}' shared its mesh with '{first[ptr].name}' (a linked "
                      f"duplicate): it now has its own mesh '{copy.name}'")
     return notes
 
@@ -100,3 +101,24 @@ def claim(obj, mesh, any_mesh: bool) -> None:
             or mesh.shape_keys is not None or not (any_mesh or len(mesh.vertices) == 0):
         return
     settings.generated = True
+
+
+def flower_refusal(obj: Any, mesh: Any) -> str:
+    """'' if the extension may write a one-object flower's mesh, else why not."""
+    name = obj.name
+    lib = obj.library or mesh.library
+    if lib is not None:
+        return (f"flower '{name}' is linked from '{lib.filepath}': its mesh belongs to that "
+                f"file and is not regenerated here (make it local to animate it here)")
+    if not mesh_settings(mesh).generated:
+        return (f"flower '{name}' uses mesh '{mesh.name}', which the extension did not make "
+                f"for it: left alone")
+    if mesh.users != expected_users(mesh):
+        return f"flower '{name}': its mesh '{mesh.name}' is shared with another object: left alone"
+    if mesh.shape_keys is not None:
+        return (f"flower '{name}' has shape keys: a generated mesh would override them, so "
+                f"it is left alone")
+    if obj.grc.hand_edited:
+        return (f"flower '{name}' was edited by hand: its vertices are kept (Reset Petal "
+                f"Mesh gives it a new generated mesh)")
+    return ""

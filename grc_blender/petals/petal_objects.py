@@ -11,7 +11,7 @@ from . import live
 from .. import store
 from ..models.scene_models import active_model, require_active
 from ...model_core.limits import DEFAULT_ROWS
-from ..access import is_petal, mesh_settings, object_settings
+from ..access import is_flower_object, is_petal, mesh_settings, object_settings
 
 
 
@@ -88,7 +88,7 @@ def add_petal(scene, collection=None, *, context_value: Any = None, time: float 
 def local_petals(objects) -> list:
     """The petals among `objects` that belong to this file (linked ones are their library's)."""
     return [o for o in objects if o.type == 'MESH' and o.library is None
-            and is_petal(o)]
+            and (is_petal(o) or is_flower_object(o))]
 
 
 def reset_petals(scene, objects) -> str:
@@ -97,16 +97,23 @@ def reset_petals(scene, objects) -> str:
     targets = local_petals(objects)
     if not targets:
         raise GRCError("Select a GRC petal of this file (linked petals belong to their library)")
-    for obj in targets:
-        give_new_mesh(scene, obj)
-    return live.regenerate(scene, targets)
+    kept = [give_new_mesh(scene, obj) for obj in targets]
+    msg = live.regenerate(scene, targets)
+    kept = [name for name in kept if name]
+    note = (f"the previous mesh(es) {', '.join(kept)} are kept in the file (fake user): "
+            f"remove them in the Blender File view if unused") if kept else ""
+    return "; ".join(m for m in (msg, note) if m)
 
 
-def give_new_mesh(scene, obj) -> None:
-    """A fresh, empty mesh of the petal's own (filled by the next regenerate); the old mesh
-    is left untouched. Main thread, the artist asked (Reset Petal Mesh)."""
+def give_new_mesh(scene, obj) -> str:
+    """A fresh, empty mesh of the petal's (or one-object flower's) own, filled by the next
+    regenerate; the old mesh is left untouched and, if nothing else uses it, gets a fake
+    user so a save keeps it (returns its name then). Main thread (Reset Petal Mesh)."""
     old = obj.data
-    mesh = bpy.data.meshes.new("GRC Petal")
+    keep = old.users == 1 and old.library is None and not old.use_fake_user
+    if keep:
+        old.use_fake_user = True
+    mesh = bpy.data.meshes.new(old.name if is_flower_object(obj) else "GRC Petal")
     for mat in old.materials:
         mesh.materials.append(mat)
     mesh_settings(mesh).generated = True
@@ -116,7 +123,10 @@ def give_new_mesh(scene, obj) -> None:
         g.model = active_model(scene)
     g.hand_edited = False
     g.cols = 0
+    if is_flower_object(obj):
+        g.applied = (1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1)
     live.LIVE.forget_scene(scene)
+    return f"'{old.name}'" if keep else ""
 
 
 def sync_subsurf(obj) -> None:

@@ -151,6 +151,14 @@ MESSAGES: tuple[str, ...] = (
     'the whole petal',
     '{n} of {m} rows',
     "Up to {pct:.0f}% past the templates' spread ({where})",
+    # one-object flowers (issue 19)
+    'Add Ring',
+    'Edited by hand: its vertices are kept (Reset Petal Mesh gives it a new generated mesh)',
+    'Ring {n}',
+    'Select a flower (Add Flower makes one)',
+    'Separate Petals',
+    'Separated {n} petals',
+    "This flower's petals are already separate objects",
 )
 
 

@@ -2,7 +2,7 @@
 
 `show_error(scene, k, keyframe)` generates template k exactly as the fidelity numbers do
 (`model.generate_many(times, template_context(k), offset 0)` on the captured rows, as
-model_core.trainer.reconstruction_errors), writes it into a preview petal object the
+model_core.training.trainer.reconstruction_errors), writes it into a preview petal object the
 extension makes, and stores on that mesh, per vertex (POINT domain):
 
   * "GRC Error Distance" (FLOAT): the distance to the captured vertex, scene units;

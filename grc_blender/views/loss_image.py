@@ -1,4 +1,4 @@
-"""The Train panel's loss curve: model_core.loss_plot drawn into a custom preview.
+"""The Train panel's loss curve: model_core.plots.loss_plot drawn into a custom preview.
 
 The curve's numbers live in the scene (`Scene.grc.loss_curve`, written by TrainingState
 while training and when it lands), so the image survives saving, reopening and undo; this
@@ -17,7 +17,7 @@ import bpy
 import numpy as np
 
 from . import preview_pixels
-from ...model_core.loss_plot import loss_plot
+from ...model_core.plots.loss_plot import loss_plot
 from ..access import model_settings
 from ..util.i18n import iface
 from ..util.redraw import tag_sidebars

@@ -1,7 +1,7 @@
-"""The Petal panel's context-trace image: model_core.plot drawn into a custom preview.
+"""The Petal panel's context-trace image: model_core.plots.plot drawn into a custom preview.
 
 One `bpy.utils.previews` collection holds one preview, "traces": the active petal's trace
-plot (model_core.plot.trace_plot: every template's context against morphology at the
+plot (model_core.plots.plot.trace_plot: every template's context against morphology at the
 petal's time, the petal's context path; the 2-D pad for 2-D models). The panel shows it
 with `layout.template_icon(icon_value=preview.icon_id, scale=...)`.
 
@@ -16,7 +16,7 @@ no model decoding) with the key of the last image. A stale key schedules ONE one
   * nothing is computed while the panel is hidden or nothing changed;
   * in background mode (scripts, tests; timers never run) the render is synchronous.
 
-Pixels: model_core.plot returns rows top-first (PNG order); previews, like every Blender
+Pixels: model_core.plots.plot returns rows top-first (PNG order); previews, like every Blender
 image buffer, are bottom-up, so the rows are flipped on the way in (`pixels()` flips back).
 Previews keep 8 bits per channel. Nothing here holds bpy data: only names and numbers.
 """
@@ -31,7 +31,7 @@ import numpy as np
 
 from ...model_core import GRCError
 from ...model_core.context import ALL_SLIDER_FIELDS
-from ...model_core import plot
+from ...model_core.plots import plot
 from . import preview_pixels
 from .. import store
 from ..util.i18n import tip
@@ -93,7 +93,7 @@ def icon_id() -> int:
 
 
 def pixels() -> np.ndarray:
-    """The preview's pixels as (H, W, 4) float32, row 0 = top (as model_core.plot draws)."""
+    """The preview's pixels as (H, W, 4) float32, row 0 = top (as model_core.plots.plot draws)."""
     return preview_pixels.read(preview())
 
 
@@ -122,7 +122,7 @@ def petal_key(scene, obj) -> tuple:
 
 
 def view_for(scene, obj, width: int = WIDTH, height: int = HEIGHT) -> plot.TraceView | None:
-    """The model_core.plot.TraceView of `obj` (None without a model; GRCError if refused)."""
+    """The model_core.plots.plot.TraceView of `obj` (None without a model; GRCError if refused)."""
     model = store.get_model(obj.grc.model)
     if model is None:
         return None

@@ -162,7 +162,7 @@ def trace_image(grc_installed):
 
 @pytest.fixture
 def plot(grc_installed):
-    return importlib.import_module(PACKAGE + ".model_core.plot")
+    return importlib.import_module(PACKAGE + ".model_core.plots.plot")
 
 
 # ---- run order -------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""Shared fixtures: one default training on the example set, reused by the quality tests."""
+"""Shared fixtures: one default training on the example set, reused by the quality tests,
+and the petal sets the repository has never seen (model_core.petal_sets)."""
 from __future__ import annotations
 
 import pytest
 
-from model_core import example_templates, train
+from model_core import example_templates, train, train_config
+from model_core.petal_sets import acceptance_sets, petal_set
 
 
 @pytest.fixture(scope="session")
@@ -20,17 +22,12 @@ def trained(example_set):
 @pytest.fixture(scope="session")
 def quick_model(example_set):
     """A short training: enough for shape, storage and determinism tests."""
-    from model_core import train_config
     return train(example_set, train_config(template_steps=60, steps=60, check_every=0), seed=3)
 
 
 @pytest.fixture(scope="session")
-def _petal_sets():
-    """Sets the repository has never seen (bench/_petal_sets.py), by name."""
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from _petal_sets import acceptance_sets, petal_set
+def petal_sets():
+    """Sets the repository has never seen (model_core/petal_sets.py), by name."""
     sets = dict(acceptance_sets())
     sets["crossing 2x7 9x7"] = petal_set(2, 7, 9, 7, seed=21, crossing=True)
     return sets

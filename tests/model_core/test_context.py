@@ -22,10 +22,10 @@ def test_unsupported_dims_are_refused_in_one_place(dims):
         train_config(context_dims=dims).validate()
 
 
-def test_auto_resolves_at_train_time(example_set, _petal_sets):
+def test_auto_resolves_at_train_time(example_set, petal_sets):
     quick = train_config(template_steps=20, steps=20, check_every=0)
     assert train(example_set, quick).context_dims == 1
-    k3 = _petal_sets["K3 5x9"]
+    k3 = petal_sets["K3 5x9"]
     model = train(k3, quick)
     assert model.context_dims == 2 and model.meta["config"]["context_dims"] == 2
     assert train(k3, train_config(template_steps=20, steps=20, check_every=0, context_dims=1)).context_dims == 1
@@ -51,9 +51,9 @@ def test_1d_blend_weights():
 
 
 @pytest.mark.parametrize("name", ["example 2x7 7x7", "K4 7x7"])
-def test_template_context_reproduces_each_template(name, _petal_sets):
+def test_template_context_reproduces_each_template(name, petal_sets):
     """generate(template_context(k)) is gen(rel(template k)) for 1-D and 2-D models alike."""
-    ts = _petal_sets[name]
+    ts = petal_sets[name]
     model = train(ts, train_config(template_steps=200, steps=200, check_every=0), seed=1)
     assert model.context_dims == (1 if ts.shape[0] == 2 else 2)
     k, t = ts.shape[:2]
@@ -63,8 +63,10 @@ def test_template_context_reproduces_each_template(name, _petal_sets):
         petal = model.generate(float(ts.times[-1]), slider if len(slider) > 1 else slider[0])
         # the exact relational point of template i, decoded
         from model_core.nets import forward
+        from model_core.templates import grid_layout
         pts = model._exact_points(model._tn(ts.times[-1:]), model._morph_grid(None))[0, i]
-        direct = model._denormalise(forward(model._gen32, pts))
+        rows = forward(model.generative, pts.astype(np.float64))          # unfolded, float64
+        direct = grid_layout(rows, model.n_cols) * model.scale + model.centre
         np.testing.assert_allclose(petal, direct, atol=1e-5 * ts.diagonals().max())
     errors = model.errors
     assert len(errors) == k
@@ -122,8 +124,8 @@ def test_offset_turns_smoothly_where_traces_cross(crossing_model):
     assert np.abs(step).max() < 0.25 * 2 * 0.2
 
 
-def test_2d_offset_moves_away_from_the_pad_centre(_petal_sets):
-    ts = _petal_sets["K3 5x9"]
+def test_2d_offset_moves_away_from_the_pad_centre(petal_sets):
+    ts = petal_sets["K3 5x9"]
     m = train(ts, train_config(template_steps=100, steps=100, check_every=0), seed=0)
     t = float(m.times[-1])
     pts = m.context_traces(times=[t])[:, 0]                   # (K, R, 2)
@@ -134,8 +136,8 @@ def test_2d_offset_moves_away_from_the_pad_centre(_petal_sets):
         assert np.all(np.linalg.norm(moved - centre, axis=-1) > np.linalg.norm(base - centre, axis=-1))
 
 
-def test_templates_round_trip_through_bytes(_petal_sets):
-    ts = _petal_sets["K3 5x9"]
+def test_templates_round_trip_through_bytes(petal_sets):
+    ts = petal_sets["K3 5x9"]
     back = TemplateSet.from_bytes(ts.to_bytes())
     np.testing.assert_array_equal(back.coords, ts.coords)
     np.testing.assert_array_equal(back.times, ts.times)

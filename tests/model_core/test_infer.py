@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from model_core import MAX_ROWS, GRCError
+from torch_mark import needs_torch
 
 
 def test_importing_inference_does_not_import_torch():
@@ -100,11 +101,12 @@ def test_far_but_allowed_requests_stay_finite(quick_model):
         assert np.all(np.isfinite(out))
 
 
+@needs_torch
 def test_numpy_forward_matches_torch(example_set):
     """The numpy nets reproduce the torch nets' outputs to 1e-5."""
     import torch
     from model_core.nets import forward
-    from model_core.trainer import MLP, BatchedMLP
+    from model_core.training.trainer import MLP, BatchedMLP
     torch.manual_seed(1)
     rng = np.random.default_rng(0)
     mlp = MLP([21, 48, 32, 3])

@@ -1,4 +1,4 @@
-"""model_core.plot: the context-trace image (seed figures 5 and 6) and the PNG writer, numpy only."""
+"""model_core.plots.plot: the context-trace image (seed figures 5 and 6) and the PNG writer, numpy only."""
 from __future__ import annotations
 
 import struct
@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model_core import example_templates, plot, train, train_config
+from model_core import example_templates, train, train_config
+from model_core.plots import plot
 
 from pngread import read_png  # tests/model_core/pngread.py
 
@@ -101,7 +102,7 @@ def test_png_refuses_bad_images(tmp_path):
 
 
 def test_plot_module_is_numpy_only():
-    code = ("import sys, model_core.plot; "
+    code = ("import sys, model_core.plots.plot; "
             "bad = [m for m in ('torch', 'bpy', 'matplotlib', 'PIL') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(ROOT))
@@ -262,7 +263,7 @@ def test_canvas_figure_api():
 
 def test_the_shipped_raster_holds_no_demo_or_test_code():
     """The PNG reader lives in tests/, PNG writing and anti-aliasing in tools/figure.py."""
-    from model_core import raster
+    from model_core.plots import raster
     for name in ("read_png", "write_png", "png_bytes", "to_uint8"):
         assert not hasattr(plot, name) and not hasattr(raster, name), name
     for name in ("segment", "blend", "paste"):

@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from model_core import GRCError, load_model, model_from_bytes
+from model_core import GRCError, load_model, model_from_bytes, model_to_bytes, save_model
 from model_core.store import MAX_FILE_BYTES, model_to_arrays
 
 
@@ -18,7 +18,7 @@ def _npz(arrays) -> bytes:
 
 def test_round_trip_through_file(quick_model, tmp_path):
     path = tmp_path / "m.npz"
-    quick_model.save(str(path))
+    save_model(quick_model, str(path))
     loaded = load_model(str(path))
     for args in [(0.0, 0.0), (0.6, 0.4, 0.1, 15), (1.0, 1.3)]:
         np.testing.assert_allclose(loaded.generate(*args), quick_model.generate(*args), atol=1e-5)
@@ -28,7 +28,7 @@ def test_round_trip_through_file(quick_model, tmp_path):
 
 
 def test_bytes_hold_only_plain_arrays(quick_model):
-    with np.load(io.BytesIO(quick_model.to_bytes()), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(model_to_bytes(quick_model)), allow_pickle=False) as npz:
         for name in npz.files:
             assert npz[name].dtype.kind in "fu", name   # float weights, uint8 JSON
     json.loads(model_to_arrays(quick_model)["meta_json"].tobytes())
@@ -51,9 +51,9 @@ def _tampered(model, **changes):
 @pytest.mark.parametrize("changes, message", [
     ({"relational.w0": None}, "missing array 'relational.w0'"),
     ({"relational.w0": np.zeros((5, 5), np.float32)}, "has shape"),
-    ({"generative.b1": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
-    ({"generative.b1": np.full(48, 1e30, np.float32)}, "weights beyond"),
-    ({"generative.b1": np.zeros(48, np.float64)}, "dtype"),
+    ({"generative.b0": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
+    ({"generative.b0": np.full(48, 1e30, np.float32)}, "weights beyond"),
+    ({"generative.b0": np.zeros(48, np.float64)}, "dtype"),
     ({"extra": np.zeros(3, np.float32)}, "unexpected arrays"),
     ({"header.format_version": 99}, "unknown model format version 99"),
     ({"header.format": "something"}, "does not describe a GRC model"),
@@ -83,7 +83,7 @@ def test_garbage_is_refused(data):
 
 
 def test_truncated_model_is_refused(quick_model):
-    data = quick_model.to_bytes()
+    data = model_to_bytes(quick_model)
     for cut in (len(data) // 3, len(data) - 10):
         with pytest.raises(GRCError):
             model_from_bytes(data[:cut])
@@ -128,3 +128,18 @@ def test_huge_compressed_array_is_refused_before_allocation():
             fh.write(b"\0" * (1 << 20))   # the rest never needs to exist
     with pytest.raises(GRCError, match="far larger than any GRC model"):
         model_from_bytes(buf.getvalue())
+
+
+def test_a_model_saved_by_the_previous_version_still_loads():
+    """data/model_v1_6cbb756.npz was saved by commit 6cbb756 (format version 1, before the
+    refits and the folded inference; a 60-step training of a 5x5x5 example), and the petals
+    it generated then are beside it: this version reads it and generates the same petals."""
+    from pathlib import Path
+    data = Path(__file__).resolve().parent / "data"
+    model = load_model(str(data / "model_v1_6cbb756.npz"))
+    then = np.load(data / "model_v1_6cbb756_generated.npy", allow_pickle=False)
+    now = model.generate_many([0.0, 0.5, 1.0], [0, 0.5, 1], [0, 0, 0.1], rows=9)
+    size = float(np.linalg.norm(then.max(axis=(0, 1, 2)) - then.min(axis=(0, 1, 2))))
+    assert now.shape == then.shape
+    assert np.abs(now - then).max() <= 1e-5 * size
+    assert model.errors and model.names == ["Petal Open", "Petal Cup"]

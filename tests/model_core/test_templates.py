@@ -1,3 +1,4 @@
+"""TemplateSet: refusal of bad input, the seed's row layout, the bundled example, normalisation, limits."""
 import numpy as np
 import pytest
 

@@ -59,8 +59,8 @@ def test_unkeyed_petal_bakes_the_captured_frames(grc):
 
 def test_flower_bake_follows_bloom_keys(grc):
     scene = _trained()
-    assert bpy.ops.grc.add_flower(petals=3) == {'FINISHED'}
-    root = bpy.context.active_object
+    root, _made = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=3))
+    select_only(root)
     for frame, bloom in ((3, 0.0), (12, 1.0)):
         root.grc.bloom = bloom
         root.keyframe_insert("grc.bloom", frame=frame)
@@ -72,8 +72,8 @@ def test_flower_bake_follows_bloom_keys(grc):
 
 def test_baking_again_replaces_the_previous_bake_only(grc):
     scene = _trained()
-    assert bpy.ops.grc.add_flower(petals=3) == {'FINISHED'}
-    root = bpy.context.active_object
+    root, _made = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=3))
+    select_only(root)
     petals = grc.api.flower_petals(root)
     assert bpy.ops.grc.bake_shape_keys(step=8) == {'FINISHED'}
     first = _bakes(scene)

@@ -1,4 +1,5 @@
-"""Flowers. A root's Bloom and Context drive its petals (keyframes, sliders,
+"""Flowers of the previous version (a root Empty + petal objects, as old files hold them;
+one-object flowers: test_flower_object.py). A root's Bloom and Context drive its petals (keyframes, sliders,
 drivers); petals carry UVs and a gradient material; a baked flower renders the same frames
 with the extension disabled."""
 from __future__ import annotations
@@ -19,8 +20,9 @@ def _flower(grc, **kw):
     train_quick()
     scene = bpy.context.scene
     scene.cursor.location = (1.0, 2.0, 0.5)
-    assert bpy.ops.grc.add_flower(**kw) == {'FINISHED'}
-    root = bpy.context.active_object
+    # the previous version's flower (a root Empty + petal objects): old files hold them
+    root, _made = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(**kw))
+    select_only(root)
     return scene, root, grc.api.flower_petals(root)
 
 
@@ -191,9 +193,26 @@ def test_merged_flower_holds_every_petal_where_it_stood(grc):
          + np.array(p.matrix_basis)[:3, 3]) for p in petals])
     np.testing.assert_allclose(coords_of(merged), want, atol=1e-4)
     assert len(merged.data.polygons) == 7 * (petals[0].grc.rows - 1) * (petals[0].grc.cols - 1)
+    mat = bpy.data.materials.new("Artist")                  # the artist's work on it
+    merged.data.materials.append(mat)
+    merged.name = "My Flower"
+    merged.modifiers.new("Bend", 'SIMPLE_DEFORM')
+    child = bpy.data.objects.new("Leaf", None)
+    scene.collection.objects.link(child)
+    child.parent = merged
     root.grc.merge_petals = False                           # back to separate petals
-    assert grc.api.merged_flower_object(root) is None
     assert not any(p.hide_viewport or p.hide_render for p in petals)
+    kept = bpy.data.objects.get("My Flower")                # kept, hidden, with all of it
+    assert kept is merged and kept.hide_viewport and kept.hide_render
+    assert mat.name in kept.data.materials and "Bend" in kept.modifiers
+    assert child.parent == kept
+    root.grc.merge_petals = True                            # on again: the same object
+    assert grc.api.merged_flower_object(root) == kept and not kept.hide_viewport
+    scene.frame_set(3)
+    want = np.concatenate([
+        (_expected(grc, scene, root, p) @ np.array(p.matrix_basis)[:3, :3].T
+         + np.array(p.matrix_basis)[:3, 3]) for p in petals])
+    np.testing.assert_allclose(coords_of(kept), want, atol=1e-4)
 
 
 class _BakeStandIn:
@@ -276,7 +295,7 @@ def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
     scene = bpy.context.scene
     model = grc.store.get_model(active_model(scene))
     assert model.context.slider_fields == ("context", "context_b")
-    root, petals = grc.api.add_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
+    root, petals = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=5, seed=1))
     root.grc.context, root.grc.context_b, root.grc.bloom = 0.3, 0.6, 0.8
     for p in petals:
         g, r = p.grc, root.grc
@@ -286,3 +305,42 @@ def test_flower_of_a_three_template_2d_model_on_a_5x9_grid(grc):
                               rows=g.rows).reshape(-1, 3)
         np.testing.assert_allclose(coords_of(p), want, atol=1e-5)
         assert len(p.data.vertices) == g.rows * 5
+
+
+def test_deleting_the_merged_mesh_shows_the_petals_again(grc):
+    scene, root, petals = _flower(grc, petals=4)
+    root.grc.merge_petals = True
+    merged = grc.api.merged_flower_object(root)
+    assert all(p.hide_viewport for p in petals)
+    bpy.data.objects.remove(merged)
+    bpy.context.view_layer.update()
+    assert not root.grc.merge_petals
+    assert not any(p.hide_viewport or p.hide_render for p in petals)
+    root.grc.bloom = 0.4
+    for p in petals:
+        np.testing.assert_allclose(coords_of(p), _expected(grc, scene, root, p), atol=1e-5)
+
+
+def test_edit_mode_on_a_merged_flower_is_left_alone_and_others_play(grc):
+    scene, root, petals = _flower(grc, petals=3)
+    root.grc.merge_petals = True
+    merged = grc.api.merged_flower_object(root)
+    other, others = grc.api.add_petal_flower(scene, layout=grc.api.FlowerLayout(petals=2))
+    for r in (root, other):
+        for f, b in ((1, 0.0), (9, 1.0)):
+            r.grc.bloom = b
+            r.keyframe_insert("grc.bloom", frame=f)
+    select_only(merged)
+    bpy.ops.object.mode_set(mode='EDIT')
+    for f in (3, 6):                                  # no error; the other flower lives on
+        scene.frame_set(f)
+        grc.petals.sync(scene, bpy.context.evaluated_depsgraph_get())   # raises nothing
+        for p in others:
+            np.testing.assert_allclose(coords_of(p), _expected(grc, scene, other, p),
+                                       atol=1e-5)
+    bpy.ops.object.mode_set(mode='OBJECT')
+    scene.frame_set(8)
+    want = np.concatenate([
+        (_expected(grc, scene, root, p) @ np.array(p.matrix_basis)[:3, :3].T
+         + np.array(p.matrix_basis)[:3, 3]) for p in petals])
+    np.testing.assert_allclose(coords_of(merged), want, atol=1e-4)

@@ -117,6 +117,7 @@ def test_edit_mode_changes_are_kept_until_reset(grc):
     old_mesh = petal.data
     assert bpy.ops.grc.reset_petal() == {'FINISHED'}
     assert petal.data != old_mesh and not petal.grc.hand_edited
+    assert old_mesh.use_fake_user           # kept through a save (issue 19: it had 0 users)
     np.testing.assert_array_equal(coords_of(old_mesh_holder := _holder(old_mesh)), edited)
     bpy.data.objects.remove(old_mesh_holder)
     np.testing.assert_allclose(coords_of(petal), _expected(grc, scene, petal), atol=1e-5)

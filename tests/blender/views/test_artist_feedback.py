@@ -263,7 +263,7 @@ def _color_pixels(rgba, color) -> int:
 
 def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     loss_image = mod("grc_blender.views.loss_image")
-    loss_plot = mod("model_core.loss_plot")
+    loss_plot = mod("model_core.plots.loss_plot")
     scene = bpy.context.scene
     add_example_and_capture()
     g = model_of(scene)

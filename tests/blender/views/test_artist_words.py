@@ -18,7 +18,7 @@ from blender_helpers import (active_model, PACKAGE, add_example_and_capture, gri
 from test_panels import OperatorProps
 
 VERBS = {"Add", "Make", "Capture", "Move", "Train", "Cancel", "Show", "Reset", "Bake", "Remove",
-         "Duplicate", "Use"}
+         "Duplicate", "Use", "Separate"}
 # The seed's and the builders' words the sidebar must not show (tooltips may).
 JARGON = ("Indexes", "Morphology", "Article", "Context Pull", " pad", "Loss:", "alpha",
           "extrapolat", "trained range")
@@ -162,8 +162,8 @@ def test_sidebar_path_in_an_artists_words(grc):
 def test_a_flower_petal_says_what_drives_it(grc):
     add_example_and_capture()
     train_quick()
-    assert bpy.ops.grc.add_flower(petals=3) == {'FINISHED'}
-    root = bpy.context.active_object
+    root, _made = grc.api.add_petal_flower(bpy.context.scene,
+                                           layout=grc.api.FlowerLayout(petals=3))
     petal = next(c for c in root.children if c.grc.is_petal)
     select_only(petal)
     calls = draw("GRC_PT_petal")
@@ -235,7 +235,10 @@ def _groups(rna, seen=None):
     return out
 
 
-ANIMATED = {"context", "context_b", "time", "offset", "rows", "bloom", "delay"}
+ANIMATED = {"context", "context_b", "time", "offset", "rows", "bloom", "delay",
+            # a one-object flower's layout values (not its counts, seed or arrangement)
+            "tilt", "tilt_step", "scale_step", "overlap", "context_jitter", "delay_jitter",
+            "offset_jitter", "scale_jitter", "rotation_jitter"}
 
 
 def test_settings_cannot_be_keyframed():

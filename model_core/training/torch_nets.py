@@ -4,20 +4,25 @@ in literal.py): the seed's networks, the template fit, the losses, progress and 
 from __future__ import annotations
 
 import math
-from threading import Event
 from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .context import context_targets
-from .errors import GRCError, TrainingCancelled
-from .infer import GRCModel, unit_index
-from .nets import Layers
-from .templates import TemplateSet, rows_layout
+from ..config import TrainConfig
+from ..context import context_targets
+from ..errors import GRCError
+from ..infer import GRCModel
+from ..nets import Layers, forward
+from .refit import features, refit_last
+from ..templates import TemplateSet
+from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
 
-Progress = Callable[[int, int, dict[str, float]], None]
+__all__ = ["DTYPE", "MLP", "BatchedMLP", "FlatAdam", "Progress", "Reporter", "lr_factor",
+           "relational_data", "criterion", "flat_adam", "stage_one", "stage_two_nets",
+           "template_step", "stage_two_step",
+           "refit_generative", "set_last_layer", "build_model", "finish"]
+
 # float32: the stored weights are float32 anyway, and each step is cheaper (docs/model.md).
 DTYPE = torch.float32
 
@@ -128,12 +133,6 @@ def flat_adam(groups: list[dict[str, Any]], cfg: TrainConfig) -> FlatAdam:
     return FlatAdam(groups, (0.9, cfg.adam_beta2))
 
 
-def lr_factor(cfg: TrainConfig, step: int, total: int) -> float:
-    if not cfg.lr_decay:
-        return 1.0
-    return 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * step / total))
-
-
 def criterion(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The seed's MSELoss(reduction='sum') per sample, averaged over the batch.
 
@@ -142,41 +141,7 @@ def criterion(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).square().sum(-1).mean()
 
 
-class Reporter:
-    """Throttles progress callbacks, checks cancellation and catches divergence.
-
-    Losses are read (a tensor -> float conversion) only on reporting steps, about 200
-    times a training, not every step."""
-
-    def __init__(self, total: int, progress: Progress | None, cancel: Event | None):
-        self.total, self.progress, self.cancel = total, progress, cancel
-        self.every = max(1, total // 200)
-
-    def due(self, step: int) -> bool:
-        return step % self.every == 0
-
-    def __call__(self, step: int, losses: dict[str, float]) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise TrainingCancelled("training was cancelled")
-        if not all(math.isfinite(v) for v in losses.values()):
-            raise GRCError(f"training diverged at step {step} (loss became non-finite); "
-                           "lower the learning rates and train again")
-        if self.progress is not None:
-            self.progress(step, self.total, losses)
-
-
 # ---- the shared stages ----------------------------------------------------------------------
-
-def relational_data(ts: TemplateSet) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """(centre, scale, normalised rows (K, T*R, 3C), relational inputs (T*R, 2) in [-1, 1])."""
-    k, t, r, c = ts.shape
-    centre, scale = ts.normalisation()
-    norm_rows = rows_layout((ts.coords - centre) / scale).reshape(k, t * r, 3 * c)
-    tn = unit_index(ts.times, ts.times)
-    mn = unit_index(ts.morphs, ts.morphs)
-    rel_in = np.stack(np.meshgrid(tn, mn, indexing="ij"), axis=-1).reshape(t * r, 2)
-    return centre, scale, norm_rows, rel_in
-
 
 def fit_templates(ts: TemplateSet, data: np.ndarray, rel_in: np.ndarray, cfg: TrainConfig,
                   report: Reporter, make_opt: OptFactory) -> BatchedMLP:
@@ -193,48 +158,88 @@ def fit_templates(ts: TemplateSet, data: np.ndarray, rel_in: np.ndarray, cfg: Tr
     opt = make_opt([{"params": list(net.parameters()), "lr": cfg.template_lr}], cfg)
     steps = cfg.template_steps
     for step in range(steps):
-        opt.zero_grad()
-        loss = criterion(net(x), y)
-        loss.backward()
-        opt.step(lr_factor(cfg, step, steps))
+        loss = template_step(net, opt, x, y, lr_factor(cfg, step, steps))
         if report.due(step):
             report(step, {"template": loss.item()})
     return net
 
 
+def template_step(net: BatchedMLP, opt: Optimiser, x: torch.Tensor, y: torch.Tensor,
+                  factor: float) -> torch.Tensor:
+    """One full-batch step of the template models -> the loss (a tensor: read it rarely)."""
+    opt.zero_grad()
+    loss = criterion(net(x), y)
+    loss.backward()
+    opt.step(factor)
+    return loss
+
+
+def stage_two_step(rel: MLP, gen: MLP, opt: Optimiser, x: torch.Tensor, rel_target: torch.Tensor,
+                   mask: torch.Tensor, factor: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step on loss_G + loss_R -> (loss_G, loss_R) as tensors."""
+    opt.zero_grad()
+    rel_out = rel(x)
+    loss_g = criterion(gen(rel_out), x)
+    loss_r = criterion(rel_out * mask, rel_target * mask)
+    (loss_g + loss_r).backward()   # loss_G's gradient reaches rel through gen
+    opt.step(factor)
+    return loss_g, loss_r
+
+
 def build_model(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, centre: np.ndarray,
-                 scale: float, cfg: TrainConfig) -> GRCModel:
+                 scale: float, cfg: TrainConfig, gen_layers: Layers | None = None) -> GRCModel:
+    """The model of these networks (`gen_layers`: the generative model's layers instead)."""
     k, _, _, c = ts.shape
-    return GRCModel([templates.layers(i) for i in range(k)], rel.layers(), gen.layers(),
+    return GRCModel([templates.layers(i) for i in range(k)], rel.layers(), gen_layers or gen.layers(),
                     ts.times.copy(), ts.morphs.copy(), centre, scale, c, cfg.context_dims,
                     list(ts.names))
 
 
-def reconstruction_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, Any]]:
-    """Generate each template (alpha = its index) at each captured time; compare per vertex."""
-    k, t, _, _ = ts.shape
-    diags = ts.diagonals()
-    out = []
-    for i in range(k):
-        alpha = np.repeat([model.template_context(i)], t, axis=0)
-        gen = model.generate_many(ts.times, alpha, np.zeros(t))
-        err = np.linalg.norm(gen - ts.coords[i], axis=-1)
-        out.append({"name": ts.names[i],
-                    "mean": float(err.mean()), "max": float(err.max()), "diag": float(diags[i]),
-                    "mean_pct": float(100 * err.mean() / diags[i]),
-                    "max_pct": float(100 * err.max() / diags[i])})
-    return out
-
-
 def stage_one(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
-              make_opt: OptFactory) -> tuple[np.ndarray, float, np.ndarray, BatchedMLP]:
-    """Fit and freeze the template models -> (centre, scale, relational inputs, templates)."""
+              make_opt: OptFactory) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, BatchedMLP]:
+    """Fit (and refit) and freeze the template models -> (centre, scale, normalised rows
+    (K, T*R, 3C), relational inputs (T*R, 2), templates)."""
     centre, scale, norm_rows, rel_in = relational_data(ts)
     report(0, {})
     templates = fit_templates(ts, norm_rows, rel_in, cfg, report, make_opt)
+    if cfg.refit:
+        refit_templates(templates, norm_rows, rel_in, cfg.template_ridge)
     for p in templates.parameters():
         p.requires_grad_(False)
-    return centre, scale, rel_in, templates
+    return centre, scale, norm_rows, rel_in, templates
+
+
+def refit_templates(templates: BatchedMLP, norm_rows: np.ndarray, rel_in: np.ndarray,
+                    ridge: float) -> None:
+    """Each template model's last layer, refitted in closed form to its captured rows."""
+    for k in range(norm_rows.shape[0]):
+        (w, b), kept = refit_last(templates.layers(k), rel_in, norm_rows[k], ridge)
+        if kept:
+            with torch.no_grad():
+                templates.weights[-1][k].copy_(torch.from_numpy(w))
+                templates.biases[-1][k, 0].copy_(torch.from_numpy(b))
+
+
+def refit_generative(rel: MLP, gen: MLP, data: tuple[np.ndarray, np.ndarray, np.ndarray],
+                     ridge: float) -> Layers | None:
+    """The generative model's layers with the last one refitted in closed form on `data`
+    (inputs, targets, weights: refit.generative_rows) through the current relational
+    model; None when the refit would not lower its loss. The networks are not changed."""
+    x, y, wts = data
+    gen_layers = gen.layers()
+    h = features(gen_layers, forward(rel.layers(), x))
+    last, kept = refit_last(gen_layers, x, y, ridge, wts, h=h)
+    return [*gen_layers[:-1], last] if kept else None
+
+
+def set_last_layer(net: MLP, layers: Layers) -> None:
+    """Write `layers`' last (W (in, out), b) into `net`'s last Linear."""
+    w, b = layers[-1]
+    last = net.seq[-1]
+    assert isinstance(last, torch.nn.Linear)
+    with torch.no_grad():
+        last.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
+        last.bias.copy_(torch.from_numpy(b))
 
 
 def stage_two_nets(ts: TemplateSet, cfg: TrainConfig, make_opt: OptFactory
@@ -260,16 +265,5 @@ def stage_two_nets(ts: TemplateSet, cfg: TrainConfig, make_opt: OptFactory
 def finish(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, centre: np.ndarray,
            scale: float, cfg: TrainConfig, seed: int, steps_done: int) -> GRCModel:
     """The trained model with its record (config, errors, context range) in meta."""
-    model = build_model(ts, templates, rel, gen, centre, scale, cfg)
-    nets = [*model.template_nets, model.relational, model.generative]
-    if not all(np.isfinite(w).all() and np.isfinite(b).all() for net in nets for w, b in net):
-        raise GRCError("training produced non-finite weights; lower the learning rates and train again")
-    errors = reconstruction_errors(model, ts)
-    traces = model.context_traces()
-    model.meta.update({
-        "config": cfg.as_dict(), "seed": seed, "steps_done": steps_done,
-        "errors": errors,
-        "context_range": [float(traces.min()), float(traces.max())],
-        "identical_templates": ts.identical_pairs(),
-    })
-    return model
+    return finished_model(ts, [templates.layers(i) for i in range(ts.shape[0])], rel.layers(), gen.layers(),
+                          centre, scale, cfg, seed, steps_done, "torch")

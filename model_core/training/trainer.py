@@ -24,14 +24,16 @@ import numpy as np
 import torch
 
 from . import literal
-from .config import TrainConfig
-from .context import resolve_dims
-from .errors import GRCError
-from .infer import GRCModel
-from .templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model,
-                         criterion, finish, flat_adam, lr_factor, reconstruction_errors,
-                         stage_one, stage_two_nets)
+from ..config import TrainConfig
+from ..context import resolve_dims
+from ..errors import GRCError
+from ..fidelity import meets, reconstruction_errors
+from ..infer import GRCModel
+from ..nets import Layers
+from .refit import generative_rows
+from .train_common import PoolIndex, pool_inputs
+from ..templates import TemplateSet
+from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
 __all__ = ["train", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 
@@ -41,28 +43,28 @@ class _Pool:
 
     A pool at random relational points is drawn from the template models once (the same
     distribution as drawing each step, far fewer template passes); every batch takes
-    `batch` random rows of it plus the template models' rows at the
-    captured points, where the artist's shapes are exact. A phase's indexes are drawn up
-    front: one gather a step."""
+    `batch` random rows of it plus the template models' rows at the captured points, where
+    the artist's shapes are exact (train_common.PoolIndex)."""
 
     def __init__(self, templates: BatchedMLP, targets: torch.Tensor, rel_in: np.ndarray,
                  rng: np.random.Generator, cfg: TrainConfig):
         k, dims = targets.shape
-        pts = [rng.uniform(-1, 1, (k, cfg.pool, 2)), np.broadcast_to(rel_in, (k, *rel_in.shape))]
-        pool_in = torch.tensor(np.concatenate(pts, axis=1), dtype=DTYPE)    # (K, P + A, 2)
+        pool_in = torch.tensor(pool_inputs(k, rel_in, rng, cfg), dtype=DTYPE)    # (K, P + A, 2)
         n = pool_in.shape[1]
         with torch.no_grad():
             self.x = templates(pool_in).reshape(k * n, -1)
         self.rel = torch.cat([pool_in, targets[:, None, :].expand(k, n, dims)], -1).reshape(k * n, 2 + dims)
-        self.k, self.n, self.rng, self.cfg = k, n, rng, cfg
-        # row index of sample j of template i is i * n + j; the anchors are the last columns
-        self.anchors = (np.arange(k)[:, None] * n + np.arange(cfg.pool, n)[None, :]).ravel()
+        self.index = PoolIndex(k, n, rng, cfg)
+
+    def refit_data(self, norm_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The generative refit's rows: the captured ones (exact targets) and a fixed draw
+        of pool rows (refit.generative_rows)."""
+        exact = norm_rows.reshape(-1, norm_rows.shape[-1])
+        return generative_rows(self.x.numpy(), self.index.anchors, exact, self.index.refit_pick(),
+                               self.index.cfg.refit_pool_weight)
 
     def rows(self, steps: int) -> torch.Tensor:
-        cfg, rng = self.cfg, self.rng
-        rows = rng.integers(0, self.k, (steps, cfg.batch)) * self.n + rng.integers(0, cfg.pool, (steps, cfg.batch))
-        rows = np.hstack([rows, np.broadcast_to(self.anchors, (steps, self.anchors.size))])
-        return torch.from_numpy(rows)
+        return torch.from_numpy(self.index.rows(steps))
 
 
 def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
@@ -89,33 +91,41 @@ def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
 
 
 def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
-    centre, scale, rel_in, templates = stage_one(ts, cfg, report, flat_adam)
+    centre, scale, norm_rows, rel_in, templates = stage_one(ts, cfg, report, flat_adam)
     rng = np.random.default_rng(seed)
     targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, flat_adam)
     pool = _Pool(templates, targets, rel_in, rng, cfg)
+    rows = pool.rows(cfg.steps)
+    refit_data = pool.refit_data(norm_rows) if cfg.refit else None
+
+    def refitted() -> Layers | None:
+        return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge)
 
     def good() -> bool:
-        model = build_model(ts, templates, rel, gen, centre, scale, cfg)
-        return all(e["mean_pct"] <= cfg.stop_mean_pct and e["max_pct"] <= cfg.stop_max_pct
-                   for e in reconstruction_errors(model, ts))
+        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
+        layers = refitted() if cfg.refit_checks else None
+        model = build_model(ts, templates, rel, gen, centre, scale, cfg, layers)
+        if not meets(reconstruction_errors(model, ts), cfg.stop_mean_pct, cfg.stop_max_pct):
+            return False
+        if layers is not None:
+            set_last_layer(gen, layers)
+        return True
 
     # One cosine schedule, stopped early once the reconstruction target (with a margin) is met.
-    rows = pool.rows(cfg.steps)
     steps_done = cfg.steps
     loss_g = loss_r = torch.zeros(())
     for step in range(cfg.steps):
-        x, rel_target = pool.x[rows[step]], pool.rel[rows[step]]
-        opt.zero_grad()
-        rel_out = rel(x)
-        loss_g = criterion(gen(rel_out), x)
-        loss_r = criterion(rel_out * mask, rel_target * mask)
-        (loss_g + loss_r).backward()   # loss_G's gradient reaches rel through gen
-        opt.step(lr_factor(cfg, step, cfg.steps))
+        loss_g, loss_r = stage_two_step(rel, gen, opt, pool.x[rows[step]], pool.rel[rows[step]], mask,
+                                        lr_factor(cfg, step, cfg.steps))
         done = step + 1
         if report.due(done) or done == cfg.steps:
             report(cfg.template_steps + done, {"gen": loss_g.item(), "rel": loss_r.item()})
         if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
             steps_done = done
             break
+    if steps_done == cfg.steps or not cfg.refit_checks:
+        layers = refitted()
+        if layers is not None:
+            set_last_layer(gen, layers)
     report(report.total, {"gen": loss_g.item(), "rel": loss_r.item()})
     return finish(ts, templates, rel, gen, centre, scale, cfg, seed, steps_done)

@@ -1,6 +1,6 @@
 """The loss curve the Train panel shows: each loss against the training step, log scale.
 
-numpy only (model_core.raster, like the context-trace plot), no anti-aliasing: every curve
+numpy only (model_core.plots.raster, like the context-trace plot), no anti-aliasing: every curve
 pixel has exactly its LOSS_COLORS colour, so tests read the curve straight from the array.
 
     rgba = loss_plot({"gen": (steps, values), "rel": (steps, values)}, total=3500)

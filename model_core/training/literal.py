@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .config import TrainConfig
-from .infer import GRCModel
-from .templates import TemplateSet
+from ..config import TrainConfig
+from ..infer import GRCModel
+from ..templates import TemplateSet
 from .torch_nets import DTYPE, Reporter, criterion, finish, stage_one, stage_two_nets
 
 
@@ -41,7 +41,7 @@ def torch_adams(groups: list[dict[str, Any]], cfg: TrainConfig) -> TorchAdams:
 
 def run(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
     k = ts.shape[0]
-    centre, scale, _, templates = stage_one(ts, cfg, report, torch_adams)
+    centre, scale, _, _, templates = stage_one(ts, cfg, report, torch_adams)
     rng = np.random.default_rng(seed)
     targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, torch_adams)
     loss_g = loss_r = torch.zeros(())

@@ -4,19 +4,17 @@ The fidelity acceptance check and the held-out bench use these, never only the b
 example: each set draws its own templates (length, width, tilt, curl, cup, twist, a sideways
 sweep and an opening curve) from a seed, so no default is tuned to one shape.
 
-    from petal_sets import acceptance_sets
+    from model_core.petal_sets import acceptance_sets
     for name, ts in acceptance_sets(): ...
+
+(numpy only; the tests and bench/ both import it from here.)
 """
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from model_core import TemplateSet, example_templates  # noqa: E402
+from .example import example_templates
+from .templates import TemplateSet
 
 _RANGES = dict(length=(0.8, 1.4), width=(0.07, 0.2), tilt=(-0.1, 0.8), curl=(-1.2, 1.3),
                cup=(0.2, 1.8), twist=(-0.6, 0.6), sweep=(-0.35, 0.35))
@@ -46,27 +44,30 @@ def petal(p: dict[str, float], rows: int, cols: int) -> np.ndarray:
     return np.stack([x, centre[:, 1:2] + y, z], axis=-1)
 
 
-def petal_set(k: int, times: int, rows: int, cols: int, seed: int, scale: float = 1.0,
+def petal_set(k: int, times: int | list[float], rows: int, cols: int, seed: int, scale: float = 1.0,
               shift: tuple[float, float, float] = (0.0, 0.0, 0.0), shared_bud: bool = True,
               crossing: bool = False) -> TemplateSet:
     """K templates opening from a bud (shared or each its own) to shapes drawn from `seed`.
 
     `crossing`: template 1's curl and cup are mirrored about template 0's, so their
-    context traces cross along the petal."""
+    context traces cross along the petal. `times`: a count (evenly spaced keyframes) or
+    the keyframes' time values (uneven steps; the opening follows the time values)."""
     rng = np.random.default_rng(seed)
     opens = [{key: rng.uniform(*r) for key, r in _RANGES.items()} for _ in range(k)]
     if crossing and k >= 2:
         opens[1] = dict(opens[0], curl=-opens[0]["curl"], cup=opens[0]["cup"] * 0.4 + 1.0,
                         tilt=opens[0]["tilt"] + 0.5)
     power = rng.uniform(0.7, 1.6)
-    s = np.linspace(0.0, 1.0, times) ** power
+    tv = np.linspace(0.0, 1.0, times) if isinstance(times, int) else np.asarray(times, np.float64)
+    s = ((tv - tv[0]) / (tv[-1] - tv[0])) ** power
+    times = len(tv)
     coords = np.empty((k, times, rows, cols, 3))
     for i, target in enumerate(opens):
         bud = _BUD if shared_bud else {key: v * rng.uniform(0.8, 1.2) for key, v in _BUD.items()}
         for t, f in enumerate(s):
             coords[i, t] = petal({key: (1 - f) * bud[key] + f * target[key] for key in _BUD}, rows, cols)
     coords = coords * scale + np.asarray(shift)
-    return TemplateSet(coords, names=[f"petal {i}" for i in range(k)])
+    return TemplateSet(coords, tv, names=[f"petal {i}" for i in range(k)])
 
 
 def acceptance_sets() -> list[tuple[str, TemplateSet]]:
@@ -79,4 +80,25 @@ def acceptance_sets() -> list[tuple[str, TemplateSet]]:
         ("K2 12x12", petal_set(2, 8, 12, 12, seed=13)),
         ("K4 7x7", petal_set(4, 7, 7, 7, seed=14, scale=0.05)),
         ("K3 9x7", petal_set(3, 5, 9, 7, seed=15, shift=(0.0, 3.0, 0.0))),
+    ]
+
+
+# The seed article's own keyframe times (uneven steps, beyond 1 at the end).
+SEED_TIMES = [0.0, 0.1, 0.3, 0.55, 0.8, 1.0, 1.1]
+
+
+def benchmark_sets() -> list[tuple[str, TemplateSet]]:
+    """The wider benchmark behind the defaults (bench/sweep.py, bench/train_speed.py): grid
+    sizes 5x9 to 12x12, K = 2..6, the seed's uneven time steps, scales 0.01 to 100 and
+    offsets far from the origin, besides the acceptance sets."""
+    far = (2500.0, -1800.0, 900.0)
+    return [
+        ("example 2x7 7x7", example_templates()),
+        ("seed times 2x7 7x7 x0.01 far", petal_set(2, SEED_TIMES, 7, 7, seed=31, scale=0.01, shift=(25.0, -18.0, 9.0))),
+        ("seed times 2x7 7x7 x100 far", petal_set(2, SEED_TIMES, 7, 7, seed=32, scale=100.0, shift=far)),
+        ("K2 12x12", petal_set(2, 8, 12, 12, seed=13)),
+        ("K3 5x9", petal_set(3, 6, 5, 9, seed=12, shared_bud=False)),
+        ("K4 7x7 x0.05", petal_set(4, 7, 7, 7, seed=14, scale=0.05)),
+        ("K5 seed times 6x6", petal_set(5, SEED_TIMES, 6, 6, seed=35, shift=(0.0, 40.0, 0.0))),
+        ("K6 5x7 x3", petal_set(6, 5, 7, 5, seed=36, scale=3.0)),
     ]

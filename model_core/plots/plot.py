@@ -3,7 +3,7 @@
 No bpy, no torch, no matplotlib: the Blender panel draws this image into a preview, the
 demo writes it to a PNG, and tests read pixel colours straight from the array.
 
-    from model_core.plot import trace_plot, trace_view, render
+    from model_core.plots.plot import trace_plot, trace_view, render
     rgba = trace_plot(model, time=0.7, alpha=0.5)   # (200, 320, 4) float32, row 0 = TOP
 
     view = trace_view(model, 0.7, alpha=0.5)        # the data and axes the plot is drawn from
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .extrapolation import EXTRAPOLATION_MARGIN, Extrapolation, check_extrapolation
-from .geometry import convex_hull, hull_distance
+from ..geometry import convex_hull, hull_distance
 from .raster import Axes, Canvas, Color, lerp_color, nice_ticks
 
 # ---- palette (documented: tests and the panel rely on these exact values) ------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .context import context_for
+from ..context import context_for
 
 EXTRAPOLATION_MARGIN = 0.05   # fraction of the templates' spread tolerated outside them
 

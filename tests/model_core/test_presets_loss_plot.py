@@ -1,12 +1,13 @@
-"""Issue 14 (numpy side): the presets derive from TrainConfig and the target; the loss
-curve draws every loss in its own colour, on a log scale, without bpy or torch."""
+"""Training presets and the loss curve (numpy only): the presets derive from TrainConfig and
+the target; the loss curve draws every loss in its own colour, on a log scale, without bpy
+or torch."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from model_core import TrainConfig, limits
-from model_core.loss_plot import LOSS_COLORS, limits as loss_limits, loss_plot
+from model_core.plots.loss_plot import LOSS_COLORS, limits as loss_limits, loss_plot
 from model_core.presets import DEFAULT, FIELDS, NAMES, preset_config, preset_values
 
 

@@ -1,0 +1,159 @@
+"""The numpy trainer: the torch trainer's default procedure (trainer.py) in plain numpy.
+
+The same two stages, networks, losses, FlatAdam, cosine schedule, pool batches, early stop
+and closed-form refits (np_nets.py holds the networks and their gradients); only the
+random initial weights come from numpy's generator instead of torch's. model_core.train()
+uses it when torch is not importable (or when asked: TrainConfig.trainer, $GRC_TRAINER),
+so the add-on trains in any Blender with its own numpy. It imports nothing beyond numpy.
+The seed's literal procedure stays torch-only (literal.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import TrainConfig
+from ..context import context_targets
+from ..fidelity import meets, reconstruction_errors
+from ..infer import GRCModel
+from ..nets import Layers
+from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
+from .refit import features, generative_rows, refit_last
+from ..templates import TemplateSet
+from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs, relational_data)
+
+
+def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
+    """The K template models as one batched net, and their optimiser."""
+    shapes = Net.shapes(cfg.sizes.template_sizes(cols), k)
+    opt = FlatAdam([(shapes, cfg.template_lr)], cfg.adam_beta2)
+    return Net(opt.params, opt.grads), opt
+
+
+def stage_two_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, Net, FlatAdam]:
+    """The relational and generative models and one optimiser over both (the seed's rates)."""
+    rel_shapes = Net.shapes(cfg.sizes.relational_sizes(cols, cfg.context_dims))
+    gen_shapes = Net.shapes(cfg.sizes.generative_sizes(cols, cfg.context_dims))
+    opt = FlatAdam([(rel_shapes, cfg.lr_r), (gen_shapes, cfg.lr_g)], cfg.adam_beta2)
+    n = len(rel_shapes)
+    return Net(opt.params[:n], opt.grads[:n]), Net(opt.params[n:], opt.grads[n:]), opt
+
+
+def template_step(net: Net, opt: FlatAdam, x: np.ndarray, y: np.ndarray, factor: float) -> float:
+    """One full-batch step of the template models: x (K, N, 2), y (K, N, 3C) -> loss."""
+    loss, grad = sq_loss_grad(net.forward(x), y)
+    net.backward(grad, need_dx=False)
+    opt.step(factor)
+    return loss
+
+
+def stage_two_step(rel: Net, gen: Net, opt: FlatAdam, x: np.ndarray, rel_target: np.ndarray,
+                   mask: np.ndarray, factor: float) -> tuple[float, float]:
+    """One step on loss_G + loss_R (loss_G's gradient reaches rel through gen) -> losses."""
+    rel_out = rel.forward(x)
+    loss_g, d_gen = sq_loss_grad(gen.forward(rel_out), x)
+    loss_r, d_rel = sq_loss_grad(rel_out, rel_target, mask)
+    d_rel += gen.backward(d_gen)
+    rel.backward(d_rel, need_dx=False)
+    opt.step(factor)
+    return loss_g, loss_r
+
+
+def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
+    """Fit the template models, then the relational and generative models -> GRCModel."""
+    rng = np.random.default_rng([seed, 1])          # the initial weights
+    centre, scale, norm_rows, rel_in = relational_data(ts)
+    report(0, {})
+    templates = _stage_one(ts, cfg, rng, norm_rows, rel_in, report)
+    template_layers = [templates.layers(i) for i in range(ts.shape[0])]
+    rel, gen, steps_done = _stage_two(ts, cfg, seed, rng, templates, template_layers, norm_rows, rel_in,
+                                      centre, scale, report)
+    return finished_model(ts, template_layers, rel.layers(), gen.layers(), centre, scale, cfg, seed,
+                          steps_done, "numpy")
+
+
+def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm_rows: np.ndarray,
+               rel_in: np.ndarray, report: Reporter) -> Net:
+    """The template models, full batch, then their last layers refitted."""
+    k, _, _, c = ts.shape
+    templates, opt = template_nets(k, cfg, c)
+    templates.init(rng, cfg.template_init_gain)
+    x = np.ascontiguousarray(np.broadcast_to(rel_in, (k, *rel_in.shape)), DTYPE)
+    y = norm_rows.astype(DTYPE)
+    for step in range(cfg.template_steps):
+        loss = template_step(templates, opt, x, y, lr_factor(cfg, step, cfg.template_steps))
+        if report.due(step):
+            report(step, {"template": loss})
+    if cfg.refit:
+        for i in range(k):
+            last, kept = refit_last(templates.layers(i), rel_in, norm_rows[i], cfg.template_ridge)
+            if kept:
+                templates.params[-2][i], templates.params[-1][i, 0] = last
+    return templates
+
+
+def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Generator, templates: Net,
+               template_layers: list[Layers], norm_rows: np.ndarray, rel_in: np.ndarray,
+               centre: np.ndarray, scale: float, report: Reporter) -> tuple[Net, Net, int]:
+    """The relational and generative models on pool batches, stopped early at the target
+    -> (relational, generative, steps run)."""
+    k, _, _, c = ts.shape
+    targets = context_targets(k, cfg.context_dims).astype(DTYPE)
+    rel, gen, opt = stage_two_nets(k, cfg, c)
+    rel.init(rng)
+    gen.init(rng, cfg.generative_init_gain)
+    data_rng = np.random.default_rng(seed)        # the pool and the batches: as the torch trainer's
+    pool_in = pool_inputs(k, rel_in, data_rng, cfg).astype(DTYPE)            # (K, P + A, 2)
+    n = pool_in.shape[1]
+    pool_x = templates.forward(pool_in, keep=False).reshape(k * n, -1)
+    pool_rel = np.concatenate([pool_in, np.broadcast_to(targets[:, None, :], (k, n, targets.shape[1]))],
+                              axis=-1).reshape(k * n, -1)
+    index = PoolIndex(k, n, data_rng, cfg)
+    rows = index.rows(cfg.steps)
+    refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
+                                  cfg.refit_pool_weight) if cfg.refit else None)
+    mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
+
+    def refitted() -> Layers | None:
+        if refit_data is None:
+            return None
+        xs, ys, ws = refit_data
+        gen_layers = gen.layers()
+        h = features(gen_layers, rel.forward(xs.astype(DTYPE), keep=False))
+        last, kept = refit_last(gen_layers, xs, ys, cfg.generative_ridge, ws, h=h)
+        return [*gen_layers[:-1], last] if kept else None
+
+    def good() -> bool:
+        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
+        layers = refitted() if cfg.refit_checks else None
+        model = GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,
+                         centre, scale, c, cfg.context_dims, list(ts.names))
+        if not meets(reconstruction_errors(model, ts), cfg.stop_mean_pct, cfg.stop_max_pct):
+            return False
+        if layers is not None:
+            _set_last(gen, layers)
+        return True
+
+    steps_done = cfg.steps
+    loss_g = loss_r = 0.0
+    for step in range(cfg.steps):
+        batch = rows[step]
+        loss_g, loss_r = stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask,
+                                        lr_factor(cfg, step, cfg.steps))
+        done = step + 1
+        if report.due(done) or done == cfg.steps:
+            report(cfg.template_steps + done, {"gen": loss_g, "rel": loss_r})
+        if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
+            steps_done = done
+            break
+    if steps_done == cfg.steps or not cfg.refit_checks:
+        layers = refitted()
+        if layers is not None:
+            _set_last(gen, layers)
+    report(report.total, {"gen": loss_g, "rel": loss_r})
+    return rel, gen, steps_done
+
+
+def _set_last(net: Net, layers: Layers) -> None:
+    w, b = layers[-1]
+    net.params[-2][...] = w
+    net.params[-1][...] = b

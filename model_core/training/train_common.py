@@ -1,0 +1,106 @@
+"""What both trainers share, in numpy only: the data, the schedule, the pool's batches,
+progress and the finished model's record. The torch trainer (trainer.py, torch_nets.py)
+and the numpy trainer (np_trainer.py) run the same math on these.
+"""
+from __future__ import annotations
+
+import math
+from threading import Event
+from typing import Any, Callable
+
+import numpy as np
+
+from ..config import TrainConfig
+from ..errors import GRCError, TrainingCancelled
+from ..fidelity import reconstruction_errors
+from ..infer import GRCModel, unit_index
+from ..nets import Layers
+from ..templates import TemplateSet, rows_layout
+
+Progress = Callable[[int, int, dict[str, float]], None]
+
+
+def lr_factor(cfg: TrainConfig, step: int, total: int) -> float:
+    """The rate's factor at `step` of `total`: cosine decay to 1 % (or 1 without decay)."""
+    if not cfg.lr_decay:
+        return 1.0
+    return 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * step / total))
+
+
+class Reporter:
+    """Throttles progress callbacks, checks cancellation and catches divergence.
+
+    Losses are read (a tensor -> float conversion) only on reporting steps, about 200
+    times a training, not every step."""
+
+    def __init__(self, total: int, progress: Progress | None, cancel: Event | None):
+        self.total, self.progress, self.cancel = total, progress, cancel
+        self.every = max(1, total // 200)
+
+    def due(self, step: int) -> bool:
+        return step % self.every == 0
+
+    def __call__(self, step: int, losses: dict[str, float]) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise TrainingCancelled("training was cancelled")
+        if not all(math.isfinite(v) for v in losses.values()):
+            raise GRCError(f"training diverged at step {step} (loss became non-finite); "
+                           "lower the learning rates and train again")
+        if self.progress is not None:
+            self.progress(step, self.total, losses)
+
+
+def relational_data(ts: TemplateSet) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """(centre, scale, normalised rows (K, T*R, 3C), relational inputs (T*R, 2) in [-1, 1])."""
+    k, t, r, c = ts.shape
+    centre, scale = ts.normalisation()
+    norm_rows = rows_layout((ts.coords - centre) / scale).reshape(k, t * r, 3 * c)
+    tn = unit_index(ts.times, ts.times)
+    mn = unit_index(ts.morphs, ts.morphs)
+    rel_in = np.stack(np.meshgrid(tn, mn, indexing="ij"), axis=-1).reshape(t * r, 2)
+    return centre, scale, norm_rows, rel_in
+
+
+def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
+    """The pool's relational inputs (K, P + A, 2): `pool` random points per template, then
+    the A captured points (the anchors)."""
+    pts = [rng.uniform(-1, 1, (k, cfg.pool, 2)), np.broadcast_to(rel_in, (k, *rel_in.shape))]
+    return np.concatenate(pts, axis=1)
+
+
+class PoolIndex:
+    """Which pool rows each stage-2 batch takes. Row j of template i is i * n + j; the
+    anchors (the captured points) are each template's last A rows and join every batch."""
+
+    def __init__(self, k: int, n: int, rng: np.random.Generator, cfg: TrainConfig):
+        self.k, self.n, self.rng, self.cfg = k, n, rng, cfg
+        self.anchors = (np.arange(k)[:, None] * n + np.arange(cfg.pool, n)[None, :]).ravel()
+
+    def rows(self, steps: int) -> np.ndarray:
+        """(steps, batch + A) row indexes, drawn up front: one gather a step."""
+        cfg, rng = self.cfg, self.rng
+        rows = rng.integers(0, self.k, (steps, cfg.batch)) * self.n + rng.integers(0, cfg.pool, (steps, cfg.batch))
+        return np.hstack([rows, np.broadcast_to(self.anchors, (steps, self.anchors.size))])
+
+    def refit_pick(self) -> np.ndarray:
+        """The `refit_pool` pool rows the generative refit uses beside the anchors."""
+        n = self.cfg.refit_pool
+        return self.rng.integers(0, self.k, n) * self.n + self.rng.integers(0, self.cfg.pool, n)
+
+
+def finished_model(ts: TemplateSet, templates: list[Layers], rel: Layers, gen: Layers,
+                   centre: np.ndarray, scale: float, cfg: TrainConfig, seed: int, steps_done: int,
+                   trainer: str) -> GRCModel:
+    """The trained model with its record (config, errors, context range, trainer) in meta."""
+    if not all(np.isfinite(w).all() and np.isfinite(b).all() for net in [*templates, rel, gen] for w, b in net):
+        raise GRCError("training produced non-finite weights; lower the learning rates and train again")
+    model = GRCModel(templates, rel, gen, ts.times.copy(), ts.morphs.copy(), centre, scale,
+                     ts.shape[3], cfg.context_dims, list(ts.names))
+    traces = model.context_traces()
+    model.meta.update({
+        "config": cfg.as_dict(), "seed": seed, "steps_done": steps_done, "trainer": trainer,
+        "errors": reconstruction_errors(model, ts),
+        "context_range": [float(traces.min()), float(traces.max())],
+        "identical_templates": ts.identical_pairs(),
+    })
+    return model
