@@ -32,6 +32,9 @@ class GRCPreferences(bpy.types.AddonPreferences):
             box.label(text=iface("A training uses {n} of this computer's {cpus} CPU threads")
                       .format(n=torch_check.training_threads(), cpus=torch_check.cpu_count()),
                       translate=False)
+        elif torch_check.training_available():
+            box.label(text=iface("PyTorch not found: Train uses the numpy trainer (the same math)"),
+                      icon='CHECKMARK', translate=False)
         else:
             box.label(text=iface("PyTorch not found: Train is unavailable"), icon='ERROR',
                       translate=False)

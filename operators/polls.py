@@ -48,7 +48,7 @@ def has_model(cls: Any, context: Any) -> bool:
 
 
 def torch_here(cls: Any) -> bool:
-    if torch_check.torch_available():
+    if torch_check.training_available():      # torch, else model_core's numpy trainer
         return True
     cls.poll_message_set(torch_check.fix())
     return False

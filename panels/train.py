@@ -49,7 +49,7 @@ class GRC_PT_train(GRCPanel, bpy.types.Panel):
             row.operator("grc.cancel_training", text="", icon='CANCEL')
         else:
             layout.operator("grc.train", icon='PLAY')
-            if not torch_check.torch_available():
+            if not torch_check.training_available():
                 wrapped(layout, context, torch_check.fix(), icon='ERROR')
         if g.status:
             wrapped(layout, context, g.status)

@@ -61,6 +61,13 @@ def fix() -> str:
                "without it").format(zip=zip_name, version=version())
 
 
+def training_available() -> bool:
+    """Can Train run here? model_core trains with torch when it is importable, else with its
+    numpy trainer (model_core/training/run.py): always, unless $GRC_TRAINER asks for torch
+    and torch is missing. Answered without importing torch."""
+    return torch_available() or os.environ.get("GRC_TRAINER", "").strip().lower() != "torch"
+
+
 @lru_cache(maxsize=1)
 def torch_available() -> bool:
     try:

@@ -61,6 +61,7 @@ MESSAGES: tuple[str, ...] = (
     'There is no template {k}: the templates are 0 to {last}',
     'There is no keyframe {t}: the captured keyframes are 0 to {last}',
     'PyTorch not found: Train is unavailable',
+    'PyTorch not found: Train uses the numpy trainer (the same math)',
     'PyTorch {version} found: Train is available',
     "A training uses {n} of this computer's {cpus} CPU threads",
     'Train needs PyTorch, which this install lacks: install {zip} (torch bundled; '

@@ -81,21 +81,24 @@ def test_poll_messages_in_each_state(grc):
     assert "was refused" in refusal(ops.add_petal)
 
 
-def test_train_poll_without_torch_names_the_zip():
-    """A fresh Blender where torch cannot be imported: Train is unavailable and says which
-    zip bundles torch; the preferences say torch is missing."""
-    result = run_fresh_python(BLOCK_TORCH + f"""
-import json, sys
+def _without_torch(force_torch: bool) -> dict:
+    """A fresh Blender where torch cannot be imported (GRC_TRAINER=torch if `force_torch`):
+    capture the example, press Train, read the preferences and the polls."""
+    return run_fresh_python(BLOCK_TORCH + f"""
+import json, os, sys
+if {force_torch!r}:
+    os.environ["GRC_TRAINER"] = "torch"
 import bpy, addon_utils
 addon_utils.enable({PACKAGE!r}, default_set=True)
 bpy.ops.wm.read_homefile(use_empty=True)
 assert bpy.ops.grc.add_example_templates() == {{'FINISHED'}}
 assert bpy.ops.grc.capture_templates() == {{'FINISHED'}}
+poll = bpy.ops.grc.train.poll()
 try:
-    bpy.ops.grc.train()
+    result = sorted(bpy.ops.grc.train())
     message = ""
 except RuntimeError as exc:
-    message = str(exc)
+    result, message = [], str(exc)
 tc = sys.modules[{PACKAGE!r} + ".grc_blender.training.torch_check"]
 prefs = sys.modules[{PACKAGE!r} + ".grc_blender.preferences"]
 texts = []
@@ -107,17 +110,32 @@ class Layout:
 class Panel:
     layout = Layout()
 prefs.GRCPreferences.draw(Panel(), bpy.context)
-out = dict(prefs_text=" ".join(texts), message=message, available=tc.torch_available(), version=tc.torch_version(),
-           zip=tc.torch_zip(),
-           poll=bpy.ops.grc.train.poll(), torch_imported="torch" in sys.modules,
-           add_petal_poll=bpy.ops.grc.add_petal.poll())
+out = dict(prefs_text=" ".join(texts), message=message, result=result, poll=poll,
+           available=tc.torch_available(), version=tc.torch_version(), zip=tc.torch_zip(),
+           torch_imported="torch" in sys.modules, add_petal_poll=bpy.ops.grc.add_petal.poll())
 addon_utils.disable({PACKAGE!r}, default_set=True)
 print("RESULT " + json.dumps(out))
 """)
+
+
+def test_train_without_torch_uses_numpy():
+    """Issue 21: torch blocked, Train is available and trains with model_core's numpy
+    trainer; the preferences say so; torch is never imported."""
+    result = _without_torch(force_torch=False)
+    assert not result["available"] and result["version"] == "" and not result["torch_imported"]
+    assert result["poll"] and result["result"] == ["FINISHED"], result
+    assert result["add_petal_poll"], "no trained model after Train"
+    assert "PyTorch not found: Train uses the numpy trainer" in result["prefs_text"]
+
+
+def test_train_poll_without_torch_names_the_zip():
+    """GRC_TRAINER=torch with torch missing: Train is unavailable and names the zip that
+    bundles torch for this Blender, or says there is none (never a zip it refuses)."""
+    result = _without_torch(force_torch=True)
     assert not result["available"] and result["version"] == "" and not result["poll"]
     assert "Train needs PyTorch" in result["message"], result["message"]
     assert not result["torch_imported"]
-    assert "PyTorch not found" in result["prefs_text"]
+    assert "PyTorch not found: Train is unavailable" in result["prefs_text"]
     if sys.version_info[:2] == (3, 11):        # Blender 4.2 - 5.0: the cp311 zip exists for Linux
         assert result["zip"] == "grc-0.1.0-linux_x64.zip"
         assert "grc-0.1.0-linux_x64.zip" in result["message"] and "grc-0.1.0.zip" in result["message"]
