@@ -283,6 +283,7 @@ def test_cancel_keeps_previous_model(grc):
     ok, msg = api.land(job)
     assert not ok and "cancelled" in msg
     assert model_of(scene).model_data == before and not model_of(scene).is_training
+    job.thread.join(10)      # `finished` is set in the worker's finally: it may still be returning
     assert threading.active_count() >= 1 and not job.thread.is_alive()
 
 
