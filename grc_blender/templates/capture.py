@@ -167,11 +167,33 @@ def capture(context, objects, source: str = 'KEYFRAMES', step: int = 8) -> Captu
     'MARKERS', 'EVERY_N' with `step`). GRCError names the offending object."""
     objects = check_selection(list(objects))
     shared = capture_frames.scene_frames(context.scene, source, step)
-    changers = {obj.name: cage.topology_changers(context, obj) for obj in objects}
+    try:
+        per_obj = template_frames(objects, shared)[2]
+    except GRCError:   # raised again below, after the grid checks that come first
+        per_obj = [[context.scene.frame_current]] * len(objects)
+    changers = {obj.name: _changers_over(context, obj, frames)
+                for obj, frames in zip(objects, per_obj)}
     skipped = {name: [m.name for m in mods] for name, mods in changers.items() if mods}
     with cage.hidden([m for mods in changers.values() for m in mods]), cage.unpinned(objects):
         cap = _capture_cages(context, objects, shared)
     return CaptureResult(cap, source, skipped)
+
+
+def _changers_over(context, obj, frames) -> list:
+    """The topology-changing modifiers of `obj` at any of its capture frames: whether a
+    Remesh or a Weld changes the topology can depend on the shape of the frame."""
+    if not any(m.show_viewport and m.type not in cage.DEFORM_ONLY for m in obj.modifiers):
+        return []
+    scene = context.scene
+    frame0, sub0 = scene.frame_current, scene.frame_subframe
+    found: list = []
+    try:
+        for f in frames:
+            _frame_set(scene, float(f))
+            found += [m for m in cage.topology_changers(context, obj) if m not in found]
+    finally:
+        scene.frame_set(frame0, subframe=sub0)
+    return found
 
 
 def _capture_cages(context, objects, shared) -> Captured:
