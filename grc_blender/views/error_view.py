@@ -55,7 +55,7 @@ class ErrorReport:
     max: float
     all_mean: float       # over every captured keyframe (= the Fidelity numbers)
     all_max: float
-    diag: float           # the template's size (bounding-box diagonal)
+    diag: float           # the keyframe's size (its bounding-box diagonal, as the target has it)
 
     def message(self) -> str:
         return tip("'{name}' at keyframe {key} (frame {frame:g}, time {time:.2f}): mean error "
@@ -165,7 +165,7 @@ def show_error(scene, template: int, keyframe: int = -1,
     gen, err = template_errors(model, cap, template)
     t = worst_keyframe(err) if keyframe < 0 else keyframe
     coords = cap.coords[template]
-    diag = float(np.linalg.norm(coords.max(axis=(0, 1, 2)) - coords.min(axis=(0, 1, 2))))
+    diag = float(np.linalg.norm(coords[t].max(axis=(0, 1)) - coords[t].min(axis=(0, 1))))
     g = model_settings(require_active(scene))
     obj = g.error_object
     if not _own_preview(obj):
