@@ -148,6 +148,12 @@ def test_append_brings_exactly_the_models_used_and_names_do_not_collide(grc, tmp
     assert len([t for t in bpy.data.texts if t.grc_model.uid]) == 2   # exactly the one used
     _plays_from(grc, petal, theirs)
     assert here.grc_model.model_key == key_here
+    # the appended model joins the scene's list at the next load
+    path2 = str(tmp_path / "with appended.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path2)
+    bpy.ops.wm.open_mainfile(filepath=path2)
+    assert sorted(s.model.name for s in bpy.context.scene.grc.models) == ["Model", "Model.001"]
+    assert bpy.context.scene.grc.models[0].model.name == "Model"     # the active one stays
 
 
 def test_link_brings_the_model_as_library_data(grc, tmp_path):
