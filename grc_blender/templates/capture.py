@@ -170,7 +170,7 @@ def capture(context, objects, source: str = 'KEYFRAMES', step: int = 8) -> Captu
     try:
         per_obj = template_frames(objects, shared)[2]
     except GRCError:   # raised again below, after the grid checks that come first
-        per_obj = [[context.scene.frame_current]] * len(objects)
+        per_obj = [np.array([float(context.scene.frame_current)])] * len(objects)
     changers = {obj.name: _changers_over(context, obj, frames)
                 for obj, frames in zip(objects, per_obj)}
     skipped = {name: [m.name for m in mods] for name, mods in changers.items() if mods}
