@@ -15,13 +15,22 @@ from bpy.app.handlers import persistent
 from . import caches, store
 from .access import is_flower_object, model_settings
 from .models import datablock, migrate, scene_models
+from .fields import instanced
 from .petals import edits, live
 from .training import jobs, state
 
 
 @persistent
 def on_frame_change_post(scene, depsgraph=None):
-    live.on_frame_change(scene, depsgraph)
+    # Flowers seen only through instancers (fields/instanced.py) are written too.
+    try:
+        flowers = live.scene_flowers(scene)
+        extra = instanced.extra_flowers(live.LIVE, scene, depsgraph, flowers)
+        keyed = instanced.keyed_values(live.LIVE, flowers, extra, depsgraph)
+    except ReferenceError:
+        live.LIVE.clear()
+        extra, keyed = [], {}
+    live.on_frame_change(scene, depsgraph, extra, keyed)
 
 
 def _resync_after_render() -> None:

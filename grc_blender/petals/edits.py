@@ -107,6 +107,7 @@ def on_depsgraph_update(scene, depsgraph) -> None:
     LIVE.epoch += 1
     if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
         LIVE.scenes.clear()
+        LIVE.instanced.clear()
         _unmerge_orphans(scene)
     if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
         return
