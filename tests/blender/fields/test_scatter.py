@@ -1,0 +1,105 @@
+"""Scatter Flowers (issue 20): a Geometry Nodes modifier instancing live variants of the
+active flower on a surface: instance count as density x area, variants that differ, a
+bloom wave that crosses the field, and the per-frame cost of the variants only."""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from blender_helpers import add_example_and_capture, select_only, train_quick
+
+
+def _field(size: float = 10.0, key: bool = True):
+    add_example_and_capture()
+    train_quick()
+    scene = bpy.context.scene
+    for o in list(scene.objects):
+        o.hide_render = o.hide_viewport = True
+    assert bpy.ops.grc.add_flower(petals=6) == {'FINISHED'}
+    flower = bpy.context.active_object
+    if key:
+        for f, b in ((1, 0.0), (21, 1.0)):
+            flower.grc.bloom = b
+            flower.keyframe_insert("grc.bloom", frame=f)
+    bpy.ops.mesh.primitive_plane_add(size=size, location=(0.0, 0.0, 0.0))
+    ground = bpy.context.active_object
+    flower.location = (0.0, 0.0, 5.0)
+    select_only(ground)
+    flower.select_set(True)
+    bpy.context.view_layer.objects.active = flower
+    return scene, flower, ground
+
+
+def instances(depsgraph, ground) -> list:
+    """(variant name, world location) of every instance the ground's scatter makes."""
+    return [(inst.object.original.name if inst.object.original else inst.object.name,
+             tuple(inst.matrix_world.translation)) for inst in depsgraph.object_instances
+            if inst.is_instance and inst.parent is not None
+            and inst.parent.original == ground]
+
+
+def test_scatter_count_is_density_times_area_and_variants_differ(grc):
+    scene, flower, ground = _field()
+    assert bpy.ops.grc.scatter_flowers(density=10.0, seed=3) == {'FINISHED'}
+    mod = ground.modifiers["GRC Scatter"]
+    assert mod.type == 'NODES' and mod.node_group is not None
+    kinds = {n.bl_idname for n in mod.node_group.nodes}
+    assert {'GeometryNodeDistributePointsOnFaces', 'GeometryNodeInstanceOnPoints',
+            'GeometryNodeCollectionInfo'} <= kinds
+    coll = next(c for c in bpy.data.collections if c.name.startswith("GRC Field Variants"))
+    assert len(coll.objects) == 8
+    lc = bpy.context.view_layer.layer_collection.children[coll.name]
+    assert lc.exclude                                        # the variants are hidden
+    scene.frame_set(11)
+    dg = bpy.context.evaluated_depsgraph_get()
+    got = instances(dg, ground)
+    assert abs(len(got) - 10.0 * 100.0) <= 0.05 * 1000, len(got)
+    assert len({name for name, _ in got}) == 8               # every variant is used
+    sums = []
+    for v in sorted(coll.objects, key=lambda o: o.name):
+        ev = v.evaluated_get(dg).data
+        co = np.empty(len(ev.vertices) * 3, np.float32)
+        ev.vertices.foreach_get("co", co)
+        sums.append(co.reshape(-1, 3).sum(axis=0))
+    sums = np.array(sums)
+    assert all(np.abs(sums[i] - sums[j]).max() > 1e-3 for i in range(8)
+               for j in range(i + 1, 8)), "two variants are identical"
+    # count mode: the same within 5 %
+    select_only(ground)
+    flower.select_set(True)
+    bpy.context.view_layer.objects.active = flower
+    ground.modifiers.remove(mod)
+    assert bpy.ops.grc.scatter_flowers(count=500, seed=1, variants=4) == {'FINISHED'}
+    got = instances(bpy.context.evaluated_depsgraph_get(), ground)
+    assert abs(len(got) - 500) <= 25, len(got)
+
+
+def _openness(depsgraph, variant) -> float:
+    """How open a variant is: the spread of its evaluated vertices around its axis."""
+    me = variant.evaluated_get(depsgraph).data
+    co = np.empty(len(me.vertices) * 3, np.float32)
+    me.vertices.foreach_get("co", co)
+    co = co.reshape(-1, 3)
+    return float(np.linalg.norm(co[:, :2], axis=1).mean())
+
+
+def test_bloom_wave_opens_near_flowers_first(grc):
+    scene, flower, ground = _field()
+    origin = bpy.data.objects.new("Wave Start", None)
+    scene.collection.objects.link(origin)
+    origin.location = (-5.0, 0.0, 0.0)
+    assert bpy.ops.grc.scatter_flowers(density=5.0, variants=6, spread=16.0, wave='OBJECT',
+                                       wave_object=origin.name,
+                                       wave_length=10.0) == {'FINISHED'}
+    scene.frame_set(12)                                      # mid-animation
+    dg = bpy.context.evaluated_depsgraph_get()
+    got = instances(dg, ground)
+    by_name = {o.name: _openness(dg, o) for o in bpy.data.objects
+               if o.name.startswith("GRC Variant")}
+    near = [by_name[n] for n, loc in got if loc[0] < -3.0]
+    far = [by_name[n] for n, loc in got if loc[0] > 3.0]
+    assert near and far
+    assert np.mean(near) > np.mean(far) + 1e-3, (np.mean(near), np.mean(far))
+    names_near = {n for n, loc in got if loc[0] < -4.0}
+    names_far = {n for n, loc in got if loc[0] > 4.5}
+    assert max(names_near) < min(names_far) or names_near != names_far
