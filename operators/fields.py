@@ -81,3 +81,38 @@ class GRC_OT_scatter_flowers(bpy.types.Operator):
                                   "edit").format(f=context.active_object.name,
                                                  s=surface.name, m=mod.name))
         return {'FINISHED'}
+
+
+class GRC_OT_bake_field(bpy.types.Operator):
+    """Bake the field scattered on the active object: its live variants to shape keys, in a
+    collection the scatter then instances, so the field renders and exports without the
+    extension (render farms)"""
+    bl_idname = "grc.bake_field"
+    bl_label = "Bake Field"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    use_range: bpy.props.BoolProperty(name="Custom Range", default=False,
+                                      description="Bake these frames (else the keyed ones)")
+    frame_start: bpy.props.IntProperty(name="Start", default=1)
+    frame_end: bpy.props.IntProperty(name="End", default=250)
+    step: bpy.props.IntProperty(name="Step", default=1, min=1)
+
+    @classmethod
+    def poll(cls, context):
+        if not (polls.has_scene(cls, context) and polls.object_mode(cls, context)):
+            return False
+        if api.scatter_modifier(context.active_object) is None:
+            return polls.refuse(cls, "Select a surface with a GRC Scatter modifier")
+        return True
+
+    def execute(self, context):
+        try:
+            out = api.bake_field(context.scene, context.active_object,
+                                 self.frame_start if self.use_range else None,
+                                 self.frame_end if self.use_range else None, self.step)
+        except GRCError as exc:
+            self.report({'ERROR'}, tip(str(exc)))
+            return {'CANCELLED'}
+        self.report({'INFO'}, tip("Baked {n} variants into '{c}'").format(
+            n=len(out.objects), c=out.name))
+        return {'FINISHED'}

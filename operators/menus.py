@@ -33,6 +33,7 @@ OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
     ("grc.remove_ring", 'REMOVE', {}),
     ("grc.separate_petals", 'MOD_EXPLODE', {}),
     ("grc.scatter_flowers", 'PARTICLES', {}),
+    ("grc.bake_field", 'SHAPEKEY_DATA', {}),
     ("grc.reset_petal", 'FILE_REFRESH', {}),
     ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
 )

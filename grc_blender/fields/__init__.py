@@ -14,4 +14,6 @@ a bloom that travels across the field.
                    index) built with the node API, and the bloom that travels (per point
                    the variant whose delay matches a vertex group, a texture or the
                    distance to an object)
+    field_bake.py  bake a field: its variants to shape keys, in a collection of their own
+                   the scatter then instances (renders without the extension)
 """

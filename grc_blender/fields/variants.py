@@ -49,12 +49,17 @@ def make_variants(scene, flower, count: int = 8, spread: float = 12.0, seed: int
         g.seed = int(object_settings(flower).seed) + 1 + int(rng.integers(0, 100000))
         offset = float(rng.uniform(-context_jitter, context_jitter)) if count > 1 else 0.0
         _shift_keys(flower, v, delay, first, offset)
+    exclude(scene, coll)
+    live.LIVE.forget_scene(scene)
+    return coll
+
+
+def exclude(scene, coll) -> None:
+    """Exclude `coll` from every view layer of the scene (hidden, still instanced)."""
     for view_layer in scene.view_layers:
         lc = _layer_of(view_layer.layer_collection, coll)
         if lc is not None:
             lc.exclude = True
-    live.LIVE.forget_scene(scene)
-    return coll
 
 
 def model_field(flower) -> str:
