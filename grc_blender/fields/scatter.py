@@ -2,7 +2,8 @@
 density, or by a count turned into a density over the surface's area), each an instance of
 one variant of a flower (variants.py) picked by index, rotated to the normal (or not) and
 at random around it, at a random scale. The node tree is built with the node API and is
-the artist's to open and edit; its inputs are the modifier's (Density, Seed, Scale Min/Max,
+the artist's to open and edit (the surface itself is kept, joined under its flowers); its
+inputs are the modifier's (Density, Seed, Scale Min/Max,
 Random Rotation, Align to Normal, Density Factor: a vertex group through the modifier's
 attribute toggle).
 
@@ -129,7 +130,11 @@ def build_tree(name: str, wave: str = 'NONE') -> Any:
     link(gin.outputs["Scale Max"], _sock(scale.inputs, "Max_001"))
     link(gin.outputs["Seed"], scale.inputs["Seed"])
     link(_sock(scale.outputs, "Value_001"), inst.inputs["Scale"])
-    link(inst.outputs["Instances"], gout.inputs["Geometry"])
+    join = n.new('GeometryNodeJoinGeometry')        # the surface stays, under its flowers
+    join.location = (550, 0)
+    link(inst.outputs["Instances"], join.inputs[0])
+    link(gin.outputs["Geometry"], join.inputs[0])
+    link(join.outputs[0], gout.inputs["Geometry"])
     return tree
 
 
