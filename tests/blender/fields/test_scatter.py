@@ -145,3 +145,37 @@ def test_a_baked_field_renders_the_same_without_the_extension(grc, tmp_path):
         addon_utils.enable(PACKAGE, default_set=True)
     for f, a, b in zip(frames, live, without):
         assert np.abs(a - b).mean() < 2e-3, f"frame {f}: {np.abs(a - b).mean()}"
+
+
+def _weights(ground, name: str, weight) -> None:
+    group = ground.vertex_groups.new(name=name)
+    for v in ground.data.vertices:
+        group.add([v.index], float(weight(v.co)), 'REPLACE')
+
+
+def test_density_group_and_vertex_group_wave(grc):
+    scene, flower, ground = _field(size=10.0)
+    select_only(ground)                    # Edit Mode on the ground alone, not the flower
+    bpy.ops.object.mode_set(mode='EDIT')
+    bpy.ops.mesh.subdivide(number_cuts=9)
+    bpy.ops.object.mode_set(mode='OBJECT')
+    _weights(ground, "left", lambda co: 1.0 if co.x < -0.01 else 0.0)     # density
+    _weights(ground, "wave", lambda co: (co.y + 5.0) / 10.0)              # opens from -y
+    select_only(ground)
+    flower.select_set(True)
+    bpy.context.view_layer.objects.active = flower
+    assert bpy.ops.grc.scatter_flowers(density=8.0, variants=5, spread=16.0,
+                                       vertex_group="left", wave='VERTEX_GROUP',
+                                       wave_group="wave") == {'FINISHED'}
+    scene.frame_set(12)
+    dg = bpy.context.evaluated_depsgraph_get()
+    got = instances(dg, ground)
+    assert got and all(loc[0] < 0.01 for _, loc in got)                  # the left half
+    # weights 1 left of x = -1, 0 from x = 0, the faces between interpolate (0.5 on average)
+    assert abs(len(got) - 8.0 * 45.0) <= 0.05 * 360, len(got)
+    names_front = [n for n, loc in got if loc[1] < -3.5]
+    names_back = [n for n, loc in got if loc[1] > 3.5]
+    assert names_front and names_back and max(names_front) < min(names_back)
+    open_ = {o.name: _openness(dg, o) for o in bpy.data.objects
+             if o.name.startswith("GRC Variant")}
+    assert np.mean([open_[n] for n in names_front]) > np.mean([open_[n] for n in names_back])
