@@ -179,3 +179,19 @@ def test_density_group_and_vertex_group_wave(grc):
     open_ = {o.name: _openness(dg, o) for o in bpy.data.objects
              if o.name.startswith("GRC Variant")}
     assert np.mean([open_[n] for n in names_front]) > np.mean([open_[n] for n in names_back])
+
+
+def test_texture_wave_and_upright_flowers(grc):
+    scene, flower, ground = _field(size=10.0)
+    assert bpy.ops.grc.scatter_flowers(density=6.0, variants=4, wave='TEXTURE',
+                                       align=False, rotation=0.0, scale_min=1.0,
+                                       scale_max=1.0) == {'FINISHED'}
+    tree = ground.modifiers["GRC Scatter"].node_group
+    assert any(n.bl_idname == 'ShaderNodeTexNoise' for n in tree.nodes)
+    dg = bpy.context.evaluated_depsgraph_get()
+    got = [(inst.object.original.name, np.array(inst.matrix_world))
+           for inst in dg.object_instances if inst.is_instance and inst.parent is not None
+           and inst.parent.original == ground]
+    assert len({name for name, _ in got}) >= 2                        # the texture varies
+    m = got[0][1]
+    assert np.allclose(m[:3, :3], np.eye(3), atol=1e-5)              # upright, unturned
