@@ -33,7 +33,9 @@ class GRC_OT_scatter_flowers(bpy.types.Operator):
                                      description="Flowers per square unit")
     count: bpy.props.IntProperty(name="Count", default=0, min=0, max=10_000_000,
                                  description="Number of flowers (0: use the density)")
-    seed: bpy.props.IntProperty(name="Seed", default=0, min=0)
+    seed: bpy.props.IntProperty(name="Random Seed", default=0, min=0,
+                                description="Where the flowers fall, and the variants' "
+                                            "layouts and offsets")
     variants: bpy.props.IntProperty(name="Variants", default=8, min=1, max=64,
                                     description="Live variants of the flower")
     spread: bpy.props.FloatProperty(name="Delay Spread", default=12.0, min=0.0,
@@ -44,14 +46,23 @@ class GRC_OT_scatter_flowers(bpy.types.Operator):
     rotation: bpy.props.FloatProperty(name="Random Rotation", default=1.0, min=0.0, max=1.0,
                                       subtype='FACTOR',
                                       description="Random turn around the normal")
-    scale_min: bpy.props.FloatProperty(name="Scale Min", default=0.8, min=0.0)
-    scale_max: bpy.props.FloatProperty(name="Scale Max", default=1.2, min=0.0)
-    align: bpy.props.BoolProperty(name="Align to Normal", default=True)
-    wave: bpy.props.EnumProperty(name="Bloom Wave", items=_WAVES, default='NONE')
-    wave_group: bpy.props.StringProperty(name="Wave Group", default="")
+    scale_min: bpy.props.FloatProperty(name="Scale Min", default=0.8, min=0.0,
+                                       description="The smallest flower's scale")
+    scale_max: bpy.props.FloatProperty(name="Scale Max", default=1.2, min=0.0,
+                                       description="The largest flower's scale")
+    align: bpy.props.BoolProperty(name="Align to Normal", default=True,
+                                  description="Stand each flower on the surface's normal "
+                                              "(off: upright)")
+    wave: bpy.props.EnumProperty(name="Bloom Wave", items=_WAVES, default='NONE',
+                                 description="What the bloom timing of each flower follows")
+    wave_group: bpy.props.StringProperty(name="Wave Group", default="",
+                                         description="Vertex group of the wave: where it "
+                                                     "is 0 the flowers open first")
     wave_object: bpy.props.StringProperty(name="Wave Object", default="",
                                           description="The object the wave starts from")
-    wave_length: bpy.props.FloatProperty(name="Wave Length", default=10.0, min=1e-3)
+    wave_length: bpy.props.FloatProperty(name="Wave Length", default=10.0, min=1e-3,
+                                         description="Distance over which the wave goes "
+                                                     "from the first variant to the last")
 
     @classmethod
     def poll(cls, context):
@@ -93,9 +104,12 @@ class GRC_OT_bake_field(bpy.types.Operator):
 
     use_range: bpy.props.BoolProperty(name="Custom Range", default=False,
                                       description="Bake these frames (else the keyed ones)")
-    frame_start: bpy.props.IntProperty(name="Start", default=1)
-    frame_end: bpy.props.IntProperty(name="End", default=250)
-    step: bpy.props.IntProperty(name="Step", default=1, min=1)
+    frame_start: bpy.props.IntProperty(name="Start", default=1,
+                                       description="The first frame baked")
+    frame_end: bpy.props.IntProperty(name="End", default=250,
+                                     description="The last frame baked")
+    step: bpy.props.IntProperty(name="Step", default=1, min=1,
+                                description="Bake every Nth frame (frames between blend)")
 
     @classmethod
     def poll(cls, context):

@@ -41,13 +41,12 @@ def extra_flowers(live: LivePetals, scene, depsgraph, in_scene: list) -> list:
 
 
 def _unseen(obj, view_layer) -> bool:
-    """True if the depsgraph may evaluate `obj` without its animation."""
-    if obj.hide_viewport or obj.hide_render:
+    """True if the depsgraph may evaluate `obj` without its animation: hidden (in the
+    viewport or in renders), excluded or not in the view layer (visible_get looks the
+    object's base up in the view layer's hash)."""
+    if obj.hide_render or view_layer is None:
         return True
-    if view_layer is None:
-        return False
-    base = view_layer.objects.get(obj.name)
-    return base is None or base != obj or obj.hide_get(view_layer=view_layer)
+    return not obj.visible_get(view_layer=view_layer)
 
 
 def keyed_values(live: LivePetals, flowers: list, extra: list, depsgraph) -> dict:
