@@ -33,10 +33,18 @@ def on_frame_change_post(scene, depsgraph=None):
     live.on_frame_change(scene, depsgraph, extra, keyed)
 
 
+def _regenerate(scene, objects=None) -> None:
+    """live.regenerate, with the keyed values of the flowers Blender does not animate
+    (hidden, excluded: a field's variants) read from their actions at the scene's frame."""
+    flowers = live.scene_flowers(scene, objects)
+    keyed = instanced.keyed_values(live.LIVE, flowers, [], None, scene)
+    live.regenerate(scene, objects, keyed)
+
+
 def _resync_after_render() -> None:
     for scene in bpy.data.scenes:
         if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
-            live.regenerate(scene)
+            _regenerate(scene)
 
 
 @persistent
@@ -73,7 +81,7 @@ def on_load_post(*_args):
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
         if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
-            live.regenerate(scene)
+            _regenerate(scene)
 
 
 @persistent
@@ -86,7 +94,7 @@ def on_undo_redo_post(*_args):
     for scene in bpy.data.scenes:          # (a scan: no cache is built when there are none)
         flowers = [o for o in scene.objects if is_flower_object(o)]
         if flowers:
-            live.regenerate(scene, flowers)
+            _regenerate(scene, flowers)
 
 
 _HANDLERS = (

@@ -49,13 +49,19 @@ def _unseen(obj, view_layer) -> bool:
     return not obj.visible_get(view_layer=view_layer)
 
 
-def keyed_values(live: LivePetals, flowers: list, extra: list, depsgraph) -> dict:
+def keyed_values(live: LivePetals, flowers: list, extra: list, depsgraph,
+                 scene=None) -> dict:
     """object pointer -> {grc value name: value at the depsgraph's frame} for the flowers
-    whose animation the depsgraph may not evaluate (hidden, excluded, instanced only)."""
-    if depsgraph is None:
+    whose animation the depsgraph may not evaluate (hidden, excluded, instanced only).
+    Without a depsgraph (a regenerate after load, undo or a render): at `scene`'s frame,
+    where the ORIGINAL of such a flower holds its stored, not its keyed, values."""
+    if depsgraph is not None:
+        view_layer = depsgraph.view_layer
+        frame = depsgraph.scene_eval.frame_current_final
+    elif scene is not None and len(scene.view_layers):
+        view_layer, frame = scene.view_layers[0], scene.frame_current_final
+    else:
         return {}
-    view_layer = depsgraph.view_layer
-    frame = depsgraph.scene_eval.frame_current_final
     out: dict[int, dict[str, float]] = {}
     for obj in extra + [o for o in flowers if _unseen(o, view_layer)]:
         curves = _grc_curves(live, obj)

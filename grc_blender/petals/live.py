@@ -336,10 +336,10 @@ def _finish(scene, notes: list[str]) -> str:
     return msg
 
 
-def regenerate(scene, objects=None) -> str:
+def regenerate(scene, objects=None, keyed=None) -> str:
     """Regenerate `objects` (default: every petal of `scene`) from their current values,
-    outside any frame change (sliders, training, operators)."""
-    msg = sync(scene, None, objects, force=True)
+    outside any frame change (sliders, training, operators); `keyed` as for sync."""
+    msg = sync(scene, None, objects, force=True, keyed=keyed)
     if objects is not None:
         entry = LIVE.scenes.get(scene.as_pointer())
         if entry is not None and any(o.as_pointer() not in entry.pointers

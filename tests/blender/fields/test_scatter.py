@@ -195,3 +195,25 @@ def test_texture_wave_and_upright_flowers(grc):
     assert len({name for name, _ in got}) >= 2                        # the texture varies
     m = got[0][1]
     assert np.allclose(m[:3, :3], np.eye(3), atol=1e-5)              # upright, unturned
+
+
+def test_variants_keep_their_keyed_shapes_after_reopen_and_render_end(grc, tmp_path):
+    """The variants are excluded (Blender does not animate them): regenerating after a
+    file load or a render reads their keys at the scene's frame, not their stored values."""
+    from blender_helpers import PACKAGE, coords_of
+    import importlib
+    scene, flower, ground = _field()
+    assert bpy.ops.grc.scatter_flowers(density=1.0, variants=3, spread=8.0) == {'FINISHED'}
+    scene.frame_set(12)
+    names = sorted(o.name for o in bpy.data.objects if o.name.startswith("GRC Variant"))
+    at12 = {n: coords_of(bpy.data.objects[n]) for n in names}
+    assert np.abs(at12[names[0]] - at12[names[-1]]).max() > 1e-3      # delays differ
+    handlers = importlib.import_module(PACKAGE + ".grc_blender.handlers")
+    handlers._resync_after_render()
+    for n in names:
+        assert np.allclose(coords_of(bpy.data.objects[n]), at12[n], atol=1e-5), n
+    path = str(tmp_path / "field.blend")
+    bpy.ops.wm.save_as_mainfile(filepath=path)
+    bpy.ops.wm.open_mainfile(filepath=path)
+    for n in names:
+        assert np.allclose(coords_of(bpy.data.objects[n]), at12[n], atol=1e-5), n
