@@ -58,7 +58,8 @@ def on_render_end(*_args):
 @persistent
 def on_depsgraph_update_post(scene, depsgraph=None):
     # Objects linked, unlinked, added or deleted: the frame path's petal list is stale.
-    edits.on_depsgraph_update(scene, depsgraph)
+    edits.on_depsgraph_update(scene, depsgraph, lambda flowers: instanced.keyed_values(
+        live.LIVE, flowers, [], depsgraph))
 
 
 @persistent

@@ -217,3 +217,19 @@ def test_variants_keep_their_keyed_shapes_after_reopen_and_render_end(grc, tmp_p
     bpy.ops.wm.open_mainfile(filepath=path)
     for n in names:
         assert np.allclose(coords_of(bpy.data.objects[n]), at12[n], atol=1e-5), n
+
+
+def test_moving_the_source_flower_leaves_the_variants_at_their_keyed_shapes(grc):
+    """A depsgraph update that touches a flower writes the changed flowers; the excluded
+    variants are written from their keys, not their stale stored values."""
+    from blender_helpers import coords_of
+    scene, flower, ground = _field()
+    assert bpy.ops.grc.scatter_flowers(density=1.0, variants=3, spread=8.0) == {'FINISHED'}
+    scene.frame_set(12)
+    names = sorted(o.name for o in bpy.data.objects if o.name.startswith("GRC Variant"))
+    at12 = {n: coords_of(bpy.data.objects[n]) for n in names}
+    flower.location.x += 1.0
+    flower.grc.context = flower.grc.context + 0.01      # a value change, as a driver would
+    bpy.context.view_layer.update()
+    for n in names:
+        assert np.allclose(coords_of(bpy.data.objects[n]), at12[n], atol=1e-5), n
