@@ -43,9 +43,9 @@ def field(scene, api, flowers: int, petals: int, frames: int, bake: bool):
     scene.collection.objects.link(ground)
     api.scatter_flowers(scene, ground, flower, count=flowers, seed=1)
     if bake:
-        live_coll = api.scatter_modifier(ground).node_group and [
-            c for c in bpy.data.collections if c.name.startswith("GRC Field Variants")
-            and c.name in scene.collection.children][-1]
+        mod = api.scatter_modifier(ground)
+        live_coll = next(mod[i.identifier] for i in mod.node_group.interface.items_tree
+                         if i.item_type == 'SOCKET' and i.name == "Variants")
         with bpy.context.temp_override(scene=scene):
             api.bake_field(scene, ground, 1, frames)
         for o in [*live_coll.objects, flower]:

@@ -1,11 +1,10 @@
 """Scatter Flowers: a Geometry Nodes modifier on a surface that distributes points (by
 density, or by a count turned into a density over the surface's area), each an instance of
 one variant of a flower (variants.py) picked by index, rotated to the normal (or not) and
-at random around it, at a random scale. The node tree is built with the node API and is
-the artist's to open and edit (the surface itself is kept, joined under its flowers); its
-inputs are the modifier's (Density, Seed, Scale Min/Max,
-Random Rotation, Align to Normal, Density Factor: a vertex group through the modifier's
-attribute toggle).
+at random around it, at a random scale; the surface itself is kept, joined under its
+flowers. The node tree is built with the node API and is the artist's to open and edit;
+its inputs are the modifier's (Density, Seed, Scale Min/Max, Random Rotation, Align to
+Normal, Density Factor and Wave: vertex groups through the modifier's attribute toggle).
 
 The bloom that travels: per point a wave value w in [0, 1] (a vertex group, a noise
 texture, or the distance to an object over Wave Length) picks variant round(w * (n - 1)),
