@@ -15,10 +15,12 @@ Rooms, one per feature (each __init__ lists its modules):
     templates/       make, capture and show templates
     training/        train a model: settings, jobs, state, presets
     petals/          the live path, petals, flowers, ownership, bake
+    fields/          fields of flowers: instanced flowers found for the frame path,
+                     Scatter Flowers (a Geometry Nodes tree of live variants), bake a field
     views/           images and previews: trace, loss curve, error, ghost
     util/            bpy utilities every room stands on (no feature knowledge)
 
-Floors, lowest first: util -> templates, training -> petals -> views -> api. A room
-imports only rooms below it or on its floor's side; no run-time import circles
+Floors, lowest first: util -> templates, training -> petals -> fields, views -> api
+(handlers.py hands fields/instanced.py's findings to petals/live.py). A room imports only rooms below it or on its floor's side; no run-time import circles
 (tests/blender/test_house.py checks it).
 """

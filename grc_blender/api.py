@@ -16,12 +16,17 @@ every function raises model_core.GRCError with a message for the artist when it 
     api.add_ring(scene, flower, count=5, outside=True, model=other)      # sepals
     petals = api.separate_petals(scene, flower)    # one live petal object per petal
     baked = api.bake_petals(scene, [flower], step=2)      # renders without the extension
+    mod = api.scatter_flowers(scene, ground, flower, density=10, wave='OBJECT',
+                              wave_object=origin)   # live variants on a GN modifier
+    baked = api.bake_field(scene, ground)     # the field renders without the extension
     preview, report = api.show_error(scene, template=0, keyframe=-1)
 """
 from __future__ import annotations
 
 from . import preferences
 from .access import model_settings
+from .fields.field_bake import bake_field, scatter_modifier
+from .fields.scatter import scatter_flowers
 from .models.datablock import all_models
 from .models.scene_models import (active_model, add_model, duplicate_model, remove_model,
                                   require_active)
@@ -61,7 +66,7 @@ def apply_preset(scene, name: str) -> None:
 __all__ = ["add_example_templates", "new_template", "grid_from_mesh", "capture_templates",
            "move_template", "prepare", "new_job", "train", "start_training", "follow_training",
            "land", "cancel_training", "add_petal", "reset_petals", "bake_petal", "bake_petals",
-           "FlowerLayout", "add_flower", "add_ring", "remove_ring", "separate_petals", "add_petal_flower",
+           "FlowerLayout", "add_flower", "scatter_flowers", "bake_field", "scatter_modifier", "add_ring", "remove_ring", "separate_petals", "add_petal_flower",
            "flower_petals", "merged_flower_object", "show_error",
            "use_attribute_colors", "apply_preset", "add_model", "remove_model",
            "duplicate_model", "active_model", "all_models", "use_model"]

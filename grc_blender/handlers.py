@@ -15,19 +15,36 @@ from bpy.app.handlers import persistent
 from . import caches, store
 from .access import is_flower_object, model_settings
 from .models import datablock, migrate, scene_models
+from .fields import instanced
 from .petals import edits, live
 from .training import jobs, state
 
 
 @persistent
 def on_frame_change_post(scene, depsgraph=None):
-    live.on_frame_change(scene, depsgraph)
+    # Flowers seen only through instancers (fields/instanced.py) are written too.
+    try:
+        flowers = live.scene_flowers(scene)
+        extra = instanced.extra_flowers(live.LIVE, scene, depsgraph, flowers)
+        keyed = instanced.keyed_values(live.LIVE, flowers, extra, depsgraph)
+    except ReferenceError:
+        live.LIVE.clear()
+        extra, keyed = [], {}
+    live.on_frame_change(scene, depsgraph, extra, keyed)
+
+
+def _regenerate(scene, objects=None) -> None:
+    """live.regenerate, with the keyed values of the flowers Blender does not animate
+    (hidden, excluded: a field's variants) read from their actions at the scene's frame."""
+    flowers = live.scene_flowers(scene, objects)
+    keyed = instanced.keyed_values(live.LIVE, flowers, [], None, scene)
+    live.regenerate(scene, objects, keyed)
 
 
 def _resync_after_render() -> None:
     for scene in bpy.data.scenes:
         if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
-            live.regenerate(scene)
+            _regenerate(scene)
 
 
 @persistent
@@ -41,7 +58,8 @@ def on_render_end(*_args):
 @persistent
 def on_depsgraph_update_post(scene, depsgraph=None):
     # Objects linked, unlinked, added or deleted: the frame path's petal list is stale.
-    edits.on_depsgraph_update(scene, depsgraph)
+    edits.on_depsgraph_update(scene, depsgraph, lambda flowers: instanced.keyed_values(
+        live.LIVE, flowers, [], depsgraph))
 
 
 @persistent
@@ -64,7 +82,7 @@ def on_load_post(*_args):
     # Regenerate petals so a file opened in a new Blender shows the stored model's shapes.
     for scene in bpy.data.scenes:
         if live.scene_petals(scene) or any(map(is_flower_object, scene.objects)):
-            live.regenerate(scene)
+            _regenerate(scene)
 
 
 @persistent
@@ -77,7 +95,7 @@ def on_undo_redo_post(*_args):
     for scene in bpy.data.scenes:          # (a scan: no cache is built when there are none)
         flowers = [o for o in scene.objects if is_flower_object(o)]
         if flowers:
-            live.regenerate(scene, flowers)
+            _regenerate(scene, flowers)
 
 
 _HANDLERS = (

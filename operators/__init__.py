@@ -11,6 +11,7 @@ from .bake import GRC_OT_bake_shape_keys
 from .error import GRC_OT_show_error
 from .models import CLASSES as MODEL_CLASSES
 from .menus import GRC_MT_object, menu_mesh_add, menu_object
+from .fields import GRC_OT_bake_field, GRC_OT_scatter_flowers
 from .flower import GRC_OT_add_ring, GRC_OT_remove_ring, GRC_OT_separate_petals
 from .petal import GRC_OT_add_flower, GRC_OT_add_petal, GRC_OT_reset_petal
 from .templates import (GRC_OT_add_example_templates, GRC_OT_capture_templates,
@@ -35,6 +36,8 @@ CLASSES: tuple[Any, ...] = (
     GRC_OT_add_ring,
     GRC_OT_remove_ring,
     GRC_OT_separate_petals,
+    GRC_OT_scatter_flowers,
+    GRC_OT_bake_field,
     GRC_MT_object,
 )
 

@@ -32,6 +32,8 @@ OBJECT_MENU: tuple[tuple[str, str, dict], ...] = (
     ("grc.add_ring", 'ADD', {}),
     ("grc.remove_ring", 'REMOVE', {}),
     ("grc.separate_petals", 'MOD_EXPLODE', {}),
+    ("grc.scatter_flowers", 'PARTICLES', {}),
+    ("grc.bake_field", 'SHAPEKEY_DATA', {}),
     ("grc.reset_petal", 'FILE_REFRESH', {}),
     ("grc.bake_shape_keys", 'SHAPEKEY_DATA', {}),
 )

@@ -60,6 +60,7 @@ class GRC_PT_flower(GRCPanel, bpy.types.Panel):
         row.operator("grc.add_flower", icon='OUTLINER_OB_EMPTY', text="Add Flower")
         row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")
 
+
 def draw_one_object(layout, context, root) -> None:
     """A one-object flower: Bloom, Context, its layout and rings, its buttons."""
     g = root.grc
@@ -93,3 +94,4 @@ def draw_one_object(layout, context, root) -> None:
     row = layout.row(align=True)
     row.operator("grc.add_flower", icon='OUTLINER_OB_MESH', text="Add Flower")
     row.operator("grc.bake_shape_keys", icon='SHAPEKEY_DATA', text="Bake Flower")
+    layout.operator("grc.scatter_flowers", icon='PARTICLES', text="Scatter Flowers")

@@ -454,6 +454,55 @@ def render_bloom(bpy, api, scene, petal, path: Path, font: pngplot.TextMask,
     petal.hide_render = False
 
 
+def render_field(bpy, api, scene, petal, path: Path) -> None:
+    """Scatter Flowers: a flower scattered on a 12 x 12 ground (8 live variants, a bloom
+    wave travelling from one corner), rendered mid-wave: the flowers near the corner are
+    open, the far ones still closed. Everything it made is removed afterwards."""
+    from mathutils import Vector
+    petal.hide_render = True
+    scene.grc.active_model_index = 0
+    before_objects, before_colls = set(bpy.data.objects), set(bpy.data.collections)
+    flower = api.add_flower(scene, layout=api.FlowerLayout(petals=10, seed=3))
+    for f, b in ((1, 0.0), (24, 1.0)):
+        flower.grc.bloom = b
+        flower.keyframe_insert("grc.bloom", frame=f)
+    flower.hide_render = True
+    bpy.ops.mesh.primitive_plane_add(size=12.0, location=(0.0, 0.0, 0.0))
+    ground = bpy.context.active_object
+    grass = bpy.data.materials.new("Demo Ground")
+    grass.diffuse_color = (0.36, 0.50, 0.26, 1.0)
+    ground.data.materials.append(grass)
+    start = bpy.data.objects.new("Wave Start", None)
+    scene.collection.objects.link(start)
+    start.location = (-6.0, -6.0, 0.0)
+    api.scatter_flowers(scene, ground, flower, density=2.0, seed=2, spread=20.0,
+                        scale_min=0.3, scale_max=0.45, wave='OBJECT', wave_object=start,
+                        wave_length=17.0)
+    old_cam, old_frame = scene.camera, scene.frame_current
+    cam = bpy.data.objects.new("GRC Field Camera", bpy.data.cameras.new("GRC Field Camera"))
+    scene.collection.objects.link(cam)
+    cam.location = (0.0, -13.0, 8.5)
+    look_at(cam, Vector((0.0, 0.5, 0.0)))
+    scene.camera = cam
+    scene.frame_set(22)
+    scene.display.shading.color_type = "MATERIAL"   # the petals' gradient material colour
+    scene.render.filepath = str(path)
+    bpy.ops.render.render(write_still=True)
+    scene.display.shading.color_type = "OBJECT"
+    log(f"rendered a scattered field: {2.0 * 144:.0f} flowers (density 2 on 144 square "
+        f"units), 8 live variants, a bloom wave from the near-left corner, frame 22")
+    scene.camera = old_cam
+    scene.frame_set(old_frame)
+    for obj in set(bpy.data.objects) - before_objects:
+        bpy.data.objects.remove(obj)
+    for coll in set(bpy.data.collections) - before_colls:
+        bpy.data.collections.remove(coll)
+    for tree in [t for t in bpy.data.node_groups if t.name.startswith("GRC Scatter")]:
+        bpy.data.node_groups.remove(tree)
+    bpy.data.materials.remove(grass)
+    petal.hide_render = False
+
+
 def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     bpy.ops.wm.read_homefile(use_empty=True)
     install_extension(bpy, zip_path)
@@ -523,12 +572,14 @@ def run(bpy, zip_path: Path, out: Path, args, t_start: float) -> int:
     bloom_path = out / "flower_bloom.png"
     add_sepal_model(bpy, api, scene, log)
     render_bloom(bpy, api, scene, petal, bloom_path, font)
+    field_path = out / "flower_field.png"
+    render_field(bpy, api, scene, petal, field_path)
     shutil.rmtree(font_dir, ignore_errors=True)
 
-    written = [sheet_path, sweep_path, traces_path, bloom_path]
+    written = [sheet_path, sweep_path, traces_path, bloom_path, field_path]
     if not args.no_docs_image:
         # The README shows these pictures; they are always the demo's own output.
-        for image in (sheet_path, sweep_path, traces_path, bloom_path):
+        for image in (sheet_path, sweep_path, traces_path, bloom_path, field_path):
             docs_image = ROOT / "docs" / "images" / image.name
             docs_image.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(image, docs_image)

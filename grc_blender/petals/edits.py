@@ -99,14 +99,16 @@ def _unmerge_orphans(scene) -> None:
             g.merge_petals = False
 
 
-def on_depsgraph_update(scene, depsgraph) -> None:
+def on_depsgraph_update(scene, depsgraph, keyed_of=None) -> None:
     """depsgraph_update_post: structural edits drop the petal cache; hand edits are marked;
-    petal values changed outside a frame change (drivers) are written."""
+    petal values changed outside a frame change (drivers) are written. `keyed_of(flowers)`:
+    the keyed values of those Blender does not animate (handlers.py: fields/instanced)."""
     if depsgraph is None:
         return
     LIVE.epoch += 1
     if depsgraph.id_type_updated('COLLECTION') or depsgraph.id_type_updated('SCENE'):
         LIVE.scenes.clear()
+        LIVE.instanced.clear()
         _unmerge_orphans(scene)
     if not depsgraph.id_type_updated('MESH') and not depsgraph.id_type_updated('OBJECT'):
         return
@@ -123,4 +125,4 @@ def on_depsgraph_update(scene, depsgraph) -> None:
             isinstance(u.id, bpy.types.Object) and u.id.original is not None
             and (u.id.original.as_pointer() in entry.pointers
                  or u.id.original.as_pointer() in entry.roots) for u in depsgraph.updates):
-        sync(scene, depsgraph)
+        sync(scene, depsgraph, keyed=keyed_of(flowers) if keyed_of is not None else None)

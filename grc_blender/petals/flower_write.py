@@ -43,13 +43,16 @@ class _Job:
 
 
 def sync_flowers(live: LivePetals, flowers: list, depsgraph, rendering: bool,
-                 force: bool) -> list[str]:
-    """Write every flower of `flowers` whose values changed; returns the messages."""
+                 force: bool, keyed: dict | None = None) -> list[str]:
+    """Write every flower of `flowers` whose values changed; returns the messages.
+    `keyed`: object pointer -> values read from the flower's action (a flower the
+    depsgraph evaluates without its animation: fields/instanced.py)."""
     notes: list[str] = []
     if not rendering:
         _own_meshes(flowers, notes)
+    keyed = keyed or {}
     jobs = [j for obj in flowers
-            if (j := _prepare(live, obj, depsgraph, force, notes)) is not None]
+            if (j := _prepare(live, obj, depsgraph, force, notes, keyed)) is not None]
     if not jobs:
         return notes
     _generate(jobs, notes)
@@ -72,7 +75,22 @@ def _own_meshes(flowers: list, notes: list) -> None:
         notes += ownership.give_own_meshes(shared, [o.data for o in shared])
 
 
-def _prepare(live: LivePetals, obj, depsgraph, force: bool, notes: list) -> _Job | None:
+class _Keyed:
+    """A flower's settings with some values taken from its action (`values`)."""
+    __slots__ = ("_g", "_values")
+
+    def __init__(self, g, values: dict):
+        self._g, self._values = g, values
+
+    def __getattr__(self, name: str):
+        values = object.__getattribute__(self, "_values")
+        if name in values:
+            return values[name]
+        return getattr(object.__getattribute__(self, "_g"), name)
+
+
+def _prepare(live: LivePetals, obj, depsgraph, force: bool, notes: list,
+             keyed: dict) -> _Job | None:
     """The flower's values, placement and per-petal times; None if it is left alone (Edit
     Mode, separated, not ours) or nothing changed since its last write."""
     try:
@@ -86,6 +104,8 @@ def _prepare(live: LivePetals, obj, depsgraph, force: bool, notes: list) -> _Job
         notes.append(why)
         return None
     g = obj.evaluated_get(depsgraph).grc if depsgraph is not None else g0
+    if obj.as_pointer() in keyed:
+        g = _Keyed(g, keyed[obj.as_pointer()])
     keys = tuple(store.key_of(r.model) for r in g.rings)
     key = flower_layout.layout_key(g, keys)
     place = live.layouts.get(obj.as_pointer())

@@ -78,10 +78,13 @@ class _Pass:
     notes: list = field(default_factory=list)
 
 
-def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
+def sync(scene, depsgraph=None, objects=None, force: bool = False, extra=(),
+         keyed=None) -> str:
     """Write every petal of `scene` (or `objects`) whose values changed, each from its own
-    model, as `depsgraph` evaluated them (None: the original objects). Returns '' or the
-    scene's messages."""
+    model, as `depsgraph` evaluated them (None: the original objects). `extra`: flowers
+    the depsgraph evaluates outside the scene's objects; `keyed`: object pointer -> the
+    keyed values of a flower the depsgraph does not animate (fields/instanced.py).
+    Returns '' or the scene's messages."""
     rendering = depsgraph is not None and depsgraph.mode == 'RENDER'
     if rendering and bpy.app.is_job_running('RENDER') and not scene.render.use_lock_interface:
         LIVE.report(scene.name, RENDER_UNLOCKED)
@@ -97,9 +100,10 @@ def sync(scene, depsgraph=None, objects=None, force: bool = False) -> str:
         for j, obj in p.merged.items():
             p.notes += _write_merged(p, obj, np.flatnonzero(p.root_of == j), generated)
         notes += p.notes
-    flowers = scene_flowers(scene, objects)
+    flowers = scene_flowers(scene, objects) + list(extra)
     if flowers:
-        notes += flower_write.sync_flowers(LIVE, flowers, depsgraph, rendering, force)
+        notes += flower_write.sync_flowers(LIVE, flowers, depsgraph, rendering, force,
+                                           keyed or {})
     return _finish(scene, notes)
 
 
@@ -332,10 +336,10 @@ def _finish(scene, notes: list[str]) -> str:
     return msg
 
 
-def regenerate(scene, objects=None) -> str:
+def regenerate(scene, objects=None, keyed=None) -> str:
     """Regenerate `objects` (default: every petal of `scene`) from their current values,
-    outside any frame change (sliders, training, operators)."""
-    msg = sync(scene, None, objects, force=True)
+    outside any frame change (sliders, training, operators); `keyed` as for sync."""
+    msg = sync(scene, None, objects, force=True, keyed=keyed)
     if objects is not None:
         entry = LIVE.scenes.get(scene.as_pointer())
         if entry is not None and any(o.as_pointer() not in entry.pointers
@@ -344,8 +348,8 @@ def regenerate(scene, objects=None) -> str:
     return msg
 
 
-def on_frame_change(scene, depsgraph) -> None:
-    sync(scene, depsgraph)
+def on_frame_change(scene, depsgraph, extra=(), keyed=None) -> None:
+    sync(scene, depsgraph, extra=extra, keyed=keyed)
     LIVE.pending.clear()    # frame-change writes never reach depsgraph_update_post
 
 

@@ -81,6 +81,10 @@ class LivePetals:
         self.flower_shapes: dict[int, list] = {}
         self.flower_topo: dict[int, tuple] = {}
         self.growth: dict[str, np.ndarray] = {}
+        # fields/instanced.py: scene pointer -> (key, the file's flowers not in the scene);
+        # object pointer -> (epoch, its keyed grc values' F-curves)
+        self.instanced: dict[int, tuple] = {}
+        self.keyed: dict[int, tuple] = {}
 
     def clear(self) -> None:
         """Forget everything (file load, undo/redo, unregister): bpy references and all."""
@@ -89,6 +93,7 @@ class LivePetals:
     def forget_scene(self, scene) -> None:
         """Drop the scene's cached petal list (a petal's mesh or membership changed)."""
         self.scenes.pop(scene.as_pointer(), None)
+        self.instanced.clear()
 
     def report(self, scene_name: str, msg: str) -> None:
         if self.last_error.get(scene_name, "") != msg:

@@ -159,6 +159,12 @@ MESSAGES: tuple[str, ...] = (
     'Select a flower (Add Flower makes one)',
     'Separate Petals',
     'Separated {n} petals',
+    'Scatter Flowers',
+    "Scattered '{f}' on '{s}' ({m}): open its node tree to edit",
+    'Make a flower active (Add Flower makes one)',
+    'Select the mesh to scatter on, then the flower',
+    'Select a surface with a GRC Scatter modifier',
+    "Baked {n} variants into '{c}'",
     "This flower's petals are already separate objects",
 )
 

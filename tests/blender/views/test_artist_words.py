@@ -18,7 +18,7 @@ from blender_helpers import (active_model, PACKAGE, add_example_and_capture, gri
 from test_panels import OperatorProps
 
 VERBS = {"Add", "Make", "Capture", "Move", "Train", "Cancel", "Show", "Reset", "Bake", "Remove",
-         "Duplicate", "Use", "Separate"}
+         "Duplicate", "Use", "Separate", "Scatter"}
 # The seed's and the builders' words the sidebar must not show (tooltips may).
 JARGON = ("Indexes", "Morphology", "Article", "Context Pull", " pad", "Loss:", "alpha",
           "extrapolat", "trained range")
