@@ -9,6 +9,7 @@ from typing import Any
 
 import bpy
 
+from ..util.modifier_inputs import get_input, set_input
 from ...model_core import GRCError
 from ..access import is_flower_object
 from ..petals.bake import bake_petals
@@ -38,7 +39,7 @@ def bake_field(scene, surface, frame_start: int | None = None, frame_end: int | 
     if mod is None:
         raise GRCError("Select a surface with a GRC Scatter modifier (Scatter Flowers)")
     ident = _variants_input(mod)
-    coll = mod[ident]
+    coll = get_input(mod, ident)
     if coll is None:
         raise GRCError(f"'{surface.name}': its scatter has no variants collection")
     live = sorted((o for o in coll.all_objects if is_flower_object(o)), key=lambda o: o.name)
@@ -53,6 +54,6 @@ def bake_field(scene, surface, frame_start: int | None = None, frame_end: int | 
         out.objects.link(obj)
         obj.name = f"GRC Baked {i:02d} ({src.name})"
     variants.exclude(scene, out)
-    mod[ident] = out
+    set_input(mod, ident, out)
     surface.update_tag()
     return out

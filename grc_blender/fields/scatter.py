@@ -17,6 +17,7 @@ from typing import Any
 
 import bpy
 
+from ..util.modifier_inputs import set_input, use_attribute
 from ...model_core import GRCError
 from ..access import is_flower_object
 from . import variants
@@ -64,7 +65,7 @@ def scatter_flowers(scene, surface, flower, density: float = 10.0, count: int = 
     for item in tree.interface.items_tree:
         if item.item_type == 'SOCKET' and item.in_out == 'INPUT' and item.name in values \
                 and values[item.name] is not None:
-            mod[item.identifier] = values[item.name]
+            set_input(mod, item.identifier, values[item.name])
     _use_attribute(mod, tree, "Density Factor", vertex_group)
     _use_attribute(mod, tree, "Wave", wave_group if wave == 'VERTEX_GROUP' else "")
     surface.update_tag()
@@ -75,8 +76,7 @@ def _use_attribute(mod, tree: Any, name: str, attribute: str) -> None:
     item = next((i for i in tree.interface.items_tree if i.item_type == 'SOCKET'
                  and i.in_out == 'INPUT' and i.name == name), None)
     if item is not None and attribute:
-        mod[item.identifier + "_use_attribute"] = True
-        mod[item.identifier + "_attribute_name"] = attribute
+        use_attribute(mod, item.identifier, attribute)
 
 
 def _inputs(tree) -> None:
@@ -138,8 +138,14 @@ def build_tree(name: str, wave: str = 'NONE') -> Any:
 
 
 def _sock(sockets, identifier: str):
-    """A socket by identifier (Random Value has several named Min, Max, Value)."""
-    return next(s for s in sockets if s.identifier == identifier)
+    """A socket by identifier (Random Value has several named Min, Max, Value, one per data
+    type, in 4.2 - 5.0); from 5.3 the node keeps only its data type's sockets, under other
+    identifiers: then the enabled one with the identifier's name."""
+    exact = [s for s in sockets if s.identifier == identifier and getattr(s, "enabled", True)]
+    if exact:
+        return exact[0]
+    name = identifier.split("_")[0]
+    return next(s for s in sockets if s.name == name and getattr(s, "enabled", True))
 
 
 def _random(tree, data_type: str, salt: int):
