@@ -106,15 +106,7 @@ def build_flower_mesh(mesh, shapes: list[tuple[int, int]], coords: np.ndarray,
         index.append(np.full(len(one), p, dtype=np.int32))
         start += rows * cols
     f = np.concatenate(faces) if faces else np.zeros((0, 4), np.int64)
-    mesh.clear_geometry()
-    mesh.vertices.add(start)
-    mesh.vertices.foreach_set("co", np.ascontiguousarray(coords, dtype=np.float32).ravel())
-    mesh.loops.add(f.size)
-    mesh.loops.foreach_set("vertex_index", f.astype(np.int32).ravel())
-    mesh.polygons.add(len(f))
-    mesh.polygons.foreach_set("loop_start", (np.arange(len(f)) * 4).astype(np.int32))
-    mesh.polygons.foreach_set("loop_total", np.full(len(f), 4, dtype=np.int32))
-    mesh.update(calc_edges=True)
+    mesh_grid.set_quads(mesh, np.asarray(coords).reshape(start, 3), f)
     if not len(f):
         return
     pidx = np.concatenate(index)

@@ -186,6 +186,19 @@ def grid_faces(rows: int, cols: int) -> np.ndarray:
     return np.stack([idx[:-1, :-1], idx[:-1, 1:], idx[1:, 1:], idx[1:, :-1]], axis=-1).reshape(-1, 4)
 
 
+def set_quads(mesh, coords: np.ndarray, faces: np.ndarray) -> None:
+    """Replace `mesh`'s geometry with `coords` (V, 3) and quad `faces` (F, 4) vertex indices."""
+    mesh.clear_geometry()
+    mesh.vertices.add(len(coords))
+    mesh.vertices.foreach_set("co", np.ascontiguousarray(coords, dtype=np.float32).ravel())
+    mesh.loops.add(faces.size)
+    mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
+    mesh.polygons.add(len(faces))
+    mesh.polygons.foreach_set("loop_start", (np.arange(len(faces)) * 4).astype(np.int32))
+    mesh.polygons.foreach_set("loop_total", np.full(len(faces), 4, dtype=np.int32))
+    mesh.update(calc_edges=True)
+
+
 def build_grid_mesh(mesh, grid: np.ndarray) -> None:
     """Replace `mesh`'s geometry with a quad grid from (R, C, 3) coordinates."""
     build_grids_mesh(mesh, np.asarray(grid)[None])
@@ -197,15 +210,7 @@ def build_grids_mesh(mesh, grids: np.ndarray) -> None:
     n, rows, cols, _ = grids.shape
     one = grid_faces(rows, cols)
     faces = (one[None] + (rows * cols) * np.arange(n)[:, None, None]).reshape(-1, 4)
-    mesh.clear_geometry()
-    mesh.vertices.add(n * rows * cols)
-    mesh.vertices.foreach_set("co", np.ascontiguousarray(grids, dtype=np.float32).ravel())
-    mesh.loops.add(faces.size)
-    mesh.loops.foreach_set("vertex_index", faces.astype(np.int32).ravel())
-    mesh.polygons.add(len(faces))
-    mesh.polygons.foreach_set("loop_start", (np.arange(len(faces)) * 4).astype(np.int32))
-    mesh.polygons.foreach_set("loop_total", np.full(len(faces), 4, dtype=np.int32))
-    mesh.update(calc_edges=True)
+    set_quads(mesh, grids.reshape(-1, 3), faces)
     mesh.validate(verbose=False)
     # UVs: u across each petal (columns), v from base (row 0) to tip
     uv = mesh.uv_layers.get("UVMap") or mesh.uv_layers.new(name="UVMap")
