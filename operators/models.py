@@ -59,8 +59,7 @@ class GRC_OT_duplicate_model(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         return (polls.has_scene(cls, context)
-                and (api.active_model(context.scene) is not None
-                     or polls.refuse(cls, "No model to duplicate")))
+                and polls.has_active_model(cls, context, "No model to duplicate"))
 
     def execute(self, context):
         copy = api.duplicate_model(context.scene)
@@ -78,8 +77,8 @@ class GRC_OT_use_active_model(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         return (polls.has_scene(cls, context)
-                and (api.active_model(context.scene) is not None
-                     or polls.refuse(cls, "Add or choose a model in the Models list first")))
+                and polls.has_active_model(cls, context,
+                                           "Add or choose a model in the Models list first"))
 
     def execute(self, context):
         try:

@@ -36,6 +36,11 @@ def captured(cls: Any, context: Any, message: str, need: int = 2) -> bool:
     return (g is not None and len(g.templates) >= need) or refuse(cls, message)
 
 
+def has_active_model(cls: Any, context: Any, message: str) -> bool:
+    """The scene's list has an active model (trained or not)."""
+    return active_model(context.scene) is not None or refuse(cls, message)
+
+
 def has_model(cls: Any, context: Any) -> bool:
     model = active_model(context.scene)
     if store.has_model(model):
