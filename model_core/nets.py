@@ -36,27 +36,44 @@ class NetSizes:
 SEED_SIZES = NetSizes()
 
 
-def elu_(x: np.ndarray) -> np.ndarray:
-    """ELU in place: max(x, 0) + expm1(min(x, 0)); no temporaries beyond one, no overflow."""
-    neg = np.minimum(x, 0.0)
-    np.expm1(neg, out=neg)
-    np.maximum(x, 0.0, out=x)
-    x += neg
-    return x
+BLOCK_ROWS = 2048   # rows per block in forward(): the hidden layers of a block stay in cache
 
 
 def forward(layers: Layers, x: np.ndarray) -> np.ndarray:
     """x (..., n_in) -> (..., n_out); ELU between layers, none after the last.
 
-    Computes in the weights' dtype (float32 for inference, float64 in tests)."""
-    h = x
+    Computes in the weights' dtype (float32 for inference, float64 in tests). Large
+    batches run in blocks of BLOCK_ROWS rows into preallocated buffers: the same products
+    row by row, but a block's hidden layers fit in the CPU cache, which makes a flower
+    field's 25,000 rows about 1.3x faster (bench/infer_speed.py)."""
+    lead, n_in = x.shape[:-1], x.shape[-1]
+    flat = x.reshape(-1, n_in)
+    n = flat.shape[0]
+    dtype = np.result_type(flat.dtype, layers[0][0].dtype)
+    out = np.empty((n, layers[-1][0].shape[1]), dtype)
+    block = min(n, BLOCK_ROWS)
+    hidden = [np.empty((block, w.shape[1]), dtype) for w, _ in layers[:-1]]
+    spare = [np.empty_like(h) for h in hidden]
     last = len(layers) - 1
-    for i, (w, b) in enumerate(layers):
-        h = h @ w
-        h += b
-        if i < last:
-            elu_(h)
-    return h
+    for start in range(0, n, BLOCK_ROWS):
+        stop = min(n, start + BLOCK_ROWS)
+        h = flat[start:stop]
+        for i, (w, b) in enumerate(layers):
+            o = out[start:stop] if i == last else hidden[i][:stop - start]
+            np.matmul(h, w, out=o)
+            o += b
+            if i < last:
+                _elu_into(o, spare[i][:stop - start])
+            h = o
+    return out.reshape(*lead, out.shape[1])
+
+
+def _elu_into(x: np.ndarray, neg: np.ndarray) -> None:
+    """ELU of x in place, `neg` (same shape) its scratch."""
+    np.minimum(x, 0.0, out=neg)
+    np.expm1(neg, out=neg)
+    np.maximum(x, 0.0, out=x)
+    x += neg
 
 
 def layer_shapes(sizes: list[int]) -> list[tuple[tuple[int, int], tuple[int]]]:
