@@ -26,8 +26,9 @@ from .templates import TemplateSet
 _HELP = {
     "context_dims": "context dimensions: 0 = auto (1 for two templates, 2 for more), "
                     "1 = the templates lie in a row, 2 = a pad",
-    "sizes": "hidden widths 'TEMPLATE:RELATIONAL:GENERATIVE', each comma-separated "
-             "(e.g. 48,48:48,32:48,48), or 'seed' for the seed article's sizes",
+    "sizes": "hidden widths 'TEMPLATE:RELATIONAL:GENERATIVE[:GENERATIVE_2D]', each "
+             "comma-separated (e.g. 48,48:48,32:128:48,128; the last for a 2-D context, "
+             "else GENERATIVE), or 'seed' for the seed article's sizes",
     "literal": "start from the seed article's procedure (slow); other flags override it",
     "template_steps": "template-model fit steps (stage 1)",
     "template_lr": "template-model learning rate",
@@ -84,8 +85,9 @@ def parse_sizes(text: str) -> NetSizes:
         widths = [tuple(int(w) for w in p.split(",")) for p in parts]
     except ValueError:
         widths = []
-    if len(widths) != 3 or not all(widths) or not all(1 <= w <= 512 for ws in widths for w in ws):
-        raise GRCError(f"--sizes must look like 48,48:48,32:48,48 (widths 1..512) or 'seed', got {text!r}")
+    if len(widths) not in (3, 4) or not all(widths) or not all(1 <= w <= 512 for ws in widths for w in ws):
+        raise GRCError(f"--sizes must look like 48,48:48,32:128[:48,128] (widths 1..512; the fourth: "
+                       f"the generative model on a 2-D context) or 'seed', got {text!r}")
     return NetSizes(*widths)
 
 
@@ -112,7 +114,8 @@ def _add_train_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _sizes_text(s: NetSizes) -> str:
-    return ":".join(",".join(map(str, w)) for w in (s.template, s.relational, s.generative))
+    parts = (s.template, s.relational, s.generative) + ((s.generative_pad,) if s.generative_pad else ())
+    return ":".join(",".join(map(str, w)) for w in parts)
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:

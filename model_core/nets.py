@@ -6,6 +6,8 @@ Layer sizes (the seed's, for a row of C columns and k context dimensions):
     template model   [2, 10, 15, 3C]        (time, morph) -> row
     relational model [3C, 15, 10, 2 + k]    row -> (time, morph, context...)
     generative model [2 + k, 10, 15, 3C]    (time, morph, context...) -> row
+The defaults (config.TrainConfig) are wider; the generative model's can differ between a
+1-D context (three inputs) and a 2-D pad (four), see docs/model.md.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ class NetSizes:
     template: tuple[int, ...] = (10, 15)
     relational: tuple[int, ...] = (15, 10)
     generative: tuple[int, ...] = (10, 15)
+    generative_pad: tuple[int, ...] | None = None   # the generative model's on a 2-D context (None: as generative)
 
     def template_sizes(self, cols: int) -> list[int]:
         return [2, *self.template, 3 * cols]
@@ -30,13 +33,14 @@ class NetSizes:
         return [3 * cols, *self.relational, 2 + context_dims]
 
     def generative_sizes(self, cols: int, context_dims: int) -> list[int]:
-        return [2 + context_dims, *self.generative, 3 * cols]
+        hidden = self.generative_pad if context_dims > 1 and self.generative_pad else self.generative
+        return [2 + context_dims, *hidden, 3 * cols]
 
 
 SEED_SIZES = NetSizes()
 
 
-BLOCK_ROWS = 2048   # rows per block in forward(): the hidden layers of a block stay in cache
+BLOCK_ROWS = 512    # rows per block in forward(): the hidden layers of a block stay in cache
 SMALL_ROWS = 256    # fewer rows than this take the plain path (no buffers to set up)
 
 

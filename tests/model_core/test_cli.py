@@ -117,6 +117,9 @@ def test_flags_reach_the_config():
     literal = parse("--literal", "--steps", "50")
     assert literal.sizes == SEED_SIZES and literal.steps == 50 and literal.batch == 1
     assert parse("--sizes", "seed").sizes == SEED_SIZES
+    pad = parse("--sizes", "8,8:9:10:11,12").sizes       # a fourth part: the 2-D generative model
+    assert pad == NetSizes((8, 8), (9,), (10,), (11, 12))
+    assert pad.generative_sizes(7, 1) == [3, 10, 21] and pad.generative_sizes(7, 2) == [4, 11, 12, 21]
 
 
 def test_bad_flags_are_one_line_errors(templates_file, tmp_path):

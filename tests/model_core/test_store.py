@@ -51,9 +51,9 @@ def _tampered(model, **changes):
 @pytest.mark.parametrize("changes, message", [
     ({"relational.w0": None}, "missing array 'relational.w0'"),
     ({"relational.w0": np.zeros((5, 5), np.float32)}, "has shape"),
-    ({"generative.b0": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
-    ({"generative.b0": np.full(48, 1e30, np.float32)}, "weights beyond"),
-    ({"generative.b0": np.zeros(48, np.float64)}, "dtype"),
+    ({"relational.b0": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
+    ({"relational.b0": np.full(48, 1e30, np.float32)}, "weights beyond"),
+    ({"relational.b0": np.zeros(48, np.float64)}, "dtype"),
     ({"extra": np.zeros(3, np.float32)}, "unexpected arrays"),
     ({"header.format_version": 99}, "unknown model format version 99"),
     ({"header.format": "something"}, "does not describe a GRC model"),
