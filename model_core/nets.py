@@ -48,38 +48,56 @@ def forward(layers: Layers, x: np.ndarray) -> np.ndarray:
     """x (..., n_in) -> (..., n_out); ELU between layers, none after the last.
 
     Computes in the weights' dtype (float32 for inference, float64 in tests). Large
-    batches run in blocks of BLOCK_ROWS rows into reused buffers, so that a block's hidden
-    layers stay in the CPU cache, and the first layer's bias rides in its product (a
-    column of ones): the same sums, fewer passes over memory (bench/infer_speed.py)."""
+    batches run in blocks of BLOCK_ROWS rows, each block transposed (features x rows):
+    the products are then short-and-wide (W^T @ H, the long side in BLAS's fast
+    direction), a block's hidden layers stay in the CPU cache in reused buffers, and the
+    first layer's bias rides in its product (a row of ones). The same sums in another
+    order; see bench/infer_speed.py for the speed."""
     lead, n_in = x.shape[:-1], x.shape[-1]
     flat = x.reshape(-1, n_in)
     n = flat.shape[0]
     if n < SMALL_ROWS:
         return _forward_plain(layers, flat).reshape(*lead, layers[-1][0].shape[1])
     dtype = np.result_type(flat.dtype, layers[0][0].dtype)
-    out = np.empty((n, layers[-1][0].shape[1]), dtype)
-    block = max(1, min(n, BLOCK_ROWS))
     w0, b0 = layers[0]
-    first = np.vstack([w0, b0[None]]).astype(dtype, copy=False)    # (n_in + 1, width)
-    inp = np.ones((block, n_in + 1), dtype)
-    hidden = [np.empty((block, w.shape[1]), dtype) for w, _ in layers]
-    spare = [np.empty_like(h) for h in hidden]
+    mats = [np.hstack([w0.T, b0[:, None]]).astype(dtype)]              # (width, n_in + 1)
+    mats += [np.ascontiguousarray(w.T, dtype) for w, _ in layers[1:]]
+    biases = [None] + [np.asarray(b, dtype)[:, None] for _, b in layers[1:]]
+    out = np.empty((n, layers[-1][0].shape[1]), dtype)
     last = len(layers) - 1
+    buffers = _Buffers(dtype, n_in, [m.shape[0] for m in mats])
     for start in range(0, n, BLOCK_ROWS):
         k = min(n, start + BLOCK_ROWS) - start
-        inp[:k, :n_in] = flat[start:start + k]
-        h = inp[:k]
-        for i, (w, b) in enumerate(layers):
-            o = out[start:start + k] if i == last else hidden[i][:k]
-            if i == 0:
-                np.matmul(h, first, out=o)
-            else:
-                np.matmul(h, w, out=o)
-                o += b
+        inp, hidden, spare = buffers.of(k)
+        inp[:n_in] = flat[start:start + k].T
+        h = inp
+        for i, m in enumerate(mats):
+            o = hidden[i]
+            np.matmul(m, h, out=o)
+            if i:
+                o += biases[i]
             if i < last:
-                _elu_into(o, spare[i][:k])
+                _elu_into(o, spare[i])
             h = o
+        out[start:start + k] = h.T
     return out.reshape(*lead, out.shape[1])
+
+
+class _Buffers:
+    """forward()'s per-block arrays, (features, rows): one set for full blocks, one for
+    the last, shorter block."""
+
+    def __init__(self, dtype, n_in: int, widths: list[int]):
+        self.dtype, self.n_in, self.widths = dtype, n_in, widths
+        self.sets: dict[int, tuple] = {}
+
+    def of(self, k: int) -> tuple:
+        got = self.sets.get(k)
+        if got is None:
+            inp = np.ones((self.n_in + 1, k), self.dtype)
+            hidden = [np.empty((w, k), self.dtype) for w in self.widths]
+            got = self.sets[k] = (inp, hidden, [np.empty_like(h) for h in hidden[:-1]])
+        return got
 
 
 def _forward_plain(layers: Layers, h: np.ndarray) -> np.ndarray:
