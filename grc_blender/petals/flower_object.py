@@ -65,12 +65,15 @@ def add_motion_modifier(obj) -> None:
     """A deform modifier that changes nothing (a twist of 0 degrees), first in the stack:
     with it Blender counts the flower as deforming, so Cycles samples its mesh at the
     motion-blur steps, where the frame path writes each step's shape (without it a
-    handler-written mesh renders sharp). Removing it only turns the blur off."""
+    handler-written mesh renders sharp). Removing it only turns the blur off. It is on
+    in renders only: the viewport shows no motion blur, and a field of ten 100-petal
+    flowers plays about 10 % faster without it (bench/field.py)."""
     mod = obj.modifiers.new(MOTION_NAME, 'SIMPLE_DEFORM')
     if isinstance(mod, bpy.types.SimpleDeformModifier):
         mod.deform_method = 'TWIST'
         mod.angle = 0.0
         mod.show_in_editmode = False
+        mod.show_viewport = False
     obj.modifiers.move(len(obj.modifiers) - 1, 0)
 
 
