@@ -242,7 +242,8 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     if job.block is not None:                     # one batched product, no copies
         flat = job.block.reshape(len(job.block), -1, 3)
         shapes = [(int(job.block.shape[1]), int(job.block.shape[2]))] * len(job.block)
-        # (P, 3, 3) @ (P, 3, V): the vertices on the long side is ~0.5x (P, V, 3) @ (P, 3, 3)
+        # (P, 3, 3) @ (P, 3, V), the vertices on the long side: with the copy back to
+        # (P * V, 3) about 0.7x the time of (P, V, 3) @ (P, 3, 3) for 100 petals x 175 vertices
         coords = np.matmul(mats[:, :3, :3], flat.transpose(0, 2, 1))
         coords += mats[:, :3, 3:4]
         coords = coords.transpose(0, 2, 1).reshape(-1, 3)
