@@ -189,22 +189,30 @@ def _generate_group(jobs: list[_Job], datablock, rows: int, members: list,
         notes.append(f"model '{datablock.name}' is not trained: its petals keep their shapes")
         return
     t, c, o, owners = _inputs(jobs, members, model.context.slider_fields)
-    flat = [(jn, int(i)) for jn, idx in owners for i in idx.tolist()]
     for s in range(0, len(t), MAX_BATCH):
         sel = slice(s, s + MAX_BATCH)
         out, ok = safe_generate(model, t[sel], c[sel], o[sel], rows,
-                                lambda k: "flower '{}' petal {}".format(
-                                    jobs[flat[s + k][0]].obj.name, flat[s + k][1]), notes)
+                                lambda k: _petal_name(jobs, owners, s + k), notes)
         at = s
         for jn, idx in owners:          # each flower's petals: views into `out`
-            n = len(idx)
+            n, job = len(idx), jobs[jn]
             lo, hi = max(at, s), min(at + n, s + len(out))
-            for k in range(lo, hi):
-                if ok[k - s]:
-                    jobs[jn].grids[int(idx[k - at])] = out[k - s]
-            if (lo, hi) == (at, at + n) and n == len(jobs[jn].grids) and ok[lo - s:hi - s].all():
-                jobs[jn].block = out[lo - s:hi - s]       # the usual case: one model, all fine
+            if (lo, hi) == (at, at + n) and n == len(job.grids) and ok[lo - s:hi - s].all():
+                job.block = out[lo - s:hi - s]       # the usual case: one model, all fine
+            else:
+                for k in range(lo, hi):
+                    if ok[k - s]:
+                        job.grids[int(idx[k - at])] = out[k - s]
             at += n
+
+
+def _petal_name(jobs: list[_Job], owners: list, k: int) -> str:
+    """The k-th petal of a group, named for a message (only when one fails)."""
+    for jn, idx in owners:
+        if k < len(idx):
+            return f"flower '{jobs[jn].obj.name}' petal {int(idx[k])}"
+        k -= len(idx)
+    return f"petal {k}"
 
 
 def safe_generate(model, t, c, o, rows: int, name, notes: list) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +247,7 @@ def _write(live: LivePetals, job: _Job, notes: list) -> None:
     ptr = mesh.as_pointer()
     prev = live.flower_coords.get(ptr)
     mats = (job.applied[None] @ place.matrices).astype(np.float32)
-    if job.block is not None:                     # one batched product, no copies
+    if job.block is not None:                     # one batched product
         flat = job.block.reshape(len(job.block), -1, 3)
         shapes = [(int(job.block.shape[1]), int(job.block.shape[2]))] * len(job.block)
         # (P, 3, 3) @ (P, 3, V), the vertices on the long side: with the copy back to
