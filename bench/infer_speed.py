@@ -1,6 +1,7 @@
 """Inference speed: generate_many for a flower's petals, beside another version of the code.
 
-    .venv/bin/python bench/infer_speed.py [--model M.npz | --config JSON] [--against DIR] [--save-model OUT.npz]
+    .venv/bin/python bench/infer_speed.py [--model M.npz | --config JSON] [--against DIR | --other-model M2.npz]
+                                          [--save-model OUT.npz]
 
     # e.g. against the code before the folded inference:
     mkdir -p /tmp/old && git archive 6cbb756 model_core | tar -x -C /tmp/old
@@ -13,7 +14,8 @@ a warm-up. With --against DIR (a folder holding
 another version's `model_core/`), that version is imported as a second package in the same
 process and the two are called alternately on the same model and inputs: both times, the
 ratio, and the largest coordinate difference between them (absolute, and in % of the
-petals' size).
+petals' size). With --other-model M2.npz, this code runs both models alternately on the
+same inputs (two network shapes side by side): both times and the ratio.
 """
 from __future__ import annotations
 
@@ -58,7 +60,10 @@ def main() -> int:
     parser.add_argument("--config", default="{}", help="TrainConfig overrides (JSON) when training")
     parser.add_argument("--save-model", help="write the model used here")
     parser.add_argument("--against", help="a folder holding another version's model_core/")
+    parser.add_argument("--other-model", help="a second saved model, timed beside --model")
     args = parser.parse_args()
+    if args.against and args.other_model:
+        parser.error("--against and --other-model compare different things: pass one")
     overrides = json.loads(args.config)
     if "sizes" in overrides:
         overrides["sizes"] = NetSizes(*[tuple(w) for w in overrides["sizes"]])
@@ -70,6 +75,8 @@ def main() -> int:
         if not args.model:
             parser.error("--against needs --model (a file both versions can read)")
         versions["other"] = _other_version(args.against).load_model(args.model)
+    if args.other_model:
+        versions["other"] = load_model(args.other_model)
     t, a, o = _inputs(model, 1000)
     calls: dict[str, Callable[[], np.ndarray]] = {}
     for name, m in versions.items():
@@ -87,6 +94,9 @@ def main() -> int:
             fn()
             best[k] = min(best[k], time.perf_counter() - start)
     print("  ".join(f"{k}: {1000 * v:.3f} ms" for k, v in best.items()))
+    if args.other_model:
+        for kind in ("field", "flower", "single"):
+            print(f"{kind}: this / other model {best[f'this {kind}'] / best[f'other {kind}']:.2f}x")
     if args.against:
         flower = calls["this flower"]()
         size = float(np.linalg.norm(flower.max(axis=(0, 1, 2)) - flower.min(axis=(0, 1, 2))))
