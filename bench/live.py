@@ -56,6 +56,15 @@ PACKAGE = "bl_ext.user_default.grc"
 ROWS = 25
 
 
+def finish(status: int) -> None:
+    """End a bench run: flush what it printed, then leave without bpy's teardown, which can
+    abort at exit ("free(): invalid pointer") and lose a piped, still-buffered report
+    (the test suite ends the same way, tests/blender/conftest.py)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def build_and_install() -> None:
     out = Path(tempfile.mkdtemp(prefix="grc-bench-dist-"))
     subprocess.run([sys.executable, str(ROOT / "tools" / "build_extension.py"), "build",
@@ -532,4 +541,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main())
