@@ -17,8 +17,9 @@ from .nets import SEED_SIZES, NetSizes
 
 @dataclass(frozen=True)
 class TrainConfig:
-    # hidden widths: template, relational, generative (1-D context: one ELU layer of 160 fits
-    # better than 48-128 at 0.7x the playback cost), generative on a 2-D pad (K >= 4 needs 48-128)
+    # hidden widths: template, relational, generative on a 1-D context (one ELU layer of 160:
+    # more faithful than 48-128 there at 0.7x the playback cost), generative on a 2-D pad
+    # (three or more templates, where one layer is less faithful); docs/model.md
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (160,), (48, 128)))
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models

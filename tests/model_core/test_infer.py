@@ -120,3 +120,30 @@ def test_numpy_forward_matches_torch(example_set):
         refb = batched(torch.from_numpy(xb)).numpy()
     for k in range(3):
         np.testing.assert_allclose(forward(batched.layers(k), xb[k].astype(np.float64)), refb[k], atol=1e-5)
+
+
+@pytest.mark.parametrize("hidden", [(160,), (48, 128), (7, 9, 5)])
+@pytest.mark.parametrize("rows", [1, 255, 256, 513, 2 * 512 + 77])
+def test_forward_blocks_match_the_row_by_row_sum(hidden, rows):
+    """nets.forward's transposed blocks (and its plain path under SMALL_ROWS) compute
+    every row as the textbook Linear -> ELU -> ... -> Linear does, for any depth and any
+    row count around the block edges, in float64 and in float32."""
+    from model_core.nets import forward
+    rng = np.random.default_rng(rows)
+    sizes = [3, *hidden, 21]
+    layers = [(rng.normal(size=(a, b)) / np.sqrt(a), rng.normal(size=b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    x = rng.normal(size=(rows, 3)) * 2.0
+
+    def textbook(v):
+        for i, (w, b) in enumerate(layers):
+            v = v @ w + b
+            if i < len(layers) - 1:
+                v = np.where(v > 0, v, np.expm1(np.minimum(v, 0)))
+        return v
+
+    want = textbook(x)
+    np.testing.assert_allclose(forward(layers, x), want, rtol=0, atol=1e-12)
+    f32 = [(w.astype(np.float32), b.astype(np.float32)) for w, b in layers]
+    got32 = forward(f32, x.astype(np.float32).reshape(1, rows, 3))      # leading axes kept
+    assert got32.dtype == np.float32 and got32.shape == (1, rows, 21)
+    np.testing.assert_allclose(got32[0], want, rtol=0, atol=1e-4 * np.abs(want).max())
