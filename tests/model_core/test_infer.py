@@ -147,3 +147,23 @@ def test_forward_blocks_match_the_row_by_row_sum(hidden, rows):
     got32 = forward(f32, x.astype(np.float32).reshape(1, rows, 3))      # leading axes kept
     assert got32.dtype == np.float32 and got32.shape == (1, rows, 21)
     np.testing.assert_allclose(got32[0], want, rtol=0, atol=1e-4 * np.abs(want).max())
+
+
+def test_non_finite_or_huge_outputs_are_cleaned(quick_model):
+    """A NaN leaves as 0 and a huge or infinite coordinate as +-1e6 (infer.CLIP), on the
+    batched path and the single one; a normal output is left exactly as decoded."""
+    import copy
+    from model_core.infer import CLIP
+    m = copy.copy(quick_model)
+    w, b = m._gen_out32[-1]
+    b = b.copy()
+    b[0], b[1], b[2] = np.nan, 1e30, -np.inf
+    m._gen_out32 = [*m._gen_out32[:-1], (w, b)]
+    many = m.generate_many(np.linspace(0.0, 1.0, 12), np.linspace(0.0, 1.0, 12), rows=9)
+    one = m.generate(0.5, 0.5, rows=9)
+    for out in (many, one.reshape(1, *one.shape)):
+        assert np.isfinite(out).all() and np.abs(out).max() <= CLIP
+        first = out[..., 0, :].reshape(-1, 3)                  # vertex 0: x NaN, y 1e30, z -inf
+        assert (first[:, 0] == 0.0).all() and (first[:, 1] == CLIP).all() and (first[:, 2] == -CLIP).all()
+    clean = quick_model.generate_many(np.linspace(0.0, 1.0, 12), np.linspace(0.0, 1.0, 12), rows=9)
+    assert np.abs(clean).max() < CLIP
