@@ -67,7 +67,7 @@ def add_motion_modifier(obj) -> None:
     motion-blur steps, where the frame path writes each step's shape (without it a
     handler-written mesh renders sharp). Removing it only turns the blur off. It is on
     in renders only: the viewport shows no motion blur, and in the viewport it cost a field
-    of ten 100-petal flowers 1.03 - 1.24x its frame (bench/field.py)."""
+    of ten 100-petal flowers 1.03 - 1.33x its frame (bench/field.py)."""
     mod = obj.modifiers.new(MOTION_NAME, 'SIMPLE_DEFORM')
     if isinstance(mod, bpy.types.SimpleDeformModifier):
         mod.deform_method = 'TWIST'
