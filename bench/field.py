@@ -10,7 +10,9 @@ are one-object flowers (issue 19: one mesh object a flower, its petals in its me
 Each scene is timed on its own (frame_set over --frames frames, twice), the GRC and native
 scenes of one size interleaved frame by frame. Prints the median frame, the per-petal cost,
 and the per-petal cost at 1,000 petals over that at 100 (target: at most 1.2x; and at most
-25 ms a frame at 1,000 petals, and no more than the native petals).
+25 ms a frame at 1,000 petals, and no more than the native petals). For one-object
+flowers it also prints the frame with their "GRC Motion Blur" modifier on in the viewport
+over the frame as made (on in renders only), rounds alternating.
 """
 from __future__ import annotations
 
