@@ -13,13 +13,13 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..context import context_targets
-from ..fidelity import meets, reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
 from .refit import features, generative_rows, refit_last
 from ..templates import TemplateSet
-from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs, relational_data)
+from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs, relational_data,
+                           stage_two_schedule)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
@@ -122,34 +122,16 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
         last, kept = refit_last(gen_layers, xs, ys, cfg.generative_ridge, ws, h=h)
         return [*gen_layers[:-1], last] if kept else None
 
-    def good() -> bool:
-        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
-        layers = refitted() if cfg.refit_checks else None
-        model = GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,
-                         centre, scale, c, cfg.context_dims, list(ts.names))
-        if not meets(reconstruction_errors(model, ts), cfg.stop_mean_pct, cfg.stop_max_pct):
-            return False
-        if layers is not None:
-            _set_last(gen, layers)
-        return True
+    def build(layers: Layers | None) -> GRCModel:
+        return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,
+                        centre, scale, c, cfg.context_dims, list(ts.names))
 
-    steps_done = cfg.steps
-    loss_g = loss_r = 0.0
-    for step in range(cfg.steps):
-        batch = rows[step]
-        loss_g, loss_r = stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask,
-                                        lr_factor(cfg, step, cfg.steps))
-        done = step + 1
-        if report.due(done) or done == cfg.steps:
-            report(cfg.template_steps + done, {"gen": loss_g, "rel": loss_r})
-        if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
-            steps_done = done
-            break
-    if steps_done == cfg.steps or not cfg.refit_checks:
-        layers = refitted()
-        if layers is not None:
-            _set_last(gen, layers)
-    report(report.total, {"gen": loss_g, "rel": loss_r})
+    def step(i: int) -> tuple[float, float]:
+        batch = rows[i]
+        return stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask, lr_factor(cfg, i, cfg.steps))
+
+    steps_done = stage_two_schedule(ts, cfg, report, step, refitted, build,
+                                    lambda layers: _set_last(gen, layers))
     return rel, gen, steps_done
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..errors import GRCError, TrainingCancelled
-from ..fidelity import reconstruction_errors
+from ..fidelity import meets, reconstruction_errors
 from ..infer import GRCModel, unit_index
 from ..nets import Layers
 from ..templates import TemplateSet, rows_layout
@@ -86,6 +86,53 @@ class PoolIndex:
         """The `refit_pool` pool rows the generative refit uses beside the anchors."""
         n = self.cfg.refit_pool
         return self.rng.integers(0, self.k, n) * self.n + self.rng.integers(0, self.cfg.pool, n)
+
+
+def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
+                       step: Callable[[int], tuple[Any, Any]],
+                       refitted: Callable[[], Layers | None],
+                       build: Callable[[Layers | None], GRCModel],
+                       set_last: Callable[[Layers], None]) -> int:
+    """Stage 2's schedule, the same in both trainers; returns the steps run.
+
+    `step(i)` runs Adam step i and returns (loss_g, loss_r) (floats or 0-d tensors, read
+    only when reported); `refitted()` is a copy of the generative model's layers with its
+    last layer solved in closed form (None: no refit); `build(layers)` the model to judge
+    (the generative model's own layers for None); `set_last(layers)` puts a refitted last
+    layer into the generative model. Every `check_every` steps the model, refitted if
+    `refit_checks`, is judged per keyframe; the training stops once it meets the stop and
+    keeps that refit. Otherwise the last layer is refitted after the last step."""
+    def good() -> bool:
+        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
+        layers = refitted() if cfg.refit_checks else None
+        if not meets(reconstruction_errors(build(layers), ts), cfg.stop_mean_pct, cfg.stop_max_pct):
+            return False
+        if layers is not None:
+            set_last(layers)
+        return True
+
+    steps_done = cfg.steps
+    loss_g: Any = 0.0
+    loss_r: Any = 0.0
+    for i in range(cfg.steps):
+        loss_g, loss_r = step(i)
+        done = i + 1
+        if report.due(done) or done == cfg.steps:
+            report(cfg.template_steps + done, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
+        if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
+            steps_done = done
+            break
+    if steps_done == cfg.steps or not cfg.refit_checks:
+        layers = refitted()
+        if layers is not None:
+            set_last(layers)
+    report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
+    return steps_done
+
+
+def _scalar(loss: Any) -> float:
+    """A loss as a float: a 0-d tensor through .item() (no autograd warning), else float()."""
+    return float(loss.item()) if hasattr(loss, "item") else float(loss)
 
 
 def finished_model(ts: TemplateSet, templates: list[Layers], rel: Layers, gen: Layers,

@@ -27,11 +27,11 @@ from . import literal
 from ..config import TrainConfig
 from ..context import resolve_dims
 from ..errors import GRCError
-from ..fidelity import meets, reconstruction_errors
+from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import generative_rows
-from .train_common import PoolIndex, pool_inputs
+from .train_common import PoolIndex, pool_inputs, stage_two_schedule
 from ..templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
@@ -101,31 +101,11 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     def refitted() -> Layers | None:
         return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge)
 
-    def good() -> bool:
-        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
-        layers = refitted() if cfg.refit_checks else None
-        model = build_model(ts, templates, rel, gen, centre, scale, cfg, layers)
-        if not meets(reconstruction_errors(model, ts), cfg.stop_mean_pct, cfg.stop_max_pct):
-            return False
-        if layers is not None:
-            set_last_layer(gen, layers)
-        return True
+    def step(i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return stage_two_step(rel, gen, opt, pool.x[rows[i]], pool.rel[rows[i]], mask, lr_factor(cfg, i, cfg.steps))
 
     # One cosine schedule, stopped early once the reconstruction target (with a margin) is met.
-    steps_done = cfg.steps
-    loss_g = loss_r = torch.zeros(())
-    for step in range(cfg.steps):
-        loss_g, loss_r = stage_two_step(rel, gen, opt, pool.x[rows[step]], pool.rel[rows[step]], mask,
-                                        lr_factor(cfg, step, cfg.steps))
-        done = step + 1
-        if report.due(done) or done == cfg.steps:
-            report(cfg.template_steps + done, {"gen": loss_g.item(), "rel": loss_r.item()})
-        if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
-            steps_done = done
-            break
-    if steps_done == cfg.steps or not cfg.refit_checks:
-        layers = refitted()
-        if layers is not None:
-            set_last_layer(gen, layers)
-    report(report.total, {"gen": loss_g.item(), "rel": loss_r.item()})
+    steps_done = stage_two_schedule(ts, cfg, report, step, refitted,
+                                    lambda layers: build_model(ts, templates, rel, gen, centre, scale, cfg, layers),
+                                    lambda layers: set_last_layer(gen, layers))
     return finish(ts, templates, rel, gen, centre, scale, cfg, seed, steps_done)
