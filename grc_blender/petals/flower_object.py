@@ -17,10 +17,10 @@ from mathutils import Matrix
 from ...model_core import GRCError
 from . import flower_layout, live
 from .. import store
-from ..access import is_flower_object, mesh_settings, object_settings
+from ..access import is_flower_object, object_settings
 from ..models.scene_models import require_active
 from .flower import FlowerLayout
-from .petal_objects import add_petal, petal_material, sync_subsurf
+from .petal_objects import add_petal, new_generated_object, petal_material, sync_subsurf
 
 MOTION_NAME = "GRC Motion Blur"
 LAYOUT_VALUES = ("tilt", "tilt_step", "scale_step", "seed", "context_jitter", "delay_jitter",
@@ -35,13 +35,8 @@ def add_flower(scene, collection=None, layout: FlowerLayout | None = None,
     layout.validate()
     datablock = require_active(scene)
     model = store.require_model(datablock)
-    mesh = bpy.data.meshes.new("GRC Flower")
-    mesh_settings(mesh).generated = True
-    obj = bpy.data.objects.new("GRC Flower", mesh)
-    (collection or scene.collection).objects.link(obj)
-    obj.location = scene.cursor.location if location is None else location
+    obj = new_generated_object(scene, collection, "GRC Flower", datablock, location)
     g = object_settings(obj)
-    g.model = datablock
     g.rows = layout.rows
     g.arrangement = layout.arrangement
     for name in LAYOUT_VALUES:

@@ -81,10 +81,7 @@ def free_name(stem: str = "Template") -> str:
         name = f"{stem} {chr(ord('A') + i)}"
         if name not in bpy.data.objects:
             return name
-    i = 27
-    while f"{stem} {i}" in bpy.data.objects:
-        i += 1
-    return f"{stem} {i}"
+    return _first_free(stem, 27)
 
 
 def variant_name(source_name: str) -> str:
@@ -93,7 +90,11 @@ def variant_name(source_name: str) -> str:
     stem = f"{source_name} Variant"
     if stem not in bpy.data.objects:
         return stem
-    i = 2
+    return _first_free(stem, 2)
+
+
+def _first_free(stem: str, i: int) -> str:
+    """'stem i', 'stem i+1', ...: the first name no object has."""
     while f"{stem} {i}" in bpy.data.objects:
         i += 1
     return f"{stem} {i}"
