@@ -63,15 +63,17 @@ def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
         raise GRCError("train() needs a TemplateSet")
     cfg = config or TrainConfig()
     cfg.validate()
-    if choose_trainer(cfg) == "torch":
-        from .trainer import train as train_torch
-        return train_torch(ts, cfg, seed, progress, cancel)
-    from .np_trainer import train_numpy
+    torch_chosen = choose_trainer(cfg) == "torch"
     cfg = replace(cfg, context_dims=resolve_dims(cfg.context_dims, ts.shape[0]))
     report = Reporter(cfg.template_steps + cfg.steps, progress, cancel)
     started = time.perf_counter()
-    # A diverging run overflows on the way: the Reporter turns that into a GRCError.
-    with limited_blas_threads(cfg.threads), np.errstate(over="ignore", invalid="ignore"):
-        model = train_numpy(ts, cfg, seed, report)
+    if torch_chosen:
+        from .trainer import train_torch
+        model = train_torch(ts, cfg, seed, report)
+    else:
+        from .np_trainer import train_numpy
+        # A diverging run overflows on the way: the Reporter turns that into a GRCError.
+        with limited_blas_threads(cfg.threads), np.errstate(over="ignore", invalid="ignore"):
+            model = train_numpy(ts, cfg, seed, report)
     model.meta["train_seconds"] = round(time.perf_counter() - started, 3)
     return model

@@ -16,26 +16,20 @@ own procedure instead (literal.py). docs/model.md has the measurements behind ea
 """
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-from threading import Event
-
 import numpy as np
 import torch
 
 from . import literal
 from ..config import TrainConfig
-from ..context import resolve_dims
-from ..errors import GRCError
 from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import generative_rows
 from .train_common import PoolIndex, pool_inputs, stage_two_schedule
 from ..templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Progress, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
+from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
-__all__ = ["train", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
+__all__ = ["train_torch", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 
 
 class _Pool:
@@ -67,27 +61,18 @@ class _Pool:
         return torch.from_numpy(self.index.rows(steps))
 
 
-def train(ts: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
-          progress: Progress | None = None, cancel: Event | None = None) -> GRCModel:
-    """Fit the template models, then the relational and generative models -> GRCModel."""
-    if not isinstance(ts, TemplateSet):
-        raise GRCError("train() needs a TemplateSet")
-    cfg = config or TrainConfig()
-    cfg.validate()
-    cfg = replace(cfg, context_dims=resolve_dims(cfg.context_dims, ts.shape[0]))
-    report = Reporter(cfg.template_steps + cfg.steps, progress, cancel)
-    started = time.perf_counter()
+def train_torch(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
+    """Fit the template models, then the relational and generative models -> GRCModel.
+    `cfg` is validated and its context dims resolved (run.train, the one entry point)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             run = literal.run if cfg.procedure == "literal" else _train
-            model = run(ts, cfg, seed, report)
+            return run(ts, cfg, seed, report)
     finally:
         torch.set_num_threads(threads)
-    model.meta["train_seconds"] = round(time.perf_counter() - started, 3)
-    return model
 
 
 def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCModel:
