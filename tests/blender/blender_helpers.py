@@ -192,6 +192,33 @@ def image_pixels(path) -> np.ndarray:
         bpy.data.images.remove(img)
 
 
+def add_camera(scene, location, rotation, size, engine: str | None = None):
+    """A camera at `location` / `rotation` (Euler) as the scene's camera; renders of
+    `size` (width, height) at 100 % to PNG, with `engine` if given."""
+    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+    scene.collection.objects.link(cam)
+    cam.location, cam.rotation_euler = location, rotation
+    scene.camera = cam
+    r = scene.render
+    r.resolution_x, r.resolution_y = size
+    r.resolution_percentage = 100
+    r.image_settings.file_format = 'PNG'
+    if engine is not None:
+        r.engine = engine
+    return cam
+
+
+def render_stills(scene, folder, tag: str, frames) -> list[np.ndarray]:
+    """Each of `frames` rendered as a still (frame_set, then F12) into `folder`: their pixels."""
+    out = []
+    for f in frames:
+        scene.frame_set(f)
+        scene.render.filepath = str(folder / f"{tag}_{f}.png")
+        assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
+        out.append(image_pixels(scene.render.filepath))
+    return out
+
+
 def model_of(scene=None):
     """The settings of the scene's active model (Text.grc_model), None if it has none."""
     scene = scene or bpy.context.scene

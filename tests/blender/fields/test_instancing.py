@@ -10,7 +10,7 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import add_example_and_capture, image_pixels, train_quick
+from blender_helpers import add_camera, add_example_and_capture, image_pixels, train_quick
 
 FRAMES = (1, 10, 20)
 
@@ -154,15 +154,7 @@ def test_instanced_flowers_animate_in_the_viewport(grc, kind):
 
 
 def _camera(scene):
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    scene.collection.objects.link(cam)
-    cam.location = (0.0, -3.0, 3.0)
-    cam.rotation_euler = (0.8, 0.0, 0.0)
-    scene.camera = cam
-    r = scene.render
-    r.engine = 'BLENDER_WORKBENCH'
-    r.resolution_x, r.resolution_y, r.resolution_percentage = 64, 48, 100
-    r.image_settings.file_format = 'PNG'
+    add_camera(scene, (0.0, -3.0, 3.0), (0.8, 0.0, 0.0), (64, 48), 'BLENDER_WORKBENCH')
 
 
 @pytest.mark.parametrize("kind", KINDS)

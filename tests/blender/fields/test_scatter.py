@@ -6,7 +6,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import add_example_and_capture, select_only, train_quick
+from blender_helpers import add_camera, add_example_and_capture, render_stills, select_only, train_quick
 
 
 def _field(size: float = 10.0, key: bool = True):
@@ -105,33 +105,15 @@ def test_bloom_wave_opens_near_flowers_first(grc):
     assert max(names_near) < min(names_far) or names_near != names_far
 
 
-def _render(scene, tmp_path, tag, frames):
-    from blender_helpers import image_pixels
-    out = []
-    for f in frames:
-        scene.frame_set(f)
-        scene.render.filepath = str(tmp_path / f"{tag}_{f}.png")
-        assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
-        out.append(image_pixels(scene.render.filepath))
-    return out
-
-
 def test_a_baked_field_renders_the_same_without_the_extension(grc, tmp_path):
     import addon_utils
     from blender_helpers import PACKAGE
     scene, flower, ground = _field(size=4.0)
     flower.hide_render = True
     assert bpy.ops.grc.scatter_flowers(density=4.0, variants=4, spread=6.0) == {'FINISHED'}
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    scene.collection.objects.link(cam)
-    cam.location = (0.0, -4.0, 3.5)
-    cam.rotation_euler = (0.85, 0.0, 0.0)
-    scene.camera = cam
-    r = scene.render
-    r.engine = 'BLENDER_WORKBENCH'
-    r.resolution_x, r.resolution_y = 80, 60
+    add_camera(scene, (0.0, -4.0, 3.5), (0.85, 0.0, 0.0), (80, 60), 'BLENDER_WORKBENCH')
     frames = (1, 8, 14, 27)
-    live = _render(scene, tmp_path, "live", frames)
+    live = render_stills(scene, tmp_path, "live", frames)
     assert np.abs(live[0] - live[2]).mean() > 1e-3
     select_only(ground)
     assert bpy.ops.grc.bake_field(use_range=True, frame_start=1, frame_end=27) == {'FINISHED'}
@@ -140,7 +122,7 @@ def test_a_baked_field_renders_the_same_without_the_extension(grc, tmp_path):
     addon_utils.disable(PACKAGE, default_set=True)
     try:
         assert not hasattr(bpy.types.Object, "grc")
-        without = _render(scene, tmp_path, "baked", frames)
+        without = render_stills(scene, tmp_path, "baked", frames)
     finally:
         addon_utils.enable(PACKAGE, default_set=True)
     for f, a, b in zip(frames, live, without):

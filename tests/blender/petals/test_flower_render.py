@@ -6,7 +6,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import add_example_and_capture, image_pixels, train_quick
+from blender_helpers import add_camera, add_example_and_capture, image_pixels, train_quick
 
 
 def _setup():
@@ -21,18 +21,12 @@ def _setup():
     for o in list(scene.objects):
         if o != flower:
             o.hide_render = True
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    scene.collection.objects.link(cam)
-    cam.location, cam.rotation_euler = (0.0, -2.5, 1.6), (1.0, 0.0, 0.0)
-    scene.camera = cam
+    add_camera(scene, (0.0, -2.5, 1.6), (1.0, 0.0, 0.0), (64, 48), 'CYCLES')
     sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", 'SUN'))
     scene.collection.objects.link(sun)
     scene.world = bpy.data.worlds.new("World")
     scene.world.color = (0.05, 0.05, 0.05)
     r = scene.render
-    r.resolution_x, r.resolution_y, r.resolution_percentage = 64, 48, 100
-    r.image_settings.file_format = 'PNG'
-    r.engine = 'CYCLES'
     scene.cycles.samples, scene.cycles.seed, scene.cycles.device = 8, 1, 'CPU'
     r.motion_blur_shutter = 1.0
     return scene, flower

@@ -11,8 +11,9 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (PACKAGE, add_example_and_capture, coords_of, drive_by_empty_x,
-                             image_pixels, model_of, select_only, train_quick, active_model)
+from blender_helpers import (PACKAGE, add_camera, add_example_and_capture, coords_of,
+                             drive_by_empty_x, model_of, render_stills, select_only, train_quick,
+                             active_model)
 
 
 def _flower(grc, **kw):
@@ -104,16 +105,6 @@ def test_petals_have_uvs_and_a_gradient_material(grc):
     assert all(q.data.materials[0] == mat for q in petals)            # one shared material
 
 
-def _render_frames(scene, tmp_path, tag, frames):
-    out = []
-    for f in frames:
-        scene.frame_set(f)
-        scene.render.filepath = str(tmp_path / f"{tag}_{f}.png")
-        assert bpy.ops.render.render(write_still=True) == {'FINISHED'}
-        out.append(image_pixels(scene.render.filepath))
-    return out
-
-
 def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     import addon_utils
     scene, root, petals = _flower(grc, petals=6)
@@ -126,16 +117,9 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     root.keyframe_insert("rotation_euler", frame=9)
     for t in model_of(scene).templates:
         bpy.data.objects[t.name].hide_render = True
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    scene.collection.objects.link(cam)
-    cam.location = (1.0, -0.5, 4.5)
-    cam.rotation_euler = (0.5, 0.0, 0.0)
-    scene.camera = cam
-    r = scene.render
-    r.engine = 'BLENDER_WORKBENCH'
-    r.resolution_x, r.resolution_y = 96, 72
+    add_camera(scene, (1.0, -0.5, 4.5), (0.5, 0.0, 0.0), (96, 72), 'BLENDER_WORKBENCH')
     frames = (1, 4, 6, 9)
-    live = _render_frames(scene, tmp_path, "live", frames)
+    live = render_stills(scene, tmp_path, "live", frames)
     assert np.abs(live[0] - live[-1]).mean() > 1e-3
     select_only(root)
     assert bpy.ops.grc.bake_shape_keys(frame_range='CUSTOM', frame_start=1, frame_end=9,
@@ -146,7 +130,7 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     addon_utils.disable(PACKAGE, default_set=True)
     try:
         assert not hasattr(bpy.types.Object, "grc")
-        without = _render_frames(scene, tmp_path, "baked", frames)
+        without = render_stills(scene, tmp_path, "baked", frames)
     finally:
         addon_utils.enable(PACKAGE, default_set=True)
     for f, a, b in zip(frames, live, without):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import (active_model, PACKAGE, add_example_and_capture, coords_of,
+from blender_helpers import (active_model, PACKAGE, add_camera, add_example_and_capture, coords_of,
                              drive_by_empty_x, image_pixels, train_quick)
 
 FRAMES = (1, 2, 3, 4)
@@ -28,14 +28,7 @@ def _keyed_petal():
 
 
 def _camera(scene, petal):
-    cam = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
-    scene.collection.objects.link(cam)
-    cam.location = (1.2, -3.5, 2.5)
-    cam.rotation_euler = (1.0, 0.0, 0.3)
-    scene.camera = cam
-    r = scene.render
-    r.resolution_x, r.resolution_y, r.resolution_percentage = 96, 72, 100
-    r.image_settings.file_format = 'PNG'
+    add_camera(scene, (1.2, -3.5, 2.5), (1.0, 0.0, 0.3), (96, 72))
 
 
 def _expected(grc, scene, petal, frame, subframe=0.0) -> np.ndarray:
