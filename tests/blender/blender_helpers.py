@@ -219,6 +219,20 @@ def render_stills(scene, folder, tag: str, frames) -> list[np.ndarray]:
     return out
 
 
+def assert_same_without_extension(scene, folder, frames, live: list, tol: float = 2e-3) -> None:
+    """Render `frames` again with the extension disabled (a farm without it): each still
+    within `tol` (mean pixel difference) of `live`; the extension is enabled again after."""
+    import addon_utils
+    addon_utils.disable(PACKAGE, default_set=True)
+    try:
+        assert not hasattr(bpy.types.Object, "grc")
+        without = render_stills(scene, folder, "baked", frames)
+    finally:
+        addon_utils.enable(PACKAGE, default_set=True)
+    for f, a, b in zip(frames, live, without):
+        assert np.abs(a - b).mean() < tol, f"frame {f}: {np.abs(a - b).mean()}"
+
+
 def model_of(scene=None):
     """The settings of the scene's active model (Text.grc_model), None if it has none."""
     scene = scene or bpy.context.scene

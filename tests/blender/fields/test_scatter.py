@@ -6,7 +6,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from blender_helpers import add_camera, add_example_and_capture, render_stills, select_only, train_quick
+from blender_helpers import (add_camera, add_example_and_capture, assert_same_without_extension,
+                             render_stills, select_only, train_quick)
 
 
 def _field(size: float = 10.0, key: bool = True):
@@ -106,8 +107,6 @@ def test_bloom_wave_opens_near_flowers_first(grc):
 
 
 def test_a_baked_field_renders_the_same_without_the_extension(grc, tmp_path):
-    import addon_utils
-    from blender_helpers import PACKAGE
     scene, flower, ground = _field(size=4.0)
     flower.hide_render = True
     assert bpy.ops.grc.scatter_flowers(density=4.0, variants=4, spread=6.0) == {'FINISHED'}
@@ -119,14 +118,7 @@ def test_a_baked_field_renders_the_same_without_the_extension(grc, tmp_path):
     assert bpy.ops.grc.bake_field(use_range=True, frame_start=1, frame_end=27) == {'FINISHED'}
     baked = next(c for c in bpy.data.collections if c.name.startswith("GRC Field Baked"))
     assert len(baked.objects) == 4
-    addon_utils.disable(PACKAGE, default_set=True)
-    try:
-        assert not hasattr(bpy.types.Object, "grc")
-        without = render_stills(scene, tmp_path, "baked", frames)
-    finally:
-        addon_utils.enable(PACKAGE, default_set=True)
-    for f, a, b in zip(frames, live, without):
-        assert np.abs(a - b).mean() < 2e-3, f"frame {f}: {np.abs(a - b).mean()}"
+    assert_same_without_extension(scene, tmp_path, frames, live)
 
 
 def _weights(ground, name: str, weight) -> None:

@@ -11,7 +11,8 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import (PACKAGE, add_camera, add_example_and_capture, coords_of,
+from blender_helpers import (PACKAGE, add_camera, add_example_and_capture,
+                             assert_same_without_extension, coords_of,
                              drive_by_empty_x, model_of, render_stills, select_only, train_quick,
                              active_model)
 
@@ -106,7 +107,6 @@ def test_petals_have_uvs_and_a_gradient_material(grc):
 
 
 def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
-    import addon_utils
     scene, root, petals = _flower(grc, petals=6)
     for f, bloom in ((1, 0.0), (9, 1.0)):
         root.grc.bloom = bloom
@@ -127,14 +127,7 @@ def test_baked_flower_renders_the_same_without_the_extension(grc, tmp_path):
     assert all(p.hide_render for p in petals)
     baked = [o for o in scene.objects if o.name.endswith(" Baked")]
     assert len(baked) == 6 and all(o.parent == root for o in baked)
-    addon_utils.disable(PACKAGE, default_set=True)
-    try:
-        assert not hasattr(bpy.types.Object, "grc")
-        without = render_stills(scene, tmp_path, "baked", frames)
-    finally:
-        addon_utils.enable(PACKAGE, default_set=True)
-    for f, a, b in zip(frames, live, without):
-        assert np.abs(a - b).mean() < 2e-3, f"frame {f}: {np.abs(a - b).mean()}"
+    assert_same_without_extension(scene, tmp_path, frames, live)
 
 
 def test_keyed_rows_rebuild_the_grid_and_bake_refuses_them(grc):
