@@ -8,17 +8,27 @@ from pathlib import Path
 import numpy as np
 
 
+def chunks(data: bytes):
+    """(tag, body) of each chunk of a PNG file's bytes, each chunk's CRC checked."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos = 8
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF, tag
+        yield tag, body
+        pos += 12 + n
+
+
 def read_png(path: str | Path) -> np.ndarray:
     """Read an 8-bit non-interlaced gray/RGB/RGBA PNG (what write_png and Blender write) as uint8."""
     data = Path(path).read_bytes()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError(f"{path}: not a PNG")
-    pos, idat = 8, []
+    idat = []
     w = h = depth = ctype = interlace = 0
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        pos += 12 + n
+    for tag, body in chunks(data):
         if tag == b"IHDR":
             w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
         elif tag == b"IDAT":

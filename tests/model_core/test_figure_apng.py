@@ -13,18 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import figure  # noqa: E402
-
-
-def _chunks(data: bytes):
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos = 8
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
-        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF, tag
-        yield tag, body
-        pos += 12 + n
+from pngread import chunks  # noqa: E402  (tests/model_core/pngread.py)
 
 
 def _unfilter_up(raw: bytes, h: int, w: int, c: int) -> np.ndarray:
@@ -40,7 +29,7 @@ def _unfilter_up(raw: bytes, h: int, w: int, c: int) -> np.ndarray:
 def decode_apng(data: bytes) -> tuple[list[np.ndarray], list[int], int]:
     frames, delays, seqs, plays = [], [], [], -1
     w = h = c = 0
-    for tag, body in _chunks(data):
+    for tag, body in chunks(data):
         if tag == b"IHDR":
             w, h, _d, ctype, *_ = struct.unpack(">IIBBBBB", body)
             c = 3 if ctype == 2 else 4

@@ -13,7 +13,7 @@ import pytest
 from model_core import example_templates, train, train_config
 from model_core.plots import plot
 
-from pngread import read_png  # tests/model_core/pngread.py
+from pngread import chunks, read_png  # tests/model_core/pngread.py
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import figure  # noqa: E402  (tools/figure.py: the demo's PNG writer and anti-aliased lines)
@@ -63,17 +63,6 @@ def clear_samples(rows_px: dict, name, min_gap: int = 4) -> list[int]:
 
 # ---- PNG --------------------------------------------------------------------------------------
 
-def _chunks(data: bytes):
-    pos = 8
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
-        assert crc == zlib.crc32(tag + body) & 0xFFFFFFFF, tag
-        yield tag, body
-        pos += 12 + n
-
-
 def test_png_round_trip_float_rgba_and_uint8_rgb(tmp_path):
     rng = np.random.default_rng(0)
     rgba = rng.random((13, 21, 4)).astype(np.float32)
@@ -88,9 +77,9 @@ def test_png_round_trip_float_rgba_and_uint8_rgb(tmp_path):
     # well-formed chunks: signature, IHDR first, CRCs right, IEND last
     data = (tmp_path / "a.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    tags = [t for t, _ in _chunks(data)]
+    tags = [t for t, _ in chunks(data)]
     assert tags[0] == b"IHDR" and tags[-1] == b"IEND" and b"IDAT" in tags
-    w, h, depth, ctype = struct.unpack(">IIBB", dict(_chunks(data))[b"IHDR"][:10])
+    w, h, depth, ctype = struct.unpack(">IIBB", dict(chunks(data))[b"IHDR"][:10])
     assert (w, h, depth, ctype) == (21, 13, 8, 6)
 
 
