@@ -39,8 +39,8 @@ from .templates import TemplateSet
 def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int = 0,
           progress: Callable[[int, int, dict[str, float]], None] | None = None,
           cancel: Event | None = None) -> GRCModel:
-    """Train a GRC model: with torch when it is importable, else with numpy (run.py; force one
-    with TrainConfig.trainer or $GRC_TRAINER). Imports torch on first call, if at all."""
+    """Train a GRC model: with the numpy trainer unless torch is asked for (run.py:
+    TrainConfig.trainer or $GRC_TRAINER) or the seed's literal procedure needs it."""
     from .training.run import train as _train
     return _train(templates, config, seed, progress, cancel)
 

@@ -52,7 +52,8 @@ _HELP = {
     "refit_pool": "pool samples beside the captured rows in the generative refit",
     "refit_pool_weight": "their total weight relative to the captured rows'",
     "refit_checks": "refit the generative model before each early-stop check too",
-    "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else torch when importable)",
+    "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
+    "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",
 }
 

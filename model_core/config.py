@@ -19,8 +19,9 @@ from .nets import SEED_SIZES, NetSizes
 class TrainConfig:
     # hidden widths: template, relational, generative on a 1-D context (one ELU layer of 160:
     # more faithful than 48-128 there at 0.7x the playback cost), generative on a 2-D pad
-    # (three or more templates, where one layer is less faithful); docs/model.md
-    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (160,), (48, 128)))
+    # (three or more templates: one layer of 320, the most faithful of those measured for its
+    # playback cost); docs/model.md
+    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (160,), (320,)))
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
     template_steps: int = 1000       # full-batch steps of the template fit
@@ -43,7 +44,7 @@ class TrainConfig:
     threads: int = 1                 # torch threads / numpy BLAS threads while training
     adam_beta2: float = 0.95         # Adam's second-moment decay (torch's default 0.999)
     procedure: str = "default"       # "literal": the seed's own stage 2 (literal.py)
-    trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else torch if importable (run.py)
+    trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else numpy (run.py)
     # closed-form refits of the output layers (refit.py; docs/model.md, "Refits")
     refit: bool = True               # refit the last layers: templates after stage 1, generative after stage 2
     template_ridge: float = 1e-4     # ridge of the template models' refit (x the features' mean variance)
@@ -51,6 +52,7 @@ class TrainConfig:
     refit_pool: int = 2048           # pool samples beside the captured rows in the generative refit
     refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total
     refit_checks: bool = True        # also refit the generative model before each early-stop check
+    refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
     @staticmethod
     def literal() -> "TrainConfig":
@@ -85,6 +87,8 @@ class TrainConfig:
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")
         if int(self.refit_pool) < 0:
             raise GRCError("refit_pool must be at least 0")
+        if not 0 <= int(self.refit_rounds) <= 100:
+            raise GRCError("refit_rounds must be in [0, 100]")
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -3,8 +3,8 @@
 The same two stages, networks, losses, FlatAdam, cosine schedule, pool batches, early stop
 and closed-form refits (np_nets.py holds the networks and their gradients); only the
 random initial weights come from numpy's generator instead of torch's. model_core.train()
-uses it when torch is not importable (or when asked: TrainConfig.trainer, $GRC_TRAINER),
-so the add-on trains in any Blender with its own numpy. It imports nothing beyond numpy.
+uses it unless torch is asked for (TrainConfig.trainer, $GRC_TRAINER): it is the faster of
+the two at these sizes, and the add-on trains in any Blender with its own numpy. It imports nothing beyond numpy.
 The seed's literal procedure stays torch-only (literal.py).
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from ..context import context_targets
 from ..infer import GRCModel
 from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
-from .refit import features, generative_rows, refit_last
+from .refit import features, generative_rows, refit_last, refit_to_target
 from ..templates import TemplateSet
-from .train_common import (PoolIndex, Reporter, finished_model, lr_factor, pool_inputs, relational_data,
-                           stage_two_schedule)
+from .train_common import (PoolIndex, Reporter, finished_model, keyframe_units, lr_factor, pool_inputs,
+                           relational_data, stage_two_schedule)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
@@ -110,16 +110,15 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     index = PoolIndex(k, n, data_rng, cfg)
     rows = index.rows(cfg.steps)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
-                                  cfg.refit_pool_weight) if cfg.refit else None)
+                                  cfg.refit_pool_weight, keyframe_units(ts, scale)) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
 
     def refitted() -> Layers | None:
         if refit_data is None:
             return None
-        xs, ys, ws = refit_data
         gen_layers = gen.layers()
-        h = features(gen_layers, rel.forward(xs.astype(DTYPE), keep=False))
-        last, kept = refit_last(gen_layers, xs, ys, cfg.generative_ridge, ws, h=h)
+        h = features(gen_layers, rel.forward(refit_data.x.astype(DTYPE), keep=False))
+        last, kept = refit_to_target(gen_layers, h, refit_data, cfg.generative_ridge, cfg.refit_rounds)
         return [*gen_layers[:-1], last] if kept else None
 
     def build(layers: Layers | None) -> GRCModel:

@@ -11,11 +11,21 @@ variance (so `ridge` is unit-free), the bias unregularised (the features are cen
 The solve runs in float64 whatever the training dtype. A refit is kept only when it lowers
 the weighted squared error it solves; otherwise the layer is returned unchanged, so a refit
 never raises the loss (tested). Both trainers call these (torch_nets.py and np_trainer.py).
+
+The generative model's refit aims at the reconstruction target itself (limits.TARGET_*:
+the worst keyframe's mean vertex error and the worst vertex, each in % of its keyframe's
+diagonal), not at the mean squared error: after the plain solve it re-weights the captured
+rows toward the keyframes and rows that bind the target and solves again, a few rounds
+(iteratively re-weighted least squares for a minimax), and keeps the layer that scores best,
+the one it started from included (`refit_to_target`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from ..limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers, forward
 
 
@@ -35,24 +45,37 @@ def weighted_sse(h: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray,
     return float(per_row.sum() if weights is None else per_row @ weights)
 
 
+def _sums(h: np.ndarray, y: np.ndarray, wts: np.ndarray) -> list[np.ndarray]:
+    """The weighted sums a ridge solve needs: [sum w, sum w h, sum w y, sum w h h^T, sum w h y^T]."""
+    hw = h * wts[:, None]
+    return [np.asarray(wts.sum()), wts @ h, wts @ y, hw.T @ h, hw.T @ y]
+
+
+def _solve(sums: list[np.ndarray], ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ridge solution from _sums (of features and targets shifted near their means, so
+    the centred Gram matrix keeps its precision), bias unregularised."""
+    total, sh, sy, shh, shy = sums
+    h_mean, y_mean = sh / total, sy / total
+    gram = shh / total - np.outer(h_mean, h_mean)
+    rhs = shy / total - np.outer(h_mean, y_mean)
+    scale = max(float(np.trace(gram)) / gram.shape[0], 1e-300)
+    gram[np.diag_indices_from(gram)] += ridge * scale
+    try:
+        w = np.linalg.solve(gram, rhs)
+    except np.linalg.LinAlgError:   # ridge 0 on rank-deficient features
+        w = np.linalg.lstsq(gram, rhs, rcond=None)[0]
+    return w, y_mean - h_mean @ w
+
+
 def ridge_fit(h: np.ndarray, y: np.ndarray, ridge: float,
               weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The weighted ridge solution (W (h, out), b (out,)) of y ~ h W + b, float64."""
     h = np.asarray(h, np.float64)
     y = np.asarray(y, np.float64)
     wts = np.ones(h.shape[0]) if weights is None else np.asarray(weights, np.float64)
-    wts = wts / wts.sum()
-    h_mean, y_mean = wts @ h, wts @ y
-    hc, yc = h - h_mean, y - y_mean
-    gram = hc.T @ (hc * wts[:, None])
-    scale = max(float(np.trace(gram)) / gram.shape[0], 1e-300)
-    gram[np.diag_indices_from(gram)] += ridge * scale
-    rhs = hc.T @ (yc * wts[:, None])
-    try:
-        w = np.linalg.solve(gram, rhs)
-    except np.linalg.LinAlgError:   # ridge 0 on rank-deficient features
-        w = np.linalg.lstsq(gram, rhs, rcond=None)[0]
-    return w, y_mean - h_mean @ w
+    h_shift, y_shift = h.mean(axis=0), y.mean(axis=0)
+    w, b = _solve(_sums(h - h_shift, y - y_shift, wts), ridge)
+    return w, b + y_shift - h_shift @ w
 
 
 def refit_last(layers: Layers, x: np.ndarray, y: np.ndarray, ridge: float,
@@ -72,16 +95,79 @@ def refit_last(layers: Layers, x: np.ndarray, y: np.ndarray, ridge: float,
     return (old_w, old_b), False
 
 
-def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
-                    pool_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The generative refit's data: (inputs, targets, weights).
+@dataclass(frozen=True)
+class RefitRows:
+    """The generative refit's data. The first A rows are the captured ones, in the order
+    (template, keyframe, row), fitted to the exact captured shapes; the rest are pool rows
+    fitted to themselves (what loss_G asks)."""
+    x: np.ndarray          # (N, 3C) rows the relational model reads, float64
+    y: np.ndarray          # (N, 3C) their targets
+    w: np.ndarray          # (N,) base weights: the pool rows together weigh pool_weight x the captured rows
+    keyframe: np.ndarray   # (A,) index (template * T + keyframe) of each captured row
+    unit: np.ndarray       # (K * T,) 1 % of each keyframe's diagonal, in the rows' units
 
-    The captured rows (`anchors` of the pool, the template models' rows at the captured
-    points) are fitted to the exact captured shapes `exact` (A, 3C), and the pool rows
-    `pick` to themselves (what loss_G asks); the pool rows together weigh `pool_weight`
-    times the captured rows together."""
+    @property
+    def n_captured(self) -> int:
+        return int(self.keyframe.shape[0])
+
+
+def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
+                    pool_weight: float, keyframe_units: np.ndarray) -> RefitRows:
+    """The generative refit's data: the captured rows (`anchors` of the pool, the template
+    models' rows at the captured points) with the exact shapes `exact` (A, 3C) as targets,
+    then the pool rows `pick`. `keyframe_units` (K, T): 1 % of each keyframe's diagonal in
+    the rows' units (the target's yardstick)."""
     x = np.concatenate([pool_x[anchors], pool_x[pick]]).astype(np.float64)
     y = np.concatenate([np.asarray(exact, np.float64), pool_x[pick].astype(np.float64)])
     w = np.concatenate([np.ones(len(anchors)),
                         np.full(len(pick), pool_weight * len(anchors) / max(len(pick), 1))])
-    return x, y, w
+    units = np.asarray(keyframe_units, np.float64).reshape(-1)
+    keyframe = np.repeat(np.arange(units.size), len(anchors) // units.size)
+    return RefitRows(x, y, w, keyframe, units)
+
+
+def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
+                 ) -> tuple[float, np.ndarray, np.ndarray]:
+    """How a last layer (w, b) meets the target on the captured rows: (score, each
+    keyframe's mean vertex error %, each row's worst vertex %). score = the larger of the
+    worst keyframe mean / TARGET_MEAN_PCT and the worst vertex / TARGET_MAX_PCT (<= 1: met)."""
+    a = rows.n_captured
+    res = h[:a] @ w + b - rows.y[:a]                                     # (A, 3C): X.., Y.., Z..
+    vertex = np.linalg.norm(res.reshape(a, 3, -1), axis=1) / rows.unit[rows.keyframe][:, None]
+    key_mean = np.bincount(rows.keyframe, vertex.mean(axis=1), minlength=rows.unit.size)
+    key_mean /= np.bincount(rows.keyframe, minlength=rows.unit.size)
+    row_max = vertex.max(axis=1)
+    return max(key_mean.max() / TARGET_MEAN_PCT, row_max.max() / TARGET_MAX_PCT), key_mean, row_max
+
+
+def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int
+                    ) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+    """(the generative model's refitted last layer, whether it replaced the old one).
+
+    The weighted ridge solve on `rows`, then `rounds` more, each with the captured rows'
+    weights multiplied by how far their keyframe's mean or their worst vertex is from the
+    target (whichever binds); the pool rows keep their weight. The layer with the best
+    target_score wins, the old one included, so a refit never raises that score. The
+    pool's sums are taken once: a round costs a solve on the captured rows only."""
+    h = np.asarray(h, np.float64)
+    a = rows.n_captured
+    h_shift, y_shift = h.mean(axis=0), rows.y.mean(axis=0)
+    hs, ys = h - h_shift, rows.y - y_shift
+    pool = _sums(hs[a:], ys[a:], rows.w[a:])
+    best = layers[-1]
+    best_score = target_score(h, rows, *best)[0]
+    kept = False
+    wa = rows.w[:a].copy()
+    for _ in range(rounds + 1):
+        w, b = _solve([p + q for p, q in zip(pool, _sums(hs[:a], ys[:a], wa))], ridge)
+        b = b + y_shift - h_shift @ w
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            break
+        score, key_mean, row_max = target_score(h, rows, w, b)
+        if score < best_score:
+            best, best_score, kept = (w, b), score, True
+        need = np.maximum(key_mean[rows.keyframe] / TARGET_MEAN_PCT, row_max / TARGET_MAX_PCT)
+        need = np.maximum(need, 1e-6)
+        wa *= need / need.mean()
+        wa *= rows.w[:a].sum() / wa.sum()
+    return best, kept

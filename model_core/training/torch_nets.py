@@ -14,7 +14,7 @@ from ..context import context_targets
 from ..errors import GRCError
 from ..infer import GRCModel
 from ..nets import Layers, forward
-from .refit import features, refit_last
+from .refit import RefitRows, features, refit_last, refit_to_target
 from ..templates import TemplateSet
 from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
 
@@ -220,15 +220,13 @@ def refit_templates(templates: BatchedMLP, norm_rows: np.ndarray, rel_in: np.nda
                 templates.biases[-1][k, 0].copy_(torch.from_numpy(b))
 
 
-def refit_generative(rel: MLP, gen: MLP, data: tuple[np.ndarray, np.ndarray, np.ndarray],
-                     ridge: float) -> Layers | None:
-    """The generative model's layers with the last one refitted in closed form on `data`
-    (inputs, targets, weights: refit.generative_rows) through the current relational
-    model; None when the refit would not lower its loss. The networks are not changed."""
-    x, y, wts = data
+def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int) -> Layers | None:
+    """The generative model's layers with the last one refitted on `data` through the
+    current relational model (refit.refit_to_target); None when the refit would not lower
+    the target's score. The networks are not changed."""
     gen_layers = gen.layers()
-    h = features(gen_layers, forward(rel.layers(), x))
-    last, kept = refit_last(gen_layers, x, y, ridge, wts, h=h)
+    h = features(gen_layers, forward(rel.layers(), data.x))
+    last, kept = refit_to_target(gen_layers, h, data, ridge, rounds)
     return [*gen_layers[:-1], last] if kept else None
 
 

@@ -61,6 +61,12 @@ def relational_data(ts: TemplateSet) -> tuple[np.ndarray, float, np.ndarray, np.
     return centre, scale, norm_rows, rel_in
 
 
+def keyframe_units(ts: TemplateSet, scale: float) -> np.ndarray:
+    """1 % of each keyframe's diagonal in the normalised units the networks see, (K, T):
+    the reconstruction target's yardstick for the generative refit."""
+    return ts.keyframe_diagonals() / (100.0 * scale)
+
+
 def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
     """The pool's relational inputs (K, P + A, 2): `pool` random points per template, then
     the A captured points (the anchors)."""

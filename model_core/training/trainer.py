@@ -24,8 +24,8 @@ from ..config import TrainConfig
 from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
-from .refit import generative_rows
-from .train_common import PoolIndex, pool_inputs, stage_two_schedule
+from .refit import RefitRows, generative_rows
+from .train_common import PoolIndex, keyframe_units, pool_inputs, stage_two_schedule
 from ..templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
@@ -50,12 +50,12 @@ class _Pool:
         self.rel = torch.cat([pool_in, targets[:, None, :].expand(k, n, dims)], -1).reshape(k * n, 2 + dims)
         self.index = PoolIndex(k, n, rng, cfg)
 
-    def refit_data(self, norm_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def refit_data(self, norm_rows: np.ndarray, units: np.ndarray) -> RefitRows:
         """The generative refit's rows: the captured ones (exact targets) and a fixed draw
         of pool rows (refit.generative_rows)."""
         exact = norm_rows.reshape(-1, norm_rows.shape[-1])
         return generative_rows(self.x.numpy(), self.index.anchors, exact, self.index.refit_pick(),
-                               self.index.cfg.refit_pool_weight)
+                               self.index.cfg.refit_pool_weight, units)
 
     def rows(self, steps: int) -> torch.Tensor:
         return torch.from_numpy(self.index.rows(steps))
@@ -81,10 +81,11 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, flat_adam)
     pool = _Pool(templates, targets, rel_in, rng, cfg)
     rows = pool.rows(cfg.steps)
-    refit_data = pool.refit_data(norm_rows) if cfg.refit else None
+    refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale)) if cfg.refit else None
 
     def refitted() -> Layers | None:
-        return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge)
+        return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge,
+                                                                cfg.refit_rounds)
 
     def step(i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return stage_two_step(rel, gen, opt, pool.x[rows[i]], pool.rel[rows[i]], mask, lr_factor(cfg, i, cfg.steps))

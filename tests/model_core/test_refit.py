@@ -8,7 +8,8 @@ import pytest
 from model_core import TemplateSet, train, train_config
 from model_core.fidelity import keyframe_errors, reconstruction_errors
 from model_core.nets import forward
-from model_core.training.refit import features, refit_last, ridge_fit, weighted_sse
+from model_core.training.refit import (RefitRows, features, generative_rows, refit_last, refit_to_target, ridge_fit,
+                                      target_score, weighted_sse)
 
 
 def _net(rng: np.random.Generator, sizes: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -96,3 +97,70 @@ def test_errors_are_judged_against_each_keyframes_own_diagonal(quick_model, exam
         np.testing.assert_allclose(pct[k], 100 * dist / kdiag[k][:, None, None])
         # against the whole template's diagonal the same error would read smaller
         assert e["mean_pct"] >= 100 * dist.mean() / example_set.diagonals()[k]
+
+
+def _captured_rows(rng: np.random.Generator, keyframes: int = 6, rows: int = 5, cols: int = 4,
+                   pool: int = 120) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, RefitRows]:
+    """A small net and refit data whose last keyframe is harder (a sharper target) than the others."""
+    net = _net(rng, [3, 24, 3 * cols])
+    a = keyframes * rows
+    x = rng.uniform(-1, 1, (a + pool, 3))
+    y = np.sin(x @ rng.normal(size=(3, 3 * cols)))
+    y[(keyframes - 1) * rows:a] += 0.3 * np.sin(9 * x[(keyframes - 1) * rows:a, :1])
+    units = np.full(keyframes, 0.01)
+    data = RefitRows(x, y, np.concatenate([np.ones(a), np.full(pool, 0.1 * a / pool)]),
+                     np.repeat(np.arange(keyframes), rows), units)
+    return net, features(net, x), data
+
+
+def test_generative_rows_name_each_captured_rows_keyframe():
+    rng = np.random.default_rng(3)
+    pool_x = rng.normal(size=(40, 6))
+    anchors = np.arange(30, 40)                     # 2 templates x 1 keyframe x 5 rows
+    units = np.array([[0.5], [2.0]])
+    data = generative_rows(pool_x, anchors, pool_x[anchors] + 1, np.arange(8), 0.1, units)
+    assert data.n_captured == 10
+    np.testing.assert_array_equal(data.keyframe, np.repeat([0, 1], 5))
+    np.testing.assert_array_equal(data.unit, [0.5, 2.0])
+    np.testing.assert_allclose(data.y[:10], pool_x[anchors] + 1)       # captured rows: the exact shapes
+    np.testing.assert_allclose(data.y[10:], pool_x[:8])                # pool rows: themselves
+    assert data.w[10:].sum() == pytest.approx(0.1 * data.w[:10].sum())
+
+
+@pytest.mark.parametrize("rounds", [0, 2, 6])
+def test_target_refit_never_raises_the_target_score(rounds):
+    rng = np.random.default_rng(4)
+    net, h, data = _captured_rows(rng)
+    before = target_score(h, data, *net[-1])[0]
+    (w, b), kept = refit_to_target(net, h, data, 1e-6, rounds)
+    after = target_score(h, data, w, b)[0]
+    assert kept and after < before
+    # a layer that already scores best is kept as it was
+    (w2, b2), kept2 = refit_to_target([net[0], (w, b)], h, data, 1e-6, rounds)
+    assert not kept2 and w2 is w and b2 is b
+
+
+def test_reweighting_rounds_lower_the_worst_keyframe():
+    """The plain solve spreads the error by squares; the rounds move it off the keyframe that
+    binds the target, so the score (worst keyframe mean, worst vertex) drops."""
+    rng = np.random.default_rng(5)
+    net, h, data = _captured_rows(rng)
+    plain = target_score(h, data, *refit_to_target(net, h, data, 1e-6, 0)[0])
+    rounds = target_score(h, data, *refit_to_target(net, h, data, 1e-6, 6)[0])
+    assert rounds[0] < 0.95 * plain[0], (plain[0], rounds[0])
+    assert rounds[1].max() <= plain[1].max() or rounds[2].max() < plain[2].max()
+
+
+def test_target_score_reads_vertices_in_the_rows_layout():
+    """A row is C X-values, then C Y-values, then C Z-values: one vertex off by 3 units in
+    Z is one vertex at 3 / unit %, not three vertices."""
+    cols = 4
+    h = np.zeros((2, 1))
+    y = np.zeros((2, 3 * cols))
+    data = RefitRows(h, y, np.ones(2), np.array([0, 1]), np.array([0.5, 1.0]))
+    b = np.zeros(3 * cols)
+    b[2 * cols + 1] = 3.0                      # vertex 1's Z in every row
+    score, key_mean, row_max = target_score(h, data, np.zeros((1, 3 * cols)), b)
+    np.testing.assert_allclose(row_max, [6.0, 3.0])
+    np.testing.assert_allclose(key_mean, [6.0 / cols, 3.0 / cols])
+    assert score == pytest.approx(max(6.0 / cols / 0.2, 6.0 / 1.0))
