@@ -134,8 +134,8 @@ def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
     a = rows.n_captured
     res = h[:a] @ w + b - rows.y[:a]                                     # (A, 3C): X.., Y.., Z..
     vertex = np.linalg.norm(res.reshape(a, 3, -1), axis=1) / rows.unit[rows.keyframe][:, None]
-    key_mean = np.bincount(rows.keyframe, vertex.mean(axis=1), minlength=rows.unit.size)
-    key_mean /= np.bincount(rows.keyframe, minlength=rows.unit.size)
+    counts = np.maximum(np.bincount(rows.keyframe, minlength=rows.unit.size), 1)
+    key_mean = np.bincount(rows.keyframe, vertex.mean(axis=1), minlength=rows.unit.size) / counts
     row_max = vertex.max(axis=1)
     return max(key_mean.max() / TARGET_MEAN_PCT, row_max.max() / TARGET_MAX_PCT), key_mean, row_max
 
