@@ -24,6 +24,9 @@ CONTEXT_LIMIT = 1000.0     # the sliders' hard range (inside MAX_ABS_INPUT, so n
 # ---- the reconstruction target (percent of each template's bounding-box diagonal) ----------
 TARGET_MEAN_PCT = 0.2      # mean vertex error of each generated template at each keyframe (its own diagonal)
 TARGET_MAX_PCT = 1.0       # worst vertex (same)
+# A keyframe smaller than this fraction of its template's overall diagonal (a petal that grows
+# from a point) is judged against that fraction: its own diagonal may be zero.
+KEYFRAME_DIAG_FLOOR = 0.1
 
 # ---- stored payloads ---------------------------------------------------------------------
 MAX_FILE_BYTES = 64 << 20      # a model or template archive; a real one is well under 1 MB

@@ -12,7 +12,7 @@ import numpy as np
 
 from .archive import read_archive, read_file, write_archive
 from .errors import GRCError
-from .limits import MAX_COORD, MAX_GRID, MAX_TEMPLATES, MAX_TIMES, MIN_TEMPLATES, MIN_TIMES
+from .limits import KEYFRAME_DIAG_FLOOR, MAX_COORD, MAX_GRID, MAX_TEMPLATES, MAX_TIMES, MIN_TEMPLATES, MIN_TIMES
 
 
 def _index(values, n: int, what: str) -> np.ndarray:
@@ -92,9 +92,11 @@ class TemplateSet:
 
     def keyframe_diagonals(self) -> np.ndarray:
         """Bounding-box diagonal of each template at each keyframe, (K, T): what the
-        reconstruction target measures each keyframe's error against."""
+        reconstruction target measures each keyframe's error against. A keyframe smaller
+        than limits.KEYFRAME_DIAG_FLOOR of its template's overall diagonal (down to a point)
+        gets that floor instead, so its percentages stay finite."""
         ext = self.coords.max(axis=(2, 3)) - self.coords.min(axis=(2, 3))   # (K, T, 3)
-        return np.linalg.norm(ext, axis=-1)
+        return np.maximum(np.linalg.norm(ext, axis=-1), KEYFRAME_DIAG_FLOOR * self.diagonals()[:, None])
 
     def normalisation(self) -> tuple[np.ndarray, float]:
         """Centre (3,) and scale so the networks see coordinates of order 1 whatever the units."""

@@ -164,3 +164,17 @@ def test_target_score_reads_vertices_in_the_rows_layout():
     np.testing.assert_allclose(row_max, [6.0, 3.0])
     np.testing.assert_allclose(key_mean, [6.0 / cols, 3.0 / cols])
     assert score == pytest.approx(max(6.0 / cols / 0.2, 6.0 / 1.0))
+
+
+def test_a_petal_growing_from_a_point_is_judged_against_the_floor(example_set):
+    """A first keyframe collapsed to a point has no diagonal of its own: it is judged against
+    limits.KEYFRAME_DIAG_FLOOR of its template's diagonal, and training reads finite errors."""
+    from model_core.limits import KEYFRAME_DIAG_FLOOR
+    coords = example_set.coords.copy()
+    coords[:, 0] = coords[:, 0].mean(axis=(1, 2), keepdims=True)
+    ts = TemplateSet(coords, example_set.times, example_set.morphs, example_set.names)
+    kdiag = ts.keyframe_diagonals()
+    np.testing.assert_allclose(kdiag[:, 0], KEYFRAME_DIAG_FLOOR * ts.diagonals())
+    np.testing.assert_allclose(kdiag[:, 1:], example_set.keyframe_diagonals()[:, 1:])
+    model = train(ts, train_config(template_steps=100, steps=100, check_every=50), seed=0)
+    assert all(np.isfinite([e["mean_pct"], e["max_pct"], e["mean"]]).all() for e in model.errors), model.errors
