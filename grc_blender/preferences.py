@@ -26,15 +26,15 @@ class GRCPreferences(bpy.types.AddonPreferences):
     def draw(self, context):
         layout: Any = self.layout
         box = layout.box()
-        if torch_check.torch_available():
-            box.label(text=iface("PyTorch {version} found: Train is available").format(
-                version=torch_check.torch_version()), icon='CHECKMARK', translate=False)
+        if torch_check.training_available():
+            box.label(text=iface("Train uses the numpy trainer (no PyTorch needed)"), icon='CHECKMARK',
+                      translate=False)
             box.label(text=iface("A training uses {n} of this computer's {cpus} CPU threads")
                       .format(n=torch_check.training_threads(), cpus=torch_check.cpu_count()),
                       translate=False)
-        elif torch_check.training_available():
-            box.label(text=iface("PyTorch not found: Train uses the numpy trainer (the same math)"),
-                      icon='CHECKMARK', translate=False)
+            if torch_check.torch_available():
+                box.label(text=iface("PyTorch {version} found (the torch trainer: GRC_TRAINER=torch)")
+                          .format(version=torch_check.torch_version()), translate=False)
         else:
             box.label(text=iface("PyTorch not found: Train is unavailable"), icon='ERROR',
                       translate=False)

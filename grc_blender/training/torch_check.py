@@ -62,9 +62,9 @@ def fix() -> str:
 
 
 def training_available() -> bool:
-    """Can Train run here? model_core trains with torch when it is importable, else with its
-    numpy trainer (model_core/training/run.py): always, unless $GRC_TRAINER asks for torch
-    and torch is missing. Answered without importing torch."""
+    """Can Train run here? model_core trains with its numpy trainer unless $GRC_TRAINER asks
+    for torch (model_core/training/run.py): always, unless torch is asked for and missing.
+    Answered without importing torch."""
     return torch_available() or os.environ.get("GRC_TRAINER", "").strip().lower() != "torch"
 
 

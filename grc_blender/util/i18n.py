@@ -61,8 +61,8 @@ MESSAGES: tuple[str, ...] = (
     'There is no template {k}: the templates are 0 to {last}',
     'There is no keyframe {t}: the captured keyframes are 0 to {last}',
     'PyTorch not found: Train is unavailable',
-    'PyTorch not found: Train uses the numpy trainer (the same math)',
-    'PyTorch {version} found: Train is available',
+    'Train uses the numpy trainer (no PyTorch needed)',
+    'PyTorch {version} found (the torch trainer: GRC_TRAINER=torch)',
     "A training uses {n} of this computer's {cpus} CPU threads",
     'Train needs PyTorch, which this install lacks: install {zip} (torch bundled; '
     'README, Install) in place of grc-{version}.zip. Petals and stored models work '

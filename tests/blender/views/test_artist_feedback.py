@@ -125,7 +125,8 @@ def test_train_without_torch_uses_numpy():
     assert not result["available"] and result["version"] == "" and not result["torch_imported"]
     assert result["poll"] and result["result"] == ["FINISHED"], result
     assert result["add_petal_poll"], "no trained model after Train"
-    assert "PyTorch not found: Train uses the numpy trainer" in result["prefs_text"]
+    assert "Train uses the numpy trainer" in result["prefs_text"] and "PyTorch" not in result["prefs_text"].replace(
+        "no PyTorch needed", "")
 
 
 def test_train_poll_without_torch_names_the_zip():
@@ -167,7 +168,8 @@ def test_preferences_and_default_preset(grc):
     layout.label = lambda **kw: calls.append(kw.get("text", ""))
     layout.prop = lambda data, name, **kw: calls.append(name)
     prefs_mod.GRCPreferences.draw(SimpleNamespace(layout=layout), bpy.context)
-    assert any("PyTorch" in c and "found" in c for c in calls) and "default_preset" in calls
+    assert calls[0] == "Train uses the numpy trainer (no PyTorch needed)", calls
+    assert any("PyTorch" in c and "found" in c and "GRC_TRAINER=torch" in c for c in calls) and "default_preset" in calls
     presets = mod("model_core.presets")
     prefs.default_preset = "FAST"
     try:
