@@ -5,7 +5,9 @@ the reconstruction target in limits.py, so a change of the defaults moves the pr
 it. Chosen by measurement on the bundled example (bench/presets.py; numbers in
 docs/architecture.md, "Presets"):
 
-  FAST      half the steps, stopping early at 1.5x the default stop: a first look.
+  FAST      half the stage-2 steps, stopping early at 1.5x the default stop: a first look.
+            The template fit stays whole: halved, it left the stage-2 fit more to do than
+            it saved (bench/presets.py).
   BALANCED  TrainConfig's defaults.
   FAITHFUL  twice the steps, stopping only once every template is within 60 % of the
             reconstruction target (limits.TARGET_MEAN_PCT / TARGET_MAX_PCT).
@@ -35,8 +37,7 @@ def preset_values(name: str, base: TrainConfig | None = None) -> dict[str, Any]:
     d = base or TrainConfig()
     out: dict[str, Any] = {f: getattr(d, f) for f in FIELDS}
     if name == "FAST":
-        out.update(template_steps=max(1, int(d.template_steps * FAST_STEPS)),
-                   steps=max(1, int(d.steps * FAST_STEPS)),
+        out.update(steps=max(1, int(d.steps * FAST_STEPS)),
                    stop_mean_pct=d.stop_mean_pct * FAST_STOP,
                    stop_max_pct=d.stop_max_pct * FAST_STOP)
     elif name == "FAITHFUL":
