@@ -119,7 +119,7 @@ def prepare(scene, model=None) -> tuple[TemplateSet, list[str]]:
 def new_job(scene, templates: TemplateSet | None = None, model=None,
             **changes) -> jobs.TrainingJob:
     """A training job for the model's templates and settings (`changes` override settings);
-    GRCError for bad settings, before any thread starts. torch is imported by the job."""
+    GRCError for bad settings, before any thread starts. The trainer is imported by the job."""
     model = model or require_active(scene)
     if templates is None:
         templates, _ = prepare(scene, model)

@@ -346,7 +346,7 @@ def test_a_separated_petal_moved_to_another_flower_follows_it(grc):
     t = min(max((0.2 - d) / (1.0 - d), 0.0), 1.0)
     want = model.generate(t, [b.grc.context + petal.grc.context], petal.grc.offset,
                           rows=petal.grc.rows).reshape(-1, 3)
-    np.testing.assert_allclose(coords_of(petal), want, atol=1e-5)
+    np.testing.assert_allclose(coords_of(petal), want, atol=1e-4)   # the time table, as for flowers
 
 
 def test_bake_makes_one_copy_with_a_key_per_frame(grc):
