@@ -48,12 +48,12 @@ def choose_trainer(cfg: TrainConfig) -> str:
             raise GRCError(f"${ENV} must be 'torch' or 'numpy', got {os.environ[ENV]!r}")
     if name == "auto":
         name = "torch" if cfg.procedure == "literal" else "numpy"
+    if cfg.procedure == "literal" and (name == "numpy" or not torch_importable()):
+        raise GRCError("the seed's literal procedure runs on the torch trainer only; "
+                       "install torch or train with the default procedure")
     if name == "torch" and not torch_importable():
         raise GRCError("the torch trainer was asked for but torch is not importable; "
                        "use the numpy trainer (trainer='numpy')")
-    if name == "numpy" and cfg.procedure == "literal":
-        raise GRCError("the seed's literal procedure runs on the torch trainer only; "
-                       "install torch or train with the default procedure")
     return name
 
 

@@ -139,6 +139,14 @@ def test_trainer_choice(monkeypatch, example_set):
         train(example_set, train_config(template_steps=20, steps=20, check_every=0))
     with pytest.raises(GRCError, match="literal procedure runs on the torch trainer"):
         train(example_set, train_config(literal=True, trainer="numpy"))
+    # "auto": numpy whether torch is importable or not; torch for the literal procedure
+    from model_core.training import run
+    monkeypatch.delenv("GRC_TRAINER")
+    assert run.choose_trainer(train_config()) == "numpy"
+    monkeypatch.setattr(run, "torch_importable", lambda: False)
+    assert run.choose_trainer(train_config()) == "numpy"
+    with pytest.raises(GRCError, match="literal procedure runs on the torch trainer only; install torch"):
+        run.choose_trainer(train_config(literal=True))
 
 
 def test_numpy_trainer_reproduces_itself(example_set):
