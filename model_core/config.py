@@ -17,11 +17,11 @@ from .nets import SEED_SIZES, NetSizes
 
 @dataclass(frozen=True)
 class TrainConfig:
-    # hidden widths: template, relational, generative on a 1-D context (one ELU layer of 160:
-    # more faithful than 48-128 there at 0.7x the playback cost), generative on a 2-D pad
-    # (three or more templates: one layer of 320, the most faithful of those measured for its
-    # playback cost); docs/model.md
-    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (48, 32), (160,), (320,)))
+    # hidden widths: template, relational (96-48: 48-32 let two alike templates of five share
+    # one context), generative on a 1-D context (one ELU layer of 160: more faithful than
+    # 48-128 there at 0.7x the playback cost), generative on a 2-D pad (three or more
+    # templates: one layer of 320); docs/model.md
+    sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (96, 48), (160,), (320,)))
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
     template_steps: int = 1000       # full-batch steps of the template fit
@@ -33,7 +33,7 @@ class TrainConfig:
     lr_g: float = 2e-2               # generative model's rate (the seed's lrG)
     generative_init_gain: float = 4.0   # first-layer scale of the generative model (seed: 1)
     batch: int = 64                  # pool samples a step (the captured points are added)
-    context_filter: float = 0.05     # the seed's rFilter weight on the context output
+    context_filter: float = 1.0      # the seed's rFilter weight on the context output (seed: 0.05; docs/model.md)
     lr_decay: bool = True            # cosine decay to 1% of the rates
     pool: int = 8192                 # template-model samples drawn per template up front
     # early stop once every template meets these (percent of each keyframe's own diagonal):
@@ -59,7 +59,7 @@ class TrainConfig:
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, generative_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, adam_beta2=0.999, procedure="literal",
+                           lr_decay=False, adam_beta2=0.999, procedure="literal", context_filter=0.05,
                            stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0, refit=False)
 
     def validate(self) -> None:

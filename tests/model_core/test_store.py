@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from model_core import GRCError, load_model, model_from_bytes, model_to_bytes, save_model
+from model_core import GRCError, TrainConfig, load_model, model_from_bytes, model_to_bytes, save_model
 from model_core.store import MAX_FILE_BYTES, model_to_arrays
 
 
@@ -48,12 +48,15 @@ def _tampered(model, **changes):
     return _npz(arrays)
 
 
+REL0 = TrainConfig().sizes.relational[0]   # the quick model's first relational width
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"relational.w0": None}, "missing array 'relational.w0'"),
     ({"relational.w0": np.zeros((5, 5), np.float32)}, "has shape"),
-    ({"relational.b0": np.full(48, np.nan, np.float32)}, "NaN or infinite"),
-    ({"relational.b0": np.full(48, 1e30, np.float32)}, "weights beyond"),
-    ({"relational.b0": np.zeros(48, np.float64)}, "dtype"),
+    ({"relational.b0": np.full(REL0, np.nan, np.float32)}, "NaN or infinite"),
+    ({"relational.b0": np.full(REL0, 1e30, np.float32)}, "weights beyond"),
+    ({"relational.b0": np.zeros(REL0, np.float64)}, "dtype"),
     ({"extra": np.zeros(3, np.float32)}, "unexpected arrays"),
     ({"header.format_version": 99}, "unknown model format version 99"),
     ({"header.format": "something"}, "does not describe a GRC model"),
