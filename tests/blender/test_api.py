@@ -50,8 +50,9 @@ def test_add_petal_move_and_bake_operators_equal_api(grc):
     petal, warning = grc.api.add_petal(scene, context_value=0.6, time=0.8, rows=11)
     assert warning == ""
     assert bpy.ops.grc.add_petal(context_value=0.6, time=0.8, rows=11) == {'FINISHED'}
-    # equal up to float32 rounding: BLAS sums a row differently by its place in a batch
-    np.testing.assert_allclose(coords_of(bpy.context.active_object), coords_of(petal), atol=1e-5)
+    # equal up to float32 rounding: BLAS sums a row differently by its place in a batch, and
+    # a 30-step model's refitted last layer has weights in the hundreds (a trained one's < 1)
+    np.testing.assert_allclose(coords_of(bpy.context.active_object), coords_of(petal), atol=1e-4)
     petal.keyframe_insert("grc.time", frame=1)             # animated over frames 1..3
     petal.keyframe_insert("grc.time", frame=3)
     baked = grc.api.bake_petal(scene, petal)
