@@ -1,6 +1,6 @@
 """Held-out fidelity: how the model does at keyframes and rows it was not trained on.
 
-    .venv/bin/python bench/heldout.py [--seeds 0,1,2] [--config '{"steps": 3000}'] [--literal]
+    .venv/bin/python bench/heldout.py [--seeds 0,1,2] [--config '{"steps": 3000}'] [--literal] [--only 0,3]
 
 For each set of model_core.petal_sets.benchmark_sets() and each seed:
   train    the default trainer on the whole set: the worst template's mean error at its
@@ -71,6 +71,7 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--config", default="{}", help="TrainConfig overrides as JSON")
     parser.add_argument("--literal", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated set indexes")
     args = parser.parse_args()
     overrides = json.loads(args.config)
     if "sizes" in overrides:
@@ -83,7 +84,10 @@ def main() -> int:
     print(f"{'set':<30} seed  train mean | time held out  mean / worst   interp | rows held out  mean / worst"
           f"   interp{'  | literal time held out' if args.literal else ''}")
     times_out, rows_out = [], []
-    for name, ts in benchmark_sets():
+    sets = benchmark_sets()
+    if args.only:
+        sets = [sets[int(i)] for i in args.only.split(",")]
+    for name, ts in sets:
         _, t, r, _ = ts.shape
         keep_t = sorted(set(range(0, t, 2)) | {t - 1})
         keep_r = sorted(set(range(0, r, 2)) | {r - 1})

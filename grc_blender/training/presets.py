@@ -14,8 +14,7 @@ from .settings import uses_article_procedure
 
 DEFAULT = core.DEFAULT
 ENUM_ITEMS = [
-    ("FAST", "Fast", "Half the steps, stopping at looser errors: a first look in at most "
-                     "about half the time"),
+    ("FAST", "Fast", "Half the steps at most, stopping at looser errors: a first look"),
     ("BALANCED", "Balanced", "The default training: meets the reconstruction target on "
                              "typical petals in seconds"),
     ("FAITHFUL", "Faithful", "Twice the steps, stopping only well inside the "
