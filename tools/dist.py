@@ -431,6 +431,7 @@ for mod in ("sympy", "networkx", "jinja2", "filelock", "fsspec"):
     assert m.__file__.startswith(resources), (mod, m.__file__)
 print("bundled sympy/networkx/jinja2/filelock/fsspec import from the extension")
 if hasattr(bpy.ops, "grc") and hasattr(bpy.ops.grc, "train"):
+    os.environ["GRC_TRAINER"] = "torch"      # Train runs numpy unless torch is asked for
     t0 = time.perf_counter()
     bpy.ops.grc.add_example_templates()
     bpy.ops.grc.capture_templates()
