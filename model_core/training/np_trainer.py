@@ -4,7 +4,8 @@ The same two stages, networks, losses, FlatAdam, cosine schedule, pool batches, 
 and closed-form refits (np_nets.py holds the networks and their gradients); only the
 random initial weights come from numpy's generator instead of torch's. model_core.train()
 uses it unless torch is asked for (TrainConfig.trainer, $GRC_TRAINER): it is the faster of
-the two at these sizes, and the add-on trains in any Blender with its own numpy. It imports nothing beyond numpy.
+the two at these sizes, and the add-on trains in any Blender with its own numpy. It
+imports nothing beyond numpy.
 The seed's literal procedure stays torch-only (literal.py).
 """
 from __future__ import annotations
