@@ -17,7 +17,7 @@ from ..context import context_targets
 from ..infer import GRCModel
 from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
-from .refit import features, generative_rows, refit_last, refit_to_target
+from .refit import generative_rows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import (PoolIndex, Reporter, finished_model, keyframe_units, lr_factor, pool_inputs,
                            relational_data, stage_two_schedule)
@@ -117,10 +117,8 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     def refitted() -> Layers | None:
         if refit_data is None:
             return None
-        gen_layers = gen.layers()
-        h = features(gen_layers, rel.forward(refit_data.x.astype(DTYPE), keep=False))
-        last, kept = refit_to_target(gen_layers, h, refit_data, cfg.generative_ridge, cfg.refit_rounds)
-        return [*gen_layers[:-1], last] if kept else None
+        return refit_generative_layers(gen.layers(), rel.forward(refit_data.x.astype(DTYPE), keep=False),
+                                       refit_data, cfg.generative_ridge, cfg.refit_rounds)
 
     def build(layers: Layers | None) -> GRCModel:
         return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,

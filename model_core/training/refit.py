@@ -167,7 +167,15 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
         if score < best_score:
             best, best_score, kept = (w, b), score, True
         need = np.maximum(key_mean[rows.keyframe] / TARGET_MEAN_PCT, row_max / TARGET_MAX_PCT)
-        need = np.maximum(need, 1e-6)
-        wa *= need / need.mean()
-        wa *= rows.w[:a].sum() / wa.sum()
+        wa *= np.maximum(need, 1e-6)
+        wa *= rows.w[:a].sum() / wa.sum()          # the captured rows keep their total weight
     return best, kept
+
+
+def refit_generative_layers(layers: Layers, rel_out: np.ndarray, rows: RefitRows, ridge: float,
+                            rounds: int) -> Layers | None:
+    """The generative model's layers with the last one refitted to the target
+    (refit_to_target) on `rel_out`, the relational model's output for `rows.x`; None when
+    the layer it has scores better. Both trainers' refit."""
+    last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds)
+    return [*layers[:-1], last] if kept else None

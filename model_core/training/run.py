@@ -2,10 +2,10 @@
 
 Which trainer: TrainConfig.trainer ("torch", "numpy", or "auto"); under "auto" the
 environment variable GRC_TRAINER (torch / numpy) decides, else numpy: both run the same
-math (np_trainer.py), and at these sizes (a batch of about 160 rows) a numpy step takes about
-half a torch step's CPU time (bench/trainers.py; docs/model.md). torch is the reference, kept beside it, and
-the only one that runs the seed's literal procedure (chosen for it under "auto"). Nothing
-here imports torch unless the torch trainer is the one chosen.
+math (np_trainer.py), and at these sizes (a batch of about 160 rows) a numpy step takes
+about half a torch step's CPU time (bench/trainers.py; docs/model.md). torch is the
+reference, kept beside it, and the only one that runs the seed's literal procedure (chosen
+for it under "auto"). Nothing here imports torch unless the torch trainer is the one chosen.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from ..context import context_targets
 from ..errors import GRCError
 from ..infer import GRCModel
 from ..nets import Layers, forward
-from .refit import RefitRows, features, refit_last, refit_to_target
+from .refit import RefitRows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
 
@@ -222,12 +222,9 @@ def refit_templates(templates: BatchedMLP, norm_rows: np.ndarray, rel_in: np.nda
 
 def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int) -> Layers | None:
     """The generative model's layers with the last one refitted on `data` through the
-    current relational model (refit.refit_to_target); None when the refit would not lower
-    the target's score. The networks are not changed."""
-    gen_layers = gen.layers()
-    h = features(gen_layers, forward(rel.layers(), data.x))
-    last, kept = refit_to_target(gen_layers, h, data, ridge, rounds)
-    return [*gen_layers[:-1], last] if kept else None
+    current relational model (refit.refit_generative_layers); None when the refit would not
+    lower the target's score. The networks are not changed."""
+    return refit_generative_layers(gen.layers(), forward(rel.layers(), data.x), data, ridge, rounds)
 
 
 def set_last_layer(net: MLP, layers: Layers) -> None:
