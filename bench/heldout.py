@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from model_core import NetSizes, TemplateSet, example_templates, train, train_config  # noqa: E402
+from model_core import TemplateSet, example_templates, train, train_config  # noqa: E402
 from model_core.infer import unit_index  # noqa: E402
 from model_core.nets import forward  # noqa: E402
 from model_core.petal_sets import benchmark_sets  # noqa: E402
@@ -75,8 +75,6 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated set indexes")
     args = parser.parse_args()
     overrides = json.loads(args.config)
-    if "sizes" in overrides:
-        overrides["sizes"] = NetSizes(*[tuple(w) for w in overrides["sizes"]])
     cfg = train_config(**overrides)
     literal = train_config(literal=True)
     literal = replace(literal, steps=literal.steps // 10, template_steps=literal.template_steps // 10)

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from model_core import NetSizes, example_templates, load_model, save_model, train, train_config  # noqa: E402
+from model_core import example_templates, load_model, save_model, train, train_config  # noqa: E402
 
 
 def _other_version(folder: str) -> Any:
@@ -65,8 +65,6 @@ def main() -> int:
     if args.against and args.other_model:
         parser.error("--against and --other-model compare different things: pass one")
     overrides = json.loads(args.config)
-    if "sizes" in overrides:
-        overrides["sizes"] = NetSizes(*[tuple(w) for w in overrides["sizes"]])
     model = load_model(args.model) if args.model else train(example_templates(), train_config(**overrides), seed=0)
     if args.save_model:
         save_model(model, args.save_model)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sweep.py [--seeds 0,1,2] [--sets benchmark|acceptance] '{}' '{"steps": 3000}'
 
-Each argument is a JSON object of TrainConfig overrides ("sizes" as three lists of widths);
+Each argument is a JSON object of TrainConfig overrides ("sizes" as lists of widths, model_core.train_config);
 `{}` is the default. For each it prints, per set, the worst over the seeds of the worst
 template's mean / worst-vertex error (% of each keyframe's own bounding-box diagonal,
 model_core.fidelity) and the longest CPU seconds of one training (one thread), then the
@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from model_core import NetSizes, example_templates, train, train_config  # noqa: E402
+from model_core import example_templates, train, train_config  # noqa: E402
 from model_core.petal_sets import acceptance_sets, benchmark_sets  # noqa: E402
 
 
@@ -38,8 +38,6 @@ def main() -> int:
     print("sets: " + " | ".join(name for name, _ in sets))
     for spec in args.configs:
         kw = json.loads(spec)
-        if "sizes" in kw:
-            kw["sizes"] = NetSizes(*[tuple(w) for w in kw["sizes"]])
         cells, worst_mean, worst_max, longest = [], 0.0, 0.0, 0.0
         for _, ts in sets:
             mean = peak = cpu_max = 0.0

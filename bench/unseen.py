@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from model_core import NetSizes, train, train_config  # noqa: E402
+from model_core import train, train_config  # noqa: E402
 from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT  # noqa: E402
 from model_core.petal_sets import petal_set  # noqa: E402
 
@@ -50,8 +50,6 @@ def main() -> int:
     parser.add_argument("--config", default="{}", help="TrainConfig overrides (JSON)")
     args = parser.parse_args()
     kw = json.loads(args.config)
-    if "sizes" in kw:
-        kw["sizes"] = NetSizes(*[tuple(w) for w in kw["sizes"]])
     rng = np.random.default_rng(args.draw)
     met_by_k: dict[int, list[bool]] = {}
     for j in range(args.sets):

@@ -46,9 +46,14 @@ def train(templates: TemplateSet, config: TrainConfig | None = None, seed: int =
 
 
 def train_config(**overrides: Any) -> TrainConfig:
-    """The default TrainConfig with `overrides`; `literal=True` starts from the seed's procedure."""
+    """The default TrainConfig with `overrides`; `literal=True` starts from the seed's procedure.
+    `sizes` may be a NetSizes or its widths as lists (as JSON gives them: [[48, 48], [96, 48],
+    [160], [320]], the last optional)."""
     from dataclasses import replace
     base = TrainConfig.literal() if overrides.pop("literal", False) else TrainConfig()
+    sizes = overrides.get("sizes")
+    if sizes is not None and not isinstance(sizes, NetSizes):
+        overrides["sizes"] = NetSizes(*[tuple(int(w) for w in widths) for widths in sizes])
     return replace(base, **overrides)
 
 

@@ -151,3 +151,13 @@ def test_default_meets_the_reconstruction_target(trained, example_set, seed):
     model = trained if trained.meta["seed"] == seed else train(example_set, train_config(), seed=seed)
     for e in model.errors:
         assert e["mean_pct"] <= TARGET_MEAN_PCT and e["max_pct"] <= TARGET_MAX_PCT, e
+
+
+def test_train_config_takes_widths_as_json_gives_them():
+    """bench/*.py pass --config JSON straight in: sizes as lists of widths."""
+    from model_core import NetSizes
+    cfg = train_config(sizes=[[48, 48], [96, 48], [160], [320]], steps=10)
+    assert cfg.sizes == NetSizes((48, 48), (96, 48), (160,), (320,)) and cfg.steps == 10
+    assert train_config(sizes=[[8], [8], [8]]).sizes == NetSizes((8,), (8,), (8,))
+    same = NetSizes((4,), (4,), (4,))
+    assert train_config(sizes=same).sizes is same
