@@ -27,6 +27,8 @@ class TrainConfig:
     template_steps: int = 1000       # full-batch steps of the template fit
     template_lr: float = 3e-2        # its Adam rate
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
+    inbetweens: int = 1              # spline in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
+    inbetween_weight: float = 0.3    # an in-between row's weight beside a captured row's
     # stage 2: relational + generative models
     steps: int = 1500                # steps at most (the early stop usually ends sooner)
     lr_r: float = 2e-2               # relational model's rate (the seed's lrR)
@@ -47,10 +49,11 @@ class TrainConfig:
     trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else numpy (run.py)
     # closed-form refits of the output layers (refit.py; docs/model.md, "Refits")
     refit: bool = True               # refit the last layers: templates after stage 1, generative after stage 2
-    template_ridge: float = 1e-4     # ridge of the template models' refit (x the features' mean variance)
+    template_ridge: float = 1e-5     # ridge of the template models' refit (x the features' mean variance)
     generative_ridge: float = 1e-6   # ridge of the generative model's refit (same units)
     refit_pool: int = 2048           # pool samples beside the captured rows in the generative refit
-    refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total
+    refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total, at least ...
+    refit_smooth_weight: float = 0.3  # ... and at most: the largest of this, the geometric mean and refit_pool_weight that meets the stop wins (refit.py)
     refit_checks: bool = True        # also refit the generative model before each early-stop check
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
@@ -59,7 +62,7 @@ class TrainConfig:
         """The seed article's procedure, kept runnable for side-by-side benchmarks."""
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, generative_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
-                           lr_decay=False, adam_beta2=0.999, procedure="literal", context_filter=0.05,
+                           lr_decay=False, adam_beta2=0.999, procedure="literal", context_filter=0.05, inbetweens=0,
                            stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0, refit=False)
 
     def validate(self) -> None:
@@ -81,7 +84,10 @@ class TrainConfig:
             raise GRCError("pool must be at least 1")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
-        for name in ("template_ridge", "generative_ridge", "refit_pool_weight"):
+        if not 0 <= int(self.inbetweens) <= 16:
+            raise GRCError("inbetweens must be in [0, 16]")
+        for name in ("template_ridge", "generative_ridge", "refit_pool_weight", "refit_smooth_weight",
+                     "inbetween_weight"):
             v = float(getattr(self, name))
             if not (math.isfinite(v) and 0 <= v <= 1e3):
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")

@@ -17,10 +17,11 @@ from ..context import context_targets
 from ..infer import GRCModel
 from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
+from .inbetweens import template_fit_rows
 from .refit import generative_rows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import (PoolIndex, Reporter, finished_model, keyframe_units, lr_factor, pool_inputs,
-                           relational_data, stage_two_schedule)
+                           refit_pool_plan, relational_data, stage_two_schedule)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
@@ -39,9 +40,11 @@ def stage_two_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, Net, FlatA
     return Net(opt.params[:n], opt.grads[:n]), Net(opt.params[n:], opt.grads[n:]), opt
 
 
-def template_step(net: Net, opt: FlatAdam, x: np.ndarray, y: np.ndarray, factor: float) -> float:
-    """One full-batch step of the template models: x (K, N, 2), y (K, N, 3C) -> loss."""
-    loss, grad = sq_loss_grad(net.forward(x), y)
+def template_step(net: Net, opt: FlatAdam, x: np.ndarray, y: np.ndarray, factor: float,
+                  root_w: np.ndarray | None = None) -> float:
+    """One full-batch step of the template models: x (K, N, 2), y (K, N, 3C), root_w (N, 1)
+    the square roots of the row weights (None: all 1) -> loss."""
+    loss, grad = sq_loss_grad(net.forward(x), y, root_w)
     net.backward(grad, need_dx=False)
     opt.step(factor)
     return loss
@@ -74,19 +77,23 @@ def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) 
 
 def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm_rows: np.ndarray,
                rel_in: np.ndarray, report: Reporter) -> Net:
-    """The template models, full batch, then their last layers refitted."""
+    """The template models, full batch on the captured rows and their spline in-betweens,
+    then their last layers refitted to the same rows."""
     k, _, _, c = ts.shape
     templates, opt = template_nets(k, cfg, c)
     templates.init(rng, cfg.template_init_gain)
-    x = np.ascontiguousarray(np.broadcast_to(rel_in, (k, *rel_in.shape)), DTYPE)
-    y = norm_rows.astype(DTYPE)
+    fit_in, fit_rows, wts = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, cfg.inbetweens,
+                                              cfg.inbetween_weight)
+    x = np.ascontiguousarray(np.broadcast_to(fit_in, (k, *fit_in.shape)), DTYPE)
+    y = fit_rows.astype(DTYPE)
+    root_w = None if np.all(wts == 1.0) else np.sqrt(wts).astype(DTYPE)[:, None]
     for step in range(cfg.template_steps):
-        loss = template_step(templates, opt, x, y, lr_factor(cfg, step, cfg.template_steps))
+        loss = template_step(templates, opt, x, y, lr_factor(cfg, step, cfg.template_steps), root_w)
         if report.due(step):
             report(step, {"template": loss})
     if cfg.refit:
         for i in range(k):
-            last, kept = refit_last(templates.layers(i), rel_in, norm_rows[i], cfg.template_ridge)
+            last, kept = refit_last(templates.layers(i), fit_in, fit_rows[i], cfg.template_ridge, wts)
             if kept:
                 templates.params[-2][i], templates.params[-1][i, 0] = last
     return templates
@@ -110,15 +117,17 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
                               axis=-1).reshape(k * n, -1)
     index = PoolIndex(k, n, data_rng, cfg)
     rows = index.rows(cfg.steps)
+    pool_weight, pool_scales, good = refit_pool_plan(cfg)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
-                                  cfg.refit_pool_weight, keyframe_units(ts, scale)) if cfg.refit else None)
+                                  pool_weight, keyframe_units(ts, scale)) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
 
-    def refitted() -> Layers | None:
+    def refitted(final: bool) -> Layers | None:
         if refit_data is None:
             return None
         return refit_generative_layers(gen.layers(), rel.forward(refit_data.x.astype(DTYPE), keep=False),
-                                       refit_data, cfg.generative_ridge, cfg.refit_rounds)
+                                       refit_data, cfg.generative_ridge, cfg.refit_rounds,
+                                       pool_scales if final else pool_scales[:1], good)
 
     def build(layers: Layers | None) -> GRCModel:
         return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,

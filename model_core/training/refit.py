@@ -22,6 +22,7 @@ the one it started from included (`refit_to_target`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -140,15 +141,21 @@ def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
     return max(key_mean.max() / TARGET_MEAN_PCT, row_max.max() / TARGET_MAX_PCT), key_mean, row_max
 
 
-def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int
+def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int,
+                    pool_scales: Sequence[float] = (1.0,), good: float = 0.0
                     ) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
     """(the generative model's refitted last layer, whether it replaced the old one).
 
     The weighted ridge solve on `rows`, then `rounds` more, each with the captured rows'
     weights multiplied by how far their keyframe's mean or their worst vertex is from the
-    target (whichever binds); the pool rows keep their weight. The layer with the best
-    target_score wins, the old one included, so a refit never raises that score. The
-    pool's sums are taken once: a round costs a solve on the captured rows only."""
+    target (whichever binds); the pool rows keep their weight. The pool's sums are taken
+    once: a round costs a solve on the captured rows only.
+
+    `pool_scales` (decreasing) scale the pool rows' weight: the first scale whose best layer
+    scores `good` or less wins (the pool holds the shapes between keyframes, so the most
+    pool weight that still meets the target gives the smoothest in-betweens). When none
+    does, the layer with the best target_score wins, the old one included, so a refit never
+    raises the score of a layer that misses `good`."""
     h = np.asarray(h, np.float64)
     a = rows.n_captured
     h_shift, y_shift = h.mean(axis=0), rows.y.mean(axis=0)
@@ -157,25 +164,44 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     best = layers[-1]
     best_score = target_score(h, rows, *best)[0]
     kept = False
+    for scale in pool_scales:
+        layer, score = _rounds([p * scale for p in pool], h, hs, ys, (h_shift, y_shift), rows, ridge, rounds)
+        if layer is not None and score <= good:
+            return layer, True
+        if layer is not None and score < best_score:
+            best, best_score, kept = layer, score, True
+    return best, kept
+
+
+def _rounds(pool: list[np.ndarray], h: np.ndarray, hs: np.ndarray, ys: np.ndarray,
+            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, ridge: float, rounds: int
+            ) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
+    """refit_to_target's re-weighted solves at one pool weight -> (the best-scoring layer,
+    None if no solve was finite; its score). hs, ys: h and rows.y less `shifts`."""
+    a = rows.n_captured
+    shift_h, shift_y = shifts
+    best: tuple[np.ndarray, np.ndarray] | None = None
+    best_score = np.inf
     wa = rows.w[:a].copy()
     for _ in range(rounds + 1):
         w, b = _solve([p + q for p, q in zip(pool, _sums(hs[:a], ys[:a], wa))], ridge)
-        b = b + y_shift - h_shift @ w
+        b = b + shift_y - shift_h @ w
         if not (np.isfinite(w).all() and np.isfinite(b).all()):
             break
         score, key_mean, row_max = target_score(h, rows, w, b)
         if score < best_score:
-            best, best_score, kept = (w, b), score, True
+            best, best_score = (w, b), score
         need = np.maximum(key_mean[rows.keyframe] / TARGET_MEAN_PCT, row_max / TARGET_MAX_PCT)
         wa *= np.maximum(need, 1e-6)
         wa *= rows.w[:a].sum() / wa.sum()          # the captured rows keep their total weight
-    return best, kept
+    return best, best_score
 
 
 def refit_generative_layers(layers: Layers, rel_out: np.ndarray, rows: RefitRows, ridge: float,
-                            rounds: int) -> Layers | None:
+                            rounds: int, pool_scales: Sequence[float] = (1.0,), good: float = 0.0
+                            ) -> Layers | None:
     """The generative model's layers with the last one refitted to the target
     (refit_to_target) on `rel_out`, the relational model's output for `rows.x`; None when
     the layer it has scores better. Both trainers' refit."""
-    last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds)
+    last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds, pool_scales, good)
     return [*layers[:-1], last] if kept else None

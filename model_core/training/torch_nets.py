@@ -14,6 +14,7 @@ from ..context import context_targets
 from ..errors import GRCError
 from ..infer import GRCModel
 from ..nets import Layers, forward
+from .inbetweens import template_fit_rows
 from .refit import RefitRows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
@@ -143,9 +144,10 @@ def criterion(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 # ---- the shared stages ----------------------------------------------------------------------
 
-def fit_templates(ts: TemplateSet, data: np.ndarray, rel_in: np.ndarray, cfg: TrainConfig,
+def fit_templates(ts: TemplateSet, x_rows: np.ndarray, data: np.ndarray, weights: np.ndarray, cfg: TrainConfig,
                   report: Reporter, make_opt: OptFactory) -> BatchedMLP:
-    """Stage 1: data (K, T*R, 3C) normalised rows at rel_in (T*R, 2)."""
+    """Stage 1: data (K, N, 3C) normalised rows at x_rows (N, 2), row weights (N,) of mean 1
+    (inbetweens.template_fit_rows)."""
     k, _, _, c = ts.shape
     net = BatchedMLP(k, cfg.sizes.template_sizes(c))
     with torch.no_grad():
@@ -153,22 +155,27 @@ def fit_templates(ts: TemplateSet, data: np.ndarray, rel_in: np.ndarray, cfg: Tr
         # the start, so the fit converges in fewer steps (docs/model.md).
         net.weights[0].mul_(cfg.template_init_gain)
         net.biases[0].mul_(cfg.template_init_gain)
-    x = torch.tensor(np.broadcast_to(rel_in, (k, *rel_in.shape)), dtype=DTYPE)
+    x = torch.tensor(np.broadcast_to(x_rows, (k, *x_rows.shape)), dtype=DTYPE)
     y = torch.tensor(data, dtype=DTYPE)
+    w = None if np.all(weights == 1.0) else torch.tensor(weights, dtype=DTYPE)
     opt = make_opt([{"params": list(net.parameters()), "lr": cfg.template_lr}], cfg)
     steps = cfg.template_steps
     for step in range(steps):
-        loss = template_step(net, opt, x, y, lr_factor(cfg, step, steps))
+        loss = template_step(net, opt, x, y, lr_factor(cfg, step, steps), w)
         if report.due(step):
             report(step, {"template": loss.item()})
     return net
 
 
 def template_step(net: BatchedMLP, opt: Optimiser, x: torch.Tensor, y: torch.Tensor,
-                  factor: float) -> torch.Tensor:
-    """One full-batch step of the template models -> the loss (a tensor: read it rarely)."""
+                  factor: float, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """One full-batch step of the template models -> the loss (a tensor: read it rarely).
+    `weights` (N,): each row's weight in the mean (None: criterion's plain mean)."""
     opt.zero_grad()
-    loss = criterion(net(x), y)
+    if weights is None:
+        loss = criterion(net(x), y)
+    else:
+        loss = ((net(x) - y).square().sum(-1) * weights).mean()
     loss.backward()
     opt.step(factor)
     return loss
@@ -201,30 +208,33 @@ def stage_one(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     (K, T*R, 3C), relational inputs (T*R, 2), templates)."""
     centre, scale, norm_rows, rel_in = relational_data(ts)
     report(0, {})
-    templates = fit_templates(ts, norm_rows, rel_in, cfg, report, make_opt)
+    fit_in, fit_rows, weights = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, cfg.inbetweens,
+                                                  cfg.inbetween_weight)
+    templates = fit_templates(ts, fit_in, fit_rows, weights, cfg, report, make_opt)
     if cfg.refit:
-        refit_templates(templates, norm_rows, rel_in, cfg.template_ridge)
+        refit_templates(templates, fit_rows, fit_in, cfg.template_ridge, weights)
     for p in templates.parameters():
         p.requires_grad_(False)
     return centre, scale, norm_rows, rel_in, templates
 
 
-def refit_templates(templates: BatchedMLP, norm_rows: np.ndarray, rel_in: np.ndarray,
-                    ridge: float) -> None:
-    """Each template model's last layer, refitted in closed form to its captured rows."""
-    for k in range(norm_rows.shape[0]):
-        (w, b), kept = refit_last(templates.layers(k), rel_in, norm_rows[k], ridge)
+def refit_templates(templates: BatchedMLP, rows: np.ndarray, rel_in: np.ndarray,
+                    ridge: float, weights: np.ndarray) -> None:
+    """Each template model's last layer, refitted in closed form to its fit rows."""
+    for k in range(rows.shape[0]):
+        (w, b), kept = refit_last(templates.layers(k), rel_in, rows[k], ridge, weights)
         if kept:
             with torch.no_grad():
                 templates.weights[-1][k].copy_(torch.from_numpy(w))
                 templates.biases[-1][k, 0].copy_(torch.from_numpy(b))
 
 
-def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int) -> Layers | None:
+def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int,
+                     pool_scales: tuple[float, ...] = (1.0,), good: float = 0.0) -> Layers | None:
     """The generative model's layers with the last one refitted on `data` through the
     current relational model (refit.refit_generative_layers); None when the refit would not
     lower the target's score. The networks are not changed."""
-    return refit_generative_layers(gen.layers(), forward(rel.layers(), data.x), data, ridge, rounds)
+    return refit_generative_layers(gen.layers(), forward(rel.layers(), data.x), data, ridge, rounds, pool_scales, good)
 
 
 def set_last_layer(net: MLP, layers: Layers) -> None:

@@ -14,6 +14,7 @@ from ..config import TrainConfig
 from ..errors import GRCError, TrainingCancelled
 from ..fidelity import meets, reconstruction_errors
 from ..infer import GRCModel, unit_index
+from ..limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers
 from ..templates import TemplateSet, rows_layout
 
@@ -67,6 +68,19 @@ def keyframe_units(ts: TemplateSet, scale: float) -> np.ndarray:
     return ts.keyframe_diagonals() / (100.0 * scale)
 
 
+def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
+    """The generative refit's pool weights: (the largest, the scales of it to try in turn,
+    the target score that is good enough: the early stop's). The refit keeps the most pool
+    weight, of refit_smooth_weight, the geometric mean and refit_pool_weight, that still
+    meets the stop (refit.refit_to_target)."""
+    low = float(cfg.refit_pool_weight)
+    top = max(low, float(cfg.refit_smooth_weight))
+    ratio = low / top if top > 0 else 1.0
+    scales = (1.0,) if ratio >= 1.0 else (1.0, math.sqrt(ratio), ratio)
+    good = min(cfg.stop_mean_pct / TARGET_MEAN_PCT, cfg.stop_max_pct / TARGET_MAX_PCT)
+    return top, scales, good
+
+
 def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
     """The pool's relational inputs (K, P + A, 2): `pool` random points per template, then
     the A captured points (the anchors)."""
@@ -96,21 +110,22 @@ class PoolIndex:
 
 def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                        step: Callable[[int], tuple[Any, Any]],
-                       refitted: Callable[[], Layers | None],
+                       refitted: Callable[[bool], Layers | None],
                        build: Callable[[Layers | None], GRCModel],
                        set_last: Callable[[Layers], None]) -> int:
     """Stage 2's schedule, the same in both trainers; returns the steps run.
 
     `step(i)` runs Adam step i and returns (loss_g, loss_r) (floats or 0-d tensors, read
-    only when reported); `refitted()` is a copy of the generative model's layers with its
-    last layer solved in closed form (None: no refit); `build(layers)` the model to judge
+    only when reported); `refitted(final)` is a copy of the generative model's layers with
+    its last layer solved in closed form (None: no refit): a check refits with the most
+    pool weight only, the final refit falls back to less (refit_pool_plan); `build(layers)` the model to judge
     (the generative model's own layers for None); `set_last(layers)` puts a refitted last
     layer into the generative model. Every `check_every` steps the model, refitted if
     `refit_checks`, is judged per keyframe; the training stops once it meets the stop and
     keeps that refit. Otherwise the last layer is refitted after the last step."""
     def good() -> bool:
         # The check judges the refitted model; Adam goes on from its own weights unless it stops.
-        layers = refitted() if cfg.refit_checks else None
+        layers = refitted(False) if cfg.refit_checks else None
         if not meets(reconstruction_errors(build(layers), ts), cfg.stop_mean_pct, cfg.stop_max_pct):
             return False
         if layers is not None:
@@ -129,7 +144,7 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             steps_done = done
             break
     if steps_done == cfg.steps or not cfg.refit_checks:
-        layers = refitted()
+        layers = refitted(True)
         if layers is not None:
             set_last(layers)
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})

@@ -25,7 +25,7 @@ from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import RefitRows, generative_rows
-from .train_common import PoolIndex, keyframe_units, pool_inputs, stage_two_schedule
+from .train_common import PoolIndex, keyframe_units, pool_inputs, refit_pool_plan, stage_two_schedule
 from ..templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
@@ -55,7 +55,7 @@ class _Pool:
         of pool rows (refit.generative_rows)."""
         exact = norm_rows.reshape(-1, norm_rows.shape[-1])
         return generative_rows(self.x.numpy(), self.index.anchors, exact, self.index.refit_pick(),
-                               self.index.cfg.refit_pool_weight, units)
+                               refit_pool_plan(self.index.cfg)[0], units)
 
     def rows(self, steps: int) -> torch.Tensor:
         return torch.from_numpy(self.index.rows(steps))
@@ -83,9 +83,12 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     rows = pool.rows(cfg.steps)
     refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale)) if cfg.refit else None
 
-    def refitted() -> Layers | None:
+    _, pool_scales, good = refit_pool_plan(cfg)
+
+    def refitted(final: bool) -> Layers | None:
         return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge,
-                                                                cfg.refit_rounds)
+                                                                cfg.refit_rounds,
+                                                                pool_scales if final else pool_scales[:1], good)
 
     def step(i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return stage_two_step(rel, gen, opt, pool.x[rows[i]], pool.rel[rows[i]], mask, lr_factor(cfg, i, cfg.steps))

@@ -151,6 +151,41 @@ def test_reweighting_rounds_lower_the_worst_keyframe():
     assert rounds[1].max() <= plain[1].max() or rounds[2].max() < plain[2].max()
 
 
+def test_refit_pool_plan_tries_the_heaviest_pool_weight_first():
+    from model_core.limits import TARGET_MEAN_PCT
+    from model_core.training.train_common import refit_pool_plan
+    top, scales, good = refit_pool_plan(train_config(refit_pool_weight=0.1, refit_smooth_weight=0.4))
+    assert top == 0.4 and scales == pytest.approx((1.0, 0.5, 0.25))
+    assert good == pytest.approx(min(train_config().stop_mean_pct / TARGET_MEAN_PCT, 0.9))
+    assert refit_pool_plan(train_config(refit_pool_weight=0.5, refit_smooth_weight=0.2))[:2] == (0.5, (1.0,))
+
+
+def _pool_error(h: np.ndarray, data: RefitRows, w: np.ndarray, b: np.ndarray) -> float:
+    a = data.n_captured
+    return float(np.abs(h[a:] @ w + b - data.y[a:]).mean())
+
+
+def test_pool_scales_keep_the_most_pool_weight_that_meets_good():
+    """The pool holds the shapes between keyframes: of the pool weights tried in turn, the
+    first whose layer scores `good` wins, so a reachable `good` gives the layer with the
+    pool rows fitted closest; an unreachable one the best score of all."""
+    rng = np.random.default_rng(6)
+    net, h, data = _captured_rows(rng)
+    scales = (3.0, 1.0, 0.1)
+    alone = {s: refit_to_target(net, h, data, 1e-6, 4, (s,))[0] for s in scales}
+    score = {s: target_score(h, data, *alone[s])[0] for s in scales}
+    assert score[3.0] > score[0.1] and _pool_error(h, data, *alone[3.0]) < _pool_error(h, data, *alone[0.1])
+    # good between the scores: the heaviest pool weight that reaches it
+    good = 0.5 * (score[3.0] + score[0.1])
+    (w, b), kept = refit_to_target(net, h, data, 1e-6, 4, scales, good)
+    first = next(s for s in scales if score[s] <= good)
+    assert kept and target_score(h, data, w, b)[0] <= good
+    np.testing.assert_allclose(w, alone[first][0])
+    # unreachable: the best-scoring layer of every scale
+    (w, b), _ = refit_to_target(net, h, data, 1e-6, 4, scales, 0.0)
+    assert target_score(h, data, w, b)[0] == pytest.approx(min(score.values()))
+
+
 def test_target_score_reads_vertices_in_the_rows_layout():
     """A row is C X-values, then C Y-values, then C Z-values: one vertex off by 3 units in
     Z is one vertex at 3 / unit %, not three vertices."""

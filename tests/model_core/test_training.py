@@ -136,6 +136,7 @@ def test_literal_runs_the_seeds_procedure(example_set):
     rec = model.meta["config"]
     assert rec["procedure"] == "literal" and rec["batch"] == 1 and rec["lr_decay"] is False
     assert rec["context_filter"] == 0.05                                 # the seed's rFilter
+    assert rec["inbetweens"] == 0                                         # the seed fits the keyframes alone
     assert model.meta["steps_done"] == 60
     assert tuple(rec["sizes"]["generative"]) == SEED_SIZES.generative
     default = train(example_set, replace(train_config(sizes=SEED_SIZES), template_steps=20, steps=60,

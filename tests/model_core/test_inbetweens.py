@@ -1,0 +1,83 @@
+"""The template fit's in-betweens: a not-a-knot cubic spline per vertex over the keyframes'
+own times (model_core/training/inbetweens.py), and what they do to the template models
+between keyframes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model_core import TemplateSet, train, train_config
+from model_core.infer import unit_index
+from model_core.nets import forward
+from model_core.petal_sets import SEED_TIMES, petal_set
+from model_core.templates import grid_layout
+from model_core.training.inbetweens import inbetween_times, spline_weights, template_fit_rows
+from model_core.training.train_common import relational_data
+
+
+@pytest.mark.parametrize("n", [4, 5, 9])
+def test_spline_is_exact_on_cubics_and_passes_through_its_knots(n):
+    rng = np.random.default_rng(n)
+    x = np.sort(rng.uniform(-3.0, 5.0, n))
+    cubic = np.poly1d(rng.normal(size=4))
+    xq = np.linspace(x[0] - 0.5, x[-1] + 0.5, 41)
+    w = spline_weights(x, xq)
+    np.testing.assert_allclose(w @ cubic(x), cubic(xq), atol=1e-9 * np.abs(cubic(xq)).max())
+    np.testing.assert_allclose(spline_weights(x, x), np.eye(n), atol=1e-12)
+
+
+def test_two_and_three_keyframes_give_the_line_and_the_parabola():
+    np.testing.assert_allclose(spline_weights(np.array([0.0, 2.0]), np.array([0.5])) @ [1.0, 5.0], [2.0])
+    x = np.array([0.0, 1.0, 3.0])
+    np.testing.assert_allclose(spline_weights(x, np.array([2.0])) @ (x ** 2), [4.0])
+
+
+def test_spline_follows_uneven_time_steps():
+    """The seed's keyframe times (0, 0.1, 0.3, ...): in-betweens sit inside each gap and the
+    spline of a quantity linear in time is that line, whatever the spacing."""
+    times = np.array(SEED_TIMES)
+    tq = inbetween_times(times, 2)
+    assert tq.shape == (2 * (len(times) - 1),)
+    assert np.all((tq > np.repeat(times[:-1], 2)) & (tq < np.repeat(times[1:], 2)))
+    np.testing.assert_allclose(spline_weights(times, tq) @ (3.0 * times - 1.0), 3.0 * tq - 1.0, atol=1e-12)
+
+
+def test_template_fit_rows_add_weighted_inbetweens():
+    ts = petal_set(2, SEED_TIMES, 5, 4, seed=3)
+    _, _, norm_rows, rel_in = relational_data(ts)
+    x, y, w = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, 0, 0.3)
+    assert x is rel_in and y is norm_rows and np.all(w == 1.0)
+    x, y, w = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, 1, 0.3)
+    a, q = rel_in.shape[0], (len(SEED_TIMES) - 1) * 5
+    assert x.shape == (a + q, 2) and y.shape == (2, a + q, norm_rows.shape[2])
+    np.testing.assert_allclose(y[:, :a], norm_rows)                 # the captured rows come first, unchanged
+    assert w.mean() == pytest.approx(1.0) and w[a] / w[0] == pytest.approx(0.3)
+    # in-betweens lie inside the captured time range, on the captured morph rows
+    assert np.all((x[a:, 0] > -1.0) & (x[a:, 0] < 1.0))
+    np.testing.assert_allclose(np.unique(x[a:, 1]), np.unique(rel_in[:, 1]))
+
+
+def _template_only_error(ts: TemplateSet, full: TemplateSet, held: list[int], inbetweens: int) -> float:
+    """Mean error (% of each keyframe's diagonal) of the template models trained on `ts` at
+    the keyframes of `full` left out of it."""
+    model = train(ts, train_config(steps=1, check_every=0, inbetweens=inbetweens), seed=0)
+    errs = []
+    for k in range(ts.shape[0]):
+        rel = np.stack(np.meshgrid(unit_index(full.times[held], ts.times), unit_index(ts.morphs, ts.morphs),
+                                   indexing="ij"), axis=-1)
+        gen = grid_layout(forward(model.template_nets[k], rel), ts.shape[3]) * model.scale + model.centre
+        true = full.coords[k][held]
+        diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
+        errs.append(np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])
+    return 100.0 * float(np.mean(errs))
+
+
+def test_inbetweens_make_the_template_models_follow_the_opening_between_keyframes():
+    """Trained on every other keyframe of a set with the seed's uneven times, the template
+    models miss the keyframes left out by less with spline in-betweens than without."""
+    full = petal_set(2, SEED_TIMES, 7, 7, seed=31, scale=0.01, shift=(25.0, -18.0, 9.0))
+    keep, held = [0, 2, 4, 6], [1, 3, 5]
+    sub = TemplateSet(full.coords[:, keep], full.times[keep], full.morphs, full.names)
+    with_spline = _template_only_error(sub, full, held, 1)
+    without = _template_only_error(sub, full, held, 0)
+    assert with_spline < 0.6 * without, (with_spline, without)
