@@ -55,6 +55,8 @@ class TrainConfig:
     refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total, at least ...
     refit_smooth_weight: float = 0.3  # ... and at most: the largest of this, the geometric mean and refit_pool_weight that meets the stop wins (refit.py)
     refit_checks: bool = True        # also refit the generative model before each early-stop check
+    refit_between: float = 2.0       # generative refit also holds the gap midpoints to this x the target (0: off)
+    between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
     @staticmethod
@@ -84,10 +86,12 @@ class TrainConfig:
             raise GRCError("pool must be at least 1")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
+        if int(self.between_patience) < 0:
+            raise GRCError("between_patience must be at least 0")
         if not 0 <= int(self.inbetweens) <= 16:
             raise GRCError("inbetweens must be in [0, 16]")
         for name in ("template_ridge", "generative_ridge", "refit_pool_weight", "refit_smooth_weight",
-                     "inbetween_weight"):
+                     "inbetween_weight", "refit_between"):
             v = float(getattr(self, name))
             if not (math.isfinite(v) and 0 <= v <= 1e3):
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")

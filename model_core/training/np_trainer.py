@@ -10,6 +10,8 @@ The seed's literal procedure stays torch-only (literal.py).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..config import TrainConfig
@@ -20,8 +22,8 @@ from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
 from .inbetweens import template_fit_rows
 from .refit import generative_rows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
-from .train_common import (PoolIndex, Reporter, finished_model, keyframe_units, lr_factor, pool_inputs,
-                           refit_pool_plan, relational_data, stage_two_schedule)
+from .train_common import (PoolIndex, RefitPlan, Reporter, between_rows, finished_model, keyframe_units, lr_factor,
+                           pool_inputs, refit_pool_plan, relational_data, stage_two_schedule)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
@@ -118,16 +120,18 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     index = PoolIndex(k, n, data_rng, cfg)
     rows = index.rows(cfg.steps)
     pool_weight, pool_scales, good = refit_pool_plan(cfg)
+    between = (between_rows(ts, lambda x: templates.forward(x.astype(DTYPE), keep=False), scale, cfg.refit_between)
+               if cfg.refit and cfg.refit_between > 0 else None)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
-                                  pool_weight, keyframe_units(ts, scale)) if cfg.refit else None)
+                                  pool_weight, keyframe_units(ts, scale), between) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
 
-    def refitted(final: bool) -> Layers | None:
+    def refitted(plan: RefitPlan) -> Layers | None:
         if refit_data is None:
             return None
         return refit_generative_layers(gen.layers(), rel.forward(refit_data.x.astype(DTYPE), keep=False),
                                        refit_data, cfg.generative_ridge, cfg.refit_rounds,
-                                       pool_scales if final else pool_scales[:1], good)
+                                       pool_scales[:plan.scales], good, plan.rows)
 
     def build(layers: Layers | None) -> GRCModel:
         return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,
@@ -137,8 +141,15 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
         batch = rows[i]
         return stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask, lr_factor(cfg, i, cfg.steps))
 
+    def snapshot() -> Callable[[], None]:
+        saved = opt.flat.copy()
+
+        def restore() -> None:
+            opt.flat[...] = saved
+        return restore
+
     steps_done = stage_two_schedule(ts, cfg, report, step, refitted, build,
-                                    lambda layers: _set_last(gen, layers))
+                                    lambda layers: _set_last(gen, layers), snapshot)
     return rel, gen, steps_done
 
 

@@ -47,9 +47,10 @@ def weighted_sse(h: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray,
 
 
 def _sums(h: np.ndarray, y: np.ndarray, wts: np.ndarray) -> list[np.ndarray]:
-    """The weighted sums a ridge solve needs: [sum w, sum w h, sum w y, sum w h h^T, sum w h y^T]."""
-    hw = h * wts[:, None]
-    return [np.asarray(wts.sum()), wts @ h, wts @ y, hw.T @ h, hw.T @ y]
+    """The weighted sums a ridge solve needs: [sum w, sum w h, sum w y, sum w h h^T, sum w h y^T]
+    (weights >= 0; h^T h of the same array is one symmetric BLAS product, half a general one)."""
+    hq = h * np.sqrt(wts)[:, None]
+    return [np.asarray(wts.sum()), wts @ h, wts @ y, hq.T @ hq, (h * wts[:, None]).T @ y]
 
 
 def _solve(sums: list[np.ndarray], ridge: float) -> tuple[np.ndarray, np.ndarray]:
@@ -98,33 +99,61 @@ def refit_last(layers: Layers, x: np.ndarray, y: np.ndarray, ridge: float,
 
 @dataclass(frozen=True)
 class RefitRows:
-    """The generative refit's data. The first A rows are the captured ones, in the order
-    (template, keyframe, row), fitted to the exact captured shapes; the rest are pool rows
-    fitted to themselves (what loss_G asks)."""
+    """The generative refit's data. The first A rows are the held ones: the captured rows,
+    in the order (template, keyframe, row), fitted to the exact captured shapes, then
+    `n_between` rows between keyframes (template, midpoint, row), fitted to themselves;
+    the rest are pool rows fitted to themselves (what loss_G asks)."""
     x: np.ndarray          # (N, 3C) rows the relational model reads, float64
     y: np.ndarray          # (N, 3C) their targets
-    w: np.ndarray          # (N,) base weights: the pool rows together weigh pool_weight x the captured rows
-    keyframe: np.ndarray   # (A,) index (template * T + keyframe) of each captured row
-    unit: np.ndarray       # (K * T,) 1 % of each keyframe's diagonal, in the rows' units
+    w: np.ndarray          # (N,) base weights: the pool rows together weigh pool_weight x the held rows
+    keyframe: np.ndarray   # (A,) index of each held row's shape: template * T + keyframe, then the midpoints'
+    unit: np.ndarray       # 1 % of each shape's diagonal, in the rows' units (a midpoint's x its slack)
+    n_between: int = 0     # held rows between keyframes (the last of the A)
 
     @property
     def n_captured(self) -> int:
         return int(self.keyframe.shape[0])
 
+    def select_keyframes(self, arr: np.ndarray) -> np.ndarray:
+        """`arr`'s rows (aligned with x) without the rows between keyframes."""
+        a = self.n_captured - self.n_between
+        return np.concatenate([arr[:a], arr[self.n_captured:]]) if self.n_between else arr
+
+    def keyframes_only(self) -> "RefitRows":
+        """The same data without the rows between keyframes (the pool keeps its weight
+        relative to the held rows)."""
+        if not self.n_between:
+            return self
+        a = self.n_captured - self.n_between
+        w = self.select_keyframes(self.w)
+        w[a:] *= a / self.n_captured
+        return RefitRows(self.select_keyframes(self.x), self.select_keyframes(self.y), w,
+                         self.keyframe[:a], self.unit[:int(self.keyframe[:a].max()) + 1] if a else self.unit[:0])
+
 
 def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
-                    pool_weight: float, keyframe_units: np.ndarray) -> RefitRows:
+                    pool_weight: float, keyframe_units: np.ndarray,
+                    between: tuple[np.ndarray, np.ndarray] | None = None) -> RefitRows:
     """The generative refit's data: the captured rows (`anchors` of the pool, the template
     models' rows at the captured points) with the exact shapes `exact` (A, 3C) as targets,
     then the pool rows `pick`. `keyframe_units` (K, T): 1 % of each keyframe's diagonal in
-    the rows' units (the target's yardstick)."""
-    x = np.concatenate([pool_x[anchors], pool_x[pick]]).astype(np.float64)
-    y = np.concatenate([np.asarray(exact, np.float64), pool_x[pick].astype(np.float64)])
-    w = np.concatenate([np.ones(len(anchors)),
-                        np.full(len(pick), pool_weight * len(anchors) / max(len(pick), 1))])
+    the rows' units (the target's yardstick). `between`: (rows (K*Q*R, 3C), units (K*Q,)):
+    the template models' rows between keyframes, held to the target like captured rows
+    (against themselves, with their own, looser, units)."""
     units = np.asarray(keyframe_units, np.float64).reshape(-1)
     keyframe = np.repeat(np.arange(units.size), len(anchors) // units.size)
-    return RefitRows(x, y, w, keyframe, units)
+    x_parts, y_parts = [pool_x[anchors]], [np.asarray(exact, np.float64)]
+    if between is not None:
+        bx, bu = between
+        keyframe = np.concatenate([keyframe, units.size + np.repeat(np.arange(bu.size), len(bx) // bu.size)])
+        units = np.concatenate([units, bu])
+        x_parts.append(bx)
+        y_parts.append(bx)
+    n_cap = sum(len(p) for p in x_parts)
+    x = np.concatenate([*x_parts, pool_x[pick]]).astype(np.float64)
+    y = np.concatenate([*[np.asarray(p, np.float64) for p in y_parts], pool_x[pick].astype(np.float64)])
+    w = np.concatenate([np.ones(n_cap), np.full(len(pick), pool_weight * n_cap / max(len(pick), 1))])
+    return RefitRows(x, y, w, keyframe, units, n_cap - len(anchors))
 
 
 def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
@@ -142,66 +171,82 @@ def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
 
 
 def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int,
-                    pool_scales: Sequence[float] = (1.0,), good: float = 0.0
-                    ) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+                    pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
+                    plans: tuple[bool, bool] = (True, True)) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
     """(the generative model's refitted last layer, whether it replaced the old one).
 
-    The weighted ridge solve on `rows`, then `rounds` more, each with the captured rows'
-    weights multiplied by how far their keyframe's mean or their worst vertex is from the
+    The weighted ridge solve on `rows`, then `rounds` more, each with the held rows'
+    weights multiplied by how far their shape's mean or their worst vertex is from the
     target (whichever binds); the pool rows keep their weight. The pool's sums are taken
-    once: a round costs a solve on the captured rows only.
+    once: a round costs a solve on the held rows only.
 
-    `pool_scales` (decreasing) scale the pool rows' weight: the first scale whose best layer
-    scores `good` or less wins (the pool holds the shapes between keyframes, so the most
-    pool weight that still meets the target gives the smoothest in-betweens). When none
-    does, the layer with the best target_score wins, the old one included, so a refit never
-    raises the score of a layer that misses `good`."""
+    Tried in turn until a layer scores `good` or less: the rows between keyframes held too,
+    then the keyframes alone; each at the pool weights `pool_scales` (decreasing: the pool
+    holds the shapes between keyframes, so the most pool weight that meets the target gives
+    the smoothest in-betweens); `plans` (with the rows between, keyframes alone) picks which
+    of the two to try (the second only runs where there are rows between). When none
+    does, the layer with the best score at the keyframes wins, the old one included, so a
+    refit never raises the keyframes' score of a layer that misses `good`."""
     h = np.asarray(h, np.float64)
-    a = rows.n_captured
-    h_shift, y_shift = h.mean(axis=0), rows.y.mean(axis=0)
-    hs, ys = h - h_shift, rows.y - y_shift
-    pool = _sums(hs[a:], ys[a:], rows.w[a:])
-    best = layers[-1]
-    best_score = target_score(h, rows, *best)[0]
-    kept = False
-    for scale in pool_scales:
-        layer, score = _rounds([p * scale for p in pool], h, hs, ys, (h_shift, y_shift), rows, ridge, rounds)
-        if layer is not None and score <= good:
-            return layer, True
-        if layer is not None and score < best_score:
-            best, best_score, kept = layer, score, True
-    return best, kept
+    a, a_key = rows.n_captured, rows.n_captured - rows.n_between
+    shifts = h.mean(axis=0), rows.y.mean(axis=0)
+    hs, ys = h - shifts[0], rows.y - shifts[1]
+    pool = _sums(hs[a:], ys[a:], rows.w[a:])        # once: both plans share the pool rows
+    keyframes, h_key = rows.keyframes_only(), rows.select_keyframes(h)
+    tries = []                                       # (rows, their h, held rows' count, the pool's share)
+    if plans[0] or not rows.n_between:
+        tries.append((rows, h, a, 1.0))
+    if rows.n_between and plans[1]:
+        tries.append((keyframes, h_key, a_key, a_key / a))
+    candidates = [layers[-1]]
+    for plan, hp, held, share in tries:
+        for scale in pool_scales:
+            layer, score = _rounds([p * (scale * share) for p in pool], hs[:held], ys[:held], shifts, plan, hp,
+                                   ridge, rounds, good)
+            if layer is None:
+                continue
+            if score <= good:
+                return layer, True
+            candidates.append(layer)
+    scores = [target_score(h_key, keyframes, *layer)[0] for layer in candidates]
+    best = int(np.argmin(scores))
+    return candidates[best], best > 0
 
 
-def _rounds(pool: list[np.ndarray], h: np.ndarray, hs: np.ndarray, ys: np.ndarray,
-            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, ridge: float, rounds: int
-            ) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
+def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
+            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, h: np.ndarray, ridge: float, rounds: int,
+            good: float) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
     """refit_to_target's re-weighted solves at one pool weight -> (the best-scoring layer,
-    None if no solve was finite; its score). hs, ys: h and rows.y less `shifts`."""
+    None if no solve was finite; its score); they stop once a layer scores `good`. `pool`:
+    the pool rows' sums; held_h, held_y: the held rows' features and targets less `shifts`;
+    `h` the features unshifted."""
     a = rows.n_captured
     shift_h, shift_y = shifts
     best: tuple[np.ndarray, np.ndarray] | None = None
     best_score = np.inf
     wa = rows.w[:a].copy()
     for _ in range(rounds + 1):
-        w, b = _solve([p + q for p, q in zip(pool, _sums(hs[:a], ys[:a], wa))], ridge)
+        w, b = _solve([p + q for p, q in zip(pool, _sums(held_h, held_y, wa))], ridge)
         b = b + shift_y - shift_h @ w
         if not (np.isfinite(w).all() and np.isfinite(b).all()):
             break
         score, key_mean, row_max = target_score(h, rows, w, b)
         if score < best_score:
             best, best_score = (w, b), score
+        if score <= good:
+            break
         need = np.maximum(key_mean[rows.keyframe] / TARGET_MEAN_PCT, row_max / TARGET_MAX_PCT)
         wa *= np.maximum(need, 1e-6)
-        wa *= rows.w[:a].sum() / wa.sum()          # the captured rows keep their total weight
+        wa *= rows.w[:a].sum() / wa.sum()          # the held rows keep their total weight
     return best, best_score
 
 
 def refit_generative_layers(layers: Layers, rel_out: np.ndarray, rows: RefitRows, ridge: float,
-                            rounds: int, pool_scales: Sequence[float] = (1.0,), good: float = 0.0
-                            ) -> Layers | None:
+                            rounds: int, pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
+                            plans: tuple[bool, bool] = (True, True)) -> Layers | None:
     """The generative model's layers with the last one refitted to the target
     (refit_to_target) on `rel_out`, the relational model's output for `rows.x`; None when
     the layer it has scores better. Both trainers' refit."""
-    last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds, pool_scales, good)
+    last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds, pool_scales, good,
+                                 plans)
     return [*layers[:-1], last] if kept else None

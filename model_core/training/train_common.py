@@ -5,6 +5,7 @@ and the numpy trainer (np_trainer.py) run the same math on these.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from threading import Event
 from typing import Any, Callable
 
@@ -14,7 +15,7 @@ from ..config import TrainConfig
 from ..errors import GRCError, TrainingCancelled
 from ..fidelity import meets, reconstruction_errors
 from ..infer import GRCModel, unit_index
-from ..limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
+from ..limits import KEYFRAME_DIAG_FLOOR, TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers
 from ..templates import TemplateSet, rows_layout
 
@@ -68,6 +69,19 @@ def keyframe_units(ts: TemplateSet, scale: float) -> np.ndarray:
     return ts.keyframe_diagonals() / (100.0 * scale)
 
 
+@dataclass(frozen=True)
+class RefitPlan:
+    """What one generative refit tries (refit.refit_to_target): how many of the pool
+    weights, and which rows: (with the rows between keyframes, the keyframes alone)."""
+    scales: int
+    rows: tuple[bool, bool]
+
+
+CHECK_BALANCED = RefitPlan(1, (True, False))     # a check: keyframes and in-betweens, the most pool weight
+CHECK_KEYFRAMES = RefitPlan(1, (False, True))    # a check: the keyframes alone
+FINAL = RefitPlan(3, (True, True))               # after the last step: everything, in turn
+
+
 def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
     """The generative refit's pool weights: (the largest, the scales of it to try in turn,
     the target score that is good enough: the early stop's). The refit keeps the most pool
@@ -79,6 +93,23 @@ def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
     scales = (1.0,) if ratio >= 1.0 else (1.0, math.sqrt(ratio), ratio)
     good = min(cfg.stop_mean_pct / TARGET_MEAN_PCT, cfg.stop_max_pct / TARGET_MAX_PCT)
     return top, scales, good
+
+
+def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray], scale: float,
+                 slack: float) -> tuple[np.ndarray, np.ndarray]:
+    """The generative refit's rows between keyframes: the template models' rows halfway
+    through each gap (`templates`: relational inputs (K, M, 2) -> rows (K, M, 3C)), and 1 %
+    of each midpoint shape's diagonal (at least a tenth of its template's, as keyframes) x
+    `slack`, in the normalised units: (rows (K*Q*R, 3C), units (K*Q,))."""
+    k, t, r, c = ts.shape
+    mid = 0.5 * (ts.times[:-1] + ts.times[1:])
+    grid = np.meshgrid(unit_index(mid, ts.times), unit_index(ts.morphs, ts.morphs), indexing="ij")
+    rel = np.stack(grid, axis=-1).reshape(-1, 2)
+    rows = np.asarray(templates(np.ascontiguousarray(np.broadcast_to(rel, (k, *rel.shape)))), np.float64)
+    pts = rows.reshape(k, t - 1, r, 3, c)
+    diag = np.linalg.norm(pts.max(axis=(2, 4)) - pts.min(axis=(2, 4)), axis=-1)
+    floor = KEYFRAME_DIAG_FLOOR * ts.diagonals()[:, None] / scale
+    return rows.reshape(-1, 3 * c), (np.maximum(diag, floor) / 100.0 * slack).reshape(-1)
 
 
 def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
@@ -110,27 +141,58 @@ class PoolIndex:
 
 def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                        step: Callable[[int], tuple[Any, Any]],
-                       refitted: Callable[[bool], Layers | None],
+                       refitted: Callable[[RefitPlan], Layers | None],
                        build: Callable[[Layers | None], GRCModel],
-                       set_last: Callable[[Layers], None]) -> int:
+                       set_last: Callable[[Layers], None],
+                       snapshot: Callable[[], Callable[[], None]]) -> int:
     """Stage 2's schedule, the same in both trainers; returns the steps run.
 
     `step(i)` runs Adam step i and returns (loss_g, loss_r) (floats or 0-d tensors, read
-    only when reported); `refitted(final)` is a copy of the generative model's layers with
-    its last layer solved in closed form (None: no refit): a check refits with the most
-    pool weight only, the final refit falls back to less (refit_pool_plan); `build(layers)` the model to judge
-    (the generative model's own layers for None); `set_last(layers)` puts a refitted last
-    layer into the generative model. Every `check_every` steps the model, refitted if
-    `refit_checks`, is judged per keyframe; the training stops once it meets the stop and
-    keeps that refit. Otherwise the last layer is refitted after the last step."""
+    only when reported); `refitted(plan)` is a copy of the generative model's layers with
+    its last layer solved in closed form as the RefitPlan says (None: no refit);
+    `build(layers)` the model to judge (the generative model's own layers for None);
+    `set_last(layers)` puts a refitted last layer into the generative model; `snapshot()`
+    saves both networks' weights and returns what restores them. Every `check_every` steps
+    the model, refitted if `refit_checks`, is judged per keyframe; the training stops once
+    it meets the stop and keeps that refit. Otherwise the last layer is refitted after the
+    last step."""
+    first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
+    waited = 0
+
+    def meets_stop(layers: Layers | None) -> bool:
+        return meets(reconstruction_errors(build(layers), ts), cfg.stop_mean_pct, cfg.stop_max_pct)
+
     def good() -> bool:
-        # The check judges the refitted model; Adam goes on from its own weights unless it stops.
-        layers = refitted(False) if cfg.refit_checks else None
-        if not meets(reconstruction_errors(build(layers), ts), cfg.stop_mean_pct, cfg.stop_max_pct):
+        # The check judges the refitted model; Adam goes on from its own weights unless it
+        # stops. A refit that holds the in-betweens too and meets the stop wins. Once the
+        # keyframes alone meet it, the in-betweens get `between_patience` more checks;
+        # then that first model is restored and kept.
+        nonlocal first_met, waited
+        layers = refitted(CHECK_BALANCED) if cfg.refit_checks else None
+        if meets_stop(layers):
+            if layers is not None:
+                set_last(layers)
+            return True
+        if not (cfg.refit_checks and cfg.refit_between > 0):
             return False
+        if first_met is None:
+            layers = refitted(CHECK_KEYFRAMES)
+            if not meets_stop(layers):
+                return False
+            first_met = (snapshot(), layers)
+        else:
+            waited += 1
+        if waited < cfg.between_patience:
+            return False
+        keep_first_met()
+        return True
+
+    def keep_first_met() -> None:
+        assert first_met is not None
+        restore, layers = first_met
+        restore()
         if layers is not None:
             set_last(layers)
-        return True
 
     steps_done = cfg.steps
     loss_g: Any = 0.0
@@ -144,8 +206,10 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             steps_done = done
             break
     if steps_done == cfg.steps or not cfg.refit_checks:
-        layers = refitted(True)
-        if layers is not None:
+        layers = refitted(FINAL)
+        if first_met is not None and not meets_stop(layers):
+            keep_first_met()             # the last steps lost what an earlier check had met
+        elif layers is not None:
             set_last(layers)
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
     return steps_done

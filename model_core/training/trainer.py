@@ -16,6 +16,8 @@ own procedure instead (literal.py). docs/model.md has the measurements behind ea
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 
@@ -25,7 +27,7 @@ from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import RefitRows, generative_rows
-from .train_common import PoolIndex, keyframe_units, pool_inputs, refit_pool_plan, stage_two_schedule
+from .train_common import PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs, refit_pool_plan, stage_two_schedule
 from ..templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
@@ -50,12 +52,13 @@ class _Pool:
         self.rel = torch.cat([pool_in, targets[:, None, :].expand(k, n, dims)], -1).reshape(k * n, 2 + dims)
         self.index = PoolIndex(k, n, rng, cfg)
 
-    def refit_data(self, norm_rows: np.ndarray, units: np.ndarray) -> RefitRows:
-        """The generative refit's rows: the captured ones (exact targets) and a fixed draw
-        of pool rows (refit.generative_rows)."""
+    def refit_data(self, norm_rows: np.ndarray, units: np.ndarray,
+                   between: tuple[np.ndarray, np.ndarray] | None) -> RefitRows:
+        """The generative refit's rows: the captured ones (exact targets), the rows between
+        keyframes, and a fixed draw of pool rows (refit.generative_rows)."""
         exact = norm_rows.reshape(-1, norm_rows.shape[-1])
         return generative_rows(self.x.numpy(), self.index.anchors, exact, self.index.refit_pick(),
-                               refit_pool_plan(self.index.cfg)[0], units)
+                               refit_pool_plan(self.index.cfg)[0], units, between)
 
     def rows(self, steps: int) -> torch.Tensor:
         return torch.from_numpy(self.index.rows(steps))
@@ -81,20 +84,31 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, flat_adam)
     pool = _Pool(templates, targets, rel_in, rng, cfg)
     rows = pool.rows(cfg.steps)
-    refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale)) if cfg.refit else None
+    between = (between_rows(ts, lambda x: templates(torch.tensor(x, dtype=DTYPE)).numpy(), scale, cfg.refit_between)
+               if cfg.refit and cfg.refit_between > 0 else None)
+    refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale), between) if cfg.refit else None
 
     _, pool_scales, good = refit_pool_plan(cfg)
 
-    def refitted(final: bool) -> Layers | None:
+    def refitted(plan: RefitPlan) -> Layers | None:
         return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge,
-                                                                cfg.refit_rounds,
-                                                                pool_scales if final else pool_scales[:1], good)
+                                                                cfg.refit_rounds, pool_scales[:plan.scales], good,
+                                                                plan.rows)
 
     def step(i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return stage_two_step(rel, gen, opt, pool.x[rows[i]], pool.rel[rows[i]], mask, lr_factor(cfg, i, cfg.steps))
 
     # One cosine schedule, stopped early once the reconstruction target (with a margin) is met.
+    def snapshot() -> Callable[[], None]:
+        saved = [p.detach().clone() for p in [*rel.parameters(), *gen.parameters()]]
+
+        def restore() -> None:
+            with torch.no_grad():
+                for p, s in zip([*rel.parameters(), *gen.parameters()], saved):
+                    p.copy_(s)
+        return restore
+
     steps_done = stage_two_schedule(ts, cfg, report, step, refitted,
                                     lambda layers: build_model(ts, templates, rel, gen, centre, scale, cfg, layers),
-                                    lambda layers: set_last_layer(gen, layers))
+                                    lambda layers: set_last_layer(gen, layers), snapshot)
     return finish(ts, templates, rel, gen, centre, scale, cfg, seed, steps_done)

@@ -180,10 +180,53 @@ def test_pool_scales_keep_the_most_pool_weight_that_meets_good():
     (w, b), kept = refit_to_target(net, h, data, 1e-6, 4, scales, good)
     first = next(s for s in scales if score[s] <= good)
     assert kept and target_score(h, data, w, b)[0] <= good
-    np.testing.assert_allclose(w, alone[first][0])
+    np.testing.assert_allclose(w, refit_to_target(net, h, data, 1e-6, 4, (first,), good)[0][0])
     # unreachable: the best-scoring layer of every scale
     (w, b), _ = refit_to_target(net, h, data, 1e-6, 4, scales, 0.0)
     assert target_score(h, data, w, b)[0] == pytest.approx(min(score.values()))
+
+
+def test_generative_rows_hold_the_rows_between_keyframes_after_the_captured_ones():
+    rng = np.random.default_rng(7)
+    pool_x = rng.normal(size=(40, 6))
+    anchors = np.arange(30, 40)                     # 2 templates x 1 keyframe x 5 rows
+    mid = rng.normal(size=(10, 6))                  # 2 templates x 1 midpoint x 5 rows
+    data = generative_rows(pool_x, anchors, pool_x[anchors] + 1, np.arange(8), 0.1, np.array([[0.5], [2.0]]),
+                           (mid, np.array([3.0, 4.0])))
+    assert data.n_captured == 20 and data.n_between == 10
+    np.testing.assert_array_equal(data.keyframe, np.repeat([0, 1, 2, 3], 5))
+    np.testing.assert_allclose(data.y[10:20], mid)                     # held to themselves
+    assert data.w[20:].sum() == pytest.approx(0.1 * data.w[:20].sum())
+    alone = data.keyframes_only()
+    assert alone.n_captured == 10 and alone.n_between == 0 and alone.unit.tolist() == [0.5, 2.0]
+    np.testing.assert_allclose(alone.x, np.concatenate([pool_x[anchors], pool_x[:8]]))
+    assert alone.w[10:].sum() == pytest.approx(0.1 * alone.w[:10].sum())   # the pool keeps its share
+    np.testing.assert_allclose(data.select_keyframes(np.arange(28)), np.r_[0:10, 20:28])
+
+
+def test_rows_between_keyframes_pull_the_refit_toward_them():
+    """Held rows between keyframes, held to themselves: the refit that holds them fits them
+    closer than the keyframes-alone refit; with `good` out of reach the winner is judged at
+    the keyframes, so it scores there no worse than the keyframes-alone plan."""
+    rng = np.random.default_rng(8)
+    net, h, data = _captured_rows(rng, pool=40)
+    a = data.n_captured
+    mid = rng.uniform(-1, 1, (10, 3))
+    h_mid = features(net, mid)
+    between = np.sin(3 * mid @ rng.normal(size=(3, data.y.shape[1])))
+    rows = RefitRows(np.concatenate([data.x[:a], mid, data.x[a:]]), np.concatenate([data.y[:a], between, data.y[a:]]),
+                     np.concatenate([data.w[:a], np.ones(10), data.w[a:]]),
+                     np.concatenate([data.keyframe, np.repeat(data.unit.size + np.arange(2), 5)]),
+                     np.concatenate([data.unit, [0.02, 0.02]]), 10)
+    hh = np.concatenate([h[:a], h_mid, h[a:]])
+    held, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(True, False))
+    alone, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(False, True))
+    def mid_err(layer):
+        return float(np.abs(h_mid @ layer[0] + layer[1] - between).mean())
+    assert mid_err(held) < 0.8 * mid_err(alone)
+    best, _ = refit_to_target(net, hh, rows, 1e-6, 4, good=0.0)
+    kf = rows.keyframes_only()
+    assert target_score(h, kf, *best)[0] <= target_score(h, kf, *alone)[0] + 1e-12
 
 
 def test_target_score_reads_vertices_in_the_rows_layout():
