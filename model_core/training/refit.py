@@ -47,10 +47,9 @@ def weighted_sse(h: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray,
 
 
 def _sums(h: np.ndarray, y: np.ndarray, wts: np.ndarray) -> list[np.ndarray]:
-    """The weighted sums a ridge solve needs: [sum w, sum w h, sum w y, sum w h h^T, sum w h y^T]
-    (weights >= 0; h^T h of the same array is one symmetric BLAS product, half a general one)."""
-    hq = h * np.sqrt(wts)[:, None]
-    return [np.asarray(wts.sum()), wts @ h, wts @ y, hq.T @ hq, (h * wts[:, None]).T @ y]
+    """The weighted sums a ridge solve needs: [sum w, sum w h, sum w y, sum w h h^T, sum w h y^T]."""
+    hw = h * wts[:, None]
+    return [np.asarray(wts.sum()), wts @ h, wts @ y, hw.T @ h, hw.T @ y]
 
 
 def _solve(sums: list[np.ndarray], ridge: float) -> tuple[np.ndarray, np.ndarray]:
@@ -202,7 +201,7 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     for plan, hp, held, share in tries:
         for scale in pool_scales:
             layer, score = _rounds([p * (scale * share) for p in pool], hs[:held], ys[:held], shifts, plan, hp,
-                                   ridge, rounds, good)
+                                   ridge, rounds)
             if layer is None:
                 continue
             if score <= good:
@@ -214,12 +213,11 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
 
 
 def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
-            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, h: np.ndarray, ridge: float, rounds: int,
-            good: float) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
+            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, h: np.ndarray, ridge: float, rounds: int
+            ) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
     """refit_to_target's re-weighted solves at one pool weight -> (the best-scoring layer,
-    None if no solve was finite; its score); they stop once a layer scores `good`. `pool`:
-    the pool rows' sums; held_h, held_y: the held rows' features and targets less `shifts`;
-    `h` the features unshifted."""
+    None if no solve was finite; its score). `pool`: the pool rows' sums; held_h, held_y:
+    the held rows' features and targets less `shifts`; `h` the features unshifted."""
     a = rows.n_captured
     shift_h, shift_y = shifts
     best: tuple[np.ndarray, np.ndarray] | None = None
@@ -233,8 +231,6 @@ def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
         score, key_mean, row_max = target_score(h, rows, w, b)
         if score < best_score:
             best, best_score = (w, b), score
-        if score <= good:
-            break
         need = np.maximum(key_mean[rows.keyframe] / TARGET_MEAN_PCT, row_max / TARGET_MAX_PCT)
         wa *= np.maximum(need, 1e-6)
         wa *= rows.w[:a].sum() / wa.sum()          # the held rows keep their total weight
