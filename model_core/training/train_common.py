@@ -80,6 +80,7 @@ class RefitPlan:
 CHECK_BALANCED = RefitPlan(1, (True, False))     # a check: keyframes and in-betweens, the most pool weight
 CHECK_KEYFRAMES = RefitPlan(1, (False, True))    # a check: the keyframes alone
 FINAL = RefitPlan(3, (True, True))               # after the last step: everything, in turn
+NEAR_STOP = 1.5     # a check tries the keyframes alone only within this x the stop
 
 
 def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
@@ -159,25 +160,32 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
     waited = 0
 
-    def meets_stop(layers: Layers | None) -> bool:
-        return meets(reconstruction_errors(build(layers), ts), cfg.stop_mean_pct, cfg.stop_max_pct)
+    def errors(layers: Layers | None) -> list[dict[str, Any]]:
+        return reconstruction_errors(build(layers), ts)
+
+    def meets_stop(errs: list[dict[str, Any]], slack: float = 1.0) -> bool:
+        return meets(errs, slack * cfg.stop_mean_pct, slack * cfg.stop_max_pct)
 
     def good() -> bool:
         # The check judges the refitted model; Adam goes on from its own weights unless it
         # stops. A refit that holds the in-betweens too and meets the stop wins. Once the
         # keyframes alone meet it, the in-betweens get `between_patience` more checks;
-        # then that first model is restored and kept.
+        # then that first model is restored and kept. The keyframes alone are tried only
+        # where the first refit came near the stop (their errors differ little).
         nonlocal first_met, waited
         layers = refitted(CHECK_BALANCED) if cfg.refit_checks else None
-        if meets_stop(layers):
+        errs = errors(layers)
+        if meets_stop(errs):
             if layers is not None:
                 set_last(layers)
             return True
         if not (cfg.refit_checks and cfg.refit_between > 0):
             return False
         if first_met is None:
+            if not meets_stop(errs, NEAR_STOP):
+                return False
             layers = refitted(CHECK_KEYFRAMES)
-            if not meets_stop(layers):
+            if not meets_stop(errors(layers)):
                 return False
             first_met = (snapshot(), layers)
         else:
@@ -207,7 +215,7 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             break
     if steps_done == cfg.steps or not cfg.refit_checks:
         layers = refitted(FINAL)
-        if first_met is not None and not meets_stop(layers):
+        if first_met is not None and not meets_stop(errors(layers)):
             keep_first_met()             # the last steps lost what an earlier check had met
         elif layers is not None:
             set_last(layers)
