@@ -16,8 +16,11 @@ The generative model's refit aims at the reconstruction target itself (limits.TA
 the worst keyframe's mean vertex error and the worst vertex, each in % of its keyframe's
 diagonal), not at the mean squared error: after the plain solve it re-weights the captured
 rows toward the keyframes and rows that bind the target and solves again, a few rounds
-(iteratively re-weighted least squares for a minimax), and keeps the layer that scores best,
-the one it started from included (`refit_to_target`).
+(iteratively re-weighted least squares for a minimax). It also holds the template models'
+shapes halfway between keyframes (at twice the target's tolerance) and prefers the most
+pool weight that still meets the stop, so the shapes between keyframes stay close too;
+where nothing meets it, it keeps the layer that scores best at the keyframes, the one it
+started from included (`refit_to_target`).
 """
 from __future__ import annotations
 
