@@ -55,6 +55,9 @@ _HELP = {
     "refit_pool_weight": "their total weight relative to the captured rows', at least",
     "refit_smooth_weight": "... and at most: the most pool weight that still meets the stop wins",
     "refit_checks": "refit the generative model before each early-stop check too",
+    "refit_between": "the generative refit also holds the shapes halfway between keyframes, "
+                     "at this x the target's tolerance (0: the keyframes alone)",
+    "between_patience": "early-stop checks that wait for those once the keyframes alone meet the stop",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",

@@ -27,7 +27,8 @@ from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import RefitRows, generative_rows
-from .train_common import PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs, refit_pool_plan, stage_two_schedule
+from .train_common import (PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs, refit_pool_plan,
+                           stage_two_schedule)
 from ..templates import TemplateSet
 from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
