@@ -9,7 +9,12 @@ keyframes, read from a not-a-knot cubic spline per vertex coordinate over the ke
 own time values (uneven steps included), at a lower weight than the captured rows, which
 stay the fit's aim (docs/model.md, "In-betweens").
 
-numpy only; both trainers call `template_fit_rows`.
+Along the petal the same spline runs over the rows: the template models' closed-form refit
+(not their Adam fit, where the rows would cost time each step) also sees the shape halfway
+between each two captured rows at every keyframe (`row_inbetweens`), so a petal generated
+with more rows than were captured follows the spline between them.
+
+numpy only; both trainers call `template_fit_rows` and `row_inbetweens`.
 """
 from __future__ import annotations
 
@@ -71,3 +76,31 @@ def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarr
     x_mid = np.stack(grid, axis=-1).reshape(-1, 2)
     wts = np.concatenate([np.ones(rel_in.shape[0]), np.full(x_mid.shape[0], float(weight))])
     return (np.concatenate([rel_in, x_mid]), np.concatenate([norm_rows, y_mid], axis=1), wts / wts.mean())
+
+
+def row_inbetweens(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, weight: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Halfway between each two captured rows at every keyframe, from the spline along the
+    rows: x (T*(R-1), 2), y (K, T*(R-1), F), row weights (T*(R-1),) of `weight` each (a
+    captured row weighs 1 before template_fit_rows' normalisation). None for weight 0."""
+    if weight <= 0.0:
+        return None
+    k, _, f = norm_rows.shape
+    t, r = times.shape[0], morphs.shape[0]
+    mid = 0.5 * (morphs[:-1] + morphs[1:])
+    y = np.einsum("qr,ktrf->ktqf", spline_weights(morphs, mid), norm_rows.reshape(k, t, r, f)).reshape(k, -1, f)
+    grid = np.meshgrid(unit_index(times, times), unit_index(mid, morphs), indexing="ij")
+    return np.stack(grid, axis=-1).reshape(-1, 2), y, np.full(t * (r - 1), float(weight))
+
+
+def template_refit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, fit: tuple[
+        np.ndarray, np.ndarray, np.ndarray], row_weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The template models' refit data: the fit's rows (template_fit_rows) and the rows
+    between captured rows (row_inbetweens), weights on the fit's scale."""
+    x, y, w = fit
+    extra = row_inbetweens(times, morphs, norm_rows, row_weight)
+    if extra is None:
+        return fit
+    ex, ey, ew = extra
+    # the fit's weights have mean 1 with a captured row at w[0]
+    return np.concatenate([x, ex]), np.concatenate([y, ey], axis=1), np.concatenate([w, ew * w[0]])

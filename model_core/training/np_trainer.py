@@ -19,7 +19,7 @@ from ..context import context_targets
 from ..infer import GRCModel
 from ..nets import Layers
 from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
-from .inbetweens import template_fit_rows
+from .inbetweens import template_fit_rows, template_refit_rows
 from .refit import generative_rows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import (PoolIndex, RefitPlan, Reporter, between_rows, finished_model, keyframe_units, lr_factor,
@@ -94,8 +94,10 @@ def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm
         if report.due(step):
             report(step, {"template": loss})
     if cfg.refit:
+        ref_in, ref_rows, ref_w = template_refit_rows(ts.times, ts.morphs, norm_rows, (fit_in, fit_rows, wts),
+                                                      cfg.row_inbetween_weight)
         for i in range(k):
-            last, kept = refit_last(templates.layers(i), fit_in, fit_rows[i], cfg.template_ridge, wts)
+            last, kept = refit_last(templates.layers(i), ref_in, ref_rows[i], cfg.template_ridge, ref_w)
             if kept:
                 templates.params[-2][i], templates.params[-1][i, 0] = last
     return templates

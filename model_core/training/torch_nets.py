@@ -14,7 +14,7 @@ from ..context import context_targets
 from ..errors import GRCError
 from ..infer import GRCModel
 from ..nets import Layers, forward
-from .inbetweens import template_fit_rows
+from .inbetweens import template_fit_rows, template_refit_rows
 from .refit import RefitRows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
 from .train_common import Progress, Reporter, finished_model, lr_factor, relational_data
@@ -212,7 +212,9 @@ def stage_one(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                                                   cfg.inbetween_weight)
     templates = fit_templates(ts, fit_in, fit_rows, weights, cfg, report, make_opt)
     if cfg.refit:
-        refit_templates(templates, fit_rows, fit_in, cfg.template_ridge, weights)
+        ref_in, ref_rows, ref_w = template_refit_rows(ts.times, ts.morphs, norm_rows, (fit_in, fit_rows, weights),
+                                                      cfg.row_inbetween_weight)
+        refit_templates(templates, ref_rows, ref_in, cfg.template_ridge, ref_w)
     for p in templates.parameters():
         p.requires_grad_(False)
     return centre, scale, norm_rows, rel_in, templates

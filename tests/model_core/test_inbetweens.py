@@ -86,15 +86,66 @@ def test_inbetweens_make_the_template_models_follow_the_opening_between_keyframe
 def test_the_refit_holds_the_shapes_between_keyframes(example_set):
     """fidelity.inbetween_errors: the model against its own template models halfway through
     each gap. Holding those rows in the generative refit (refit_between) keeps the shapes
-    between keyframes closer, where the keyframes alone let them drift, and the keyframes
-    still meet the target."""
+    between keyframes closer, where the keyframes alone let them drift (summed over three
+    seeds: one seed's pair can land close), and the keyframes still meet the target."""
     from model_core.fidelity import inbetween_errors, meets
     from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
-    held = train(example_set, seed=0)
-    alone = train(example_set, train_config(refit_between=0.0), seed=0)
-    e_held, e_alone = inbetween_errors(held, example_set), inbetween_errors(alone, example_set)
-    assert len(e_held) == example_set.shape[0]
-    worst = lambda errs, key: max(e[key] for e in errs)   # noqa: E731
-    assert worst(e_held, "mean_pct") < 0.7 * worst(e_alone, "mean_pct"), (e_held, e_alone)
-    assert worst(e_held, "max_pct") < worst(e_alone, "max_pct")
-    assert meets(held.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT)
+
+    def worst(errs, key):
+        return max(e[key] for e in errs)
+
+    held_sum = alone_sum = 0.0
+    for seed in (0, 1, 2):
+        held = train(example_set, seed=seed)
+        alone = train(example_set, train_config(refit_between=0.0), seed=seed)
+        e_held, e_alone = inbetween_errors(held, example_set), inbetween_errors(alone, example_set)
+        assert len(e_held) == example_set.shape[0]
+        held_sum += worst(e_held, "mean_pct")
+        alone_sum += worst(e_alone, "mean_pct")
+        assert worst(e_held, "max_pct") < worst(e_alone, "max_pct"), (seed, e_held, e_alone)
+        assert meets(held.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT)
+    assert held_sum < 0.7 * alone_sum, (held_sum, alone_sum)
+
+
+def test_row_inbetweens_sit_halfway_between_rows_on_the_spline_along_the_petal():
+    from model_core.training.inbetweens import row_inbetweens, template_refit_rows
+    ts = petal_set(2, 4, 6, 3, seed=5)
+    _, _, norm_rows, rel_in = relational_data(ts)
+    assert row_inbetweens(ts.times, ts.morphs, norm_rows, 0.0) is None
+    x, y, w = row_inbetweens(ts.times, ts.morphs, norm_rows, 0.3)
+    assert x.shape == (4 * 5, 2) and y.shape == (2, 4 * 5, norm_rows.shape[2]) and np.all(w == 0.3)
+    rows_n = np.unique(rel_in[:, 1])
+    np.testing.assert_allclose(np.unique(x[:, 1]), 0.5 * (rows_n[:-1] + rows_n[1:]), atol=1e-12)
+    np.testing.assert_allclose(np.unique(x[:, 0]), np.unique(rel_in[:, 0]))      # at the keyframes
+    # a quantity linear along the rows comes back linear halfway between them
+    lin = np.broadcast_to(np.linspace(0, 1, 6)[None, None, :, None], (2, 4, 6, norm_rows.shape[2]))
+    _, y_lin, _ = row_inbetweens(ts.times, ts.morphs, np.ascontiguousarray(lin).reshape(2, 24, -1), 0.3)
+    np.testing.assert_allclose(y_lin[0, :5, 0], (np.arange(5) + 0.5) / 5)
+    fit = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, 1, 0.3)
+    rx, ry, rw = template_refit_rows(ts.times, ts.morphs, norm_rows, fit, 0.3)
+    n = fit[0].shape[0]
+    np.testing.assert_allclose(rx[:n], fit[0])
+    assert rx.shape[0] == n + 20 and rw[n] == pytest.approx(0.3 * fit[2][0])
+
+
+def test_row_inbetweens_make_the_template_models_follow_the_petal_between_rows():
+    """Trained on every other row, the template models miss the rows left out by less when
+    their refit sees the rows' spline in-betweens."""
+    full = petal_set(2, SEED_TIMES, 9, 7, seed=31)
+    keep, held = [0, 2, 4, 6, 8], [1, 3, 5, 7]
+    sub = TemplateSet(full.coords[:, :, keep], full.times, full.morphs[keep], full.names)
+
+    def error(weight: float) -> float:
+        model = train(sub, train_config(steps=1, check_every=0, row_inbetween_weight=weight), seed=0)
+        errs = []
+        for k in range(2):
+            rel = np.stack(np.meshgrid(unit_index(full.times, sub.times), unit_index(full.morphs, sub.morphs),
+                                       indexing="ij"), axis=-1)
+            gen = grid_layout(forward(model.template_nets[k], rel), 7) * model.scale + model.centre
+            true = full.coords[k]
+            diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
+            errs.append((np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])[:, held])
+        return 100.0 * float(np.mean(errs))
+
+    with_rows, without = error(0.3), error(0.0)
+    assert with_rows < 0.7 * without, (with_rows, without)
