@@ -40,7 +40,7 @@ def _run(ts, cfg, seed: int) -> tuple[float, int, tuple[float, float], tuple[flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="0,1")
-    parser.add_argument("--other", default='{"refit_between": 0, "inbetweens": 0}',
+    parser.add_argument("--other", default='{"refit_between": 0, "inbetweens": 0, "row_inbetween_weight": 0}',
                         help="TrainConfig overrides to compare with, as JSON")
     parser.add_argument("--only", default="", help="comma-separated set indexes")
     args = parser.parse_args()

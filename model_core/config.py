@@ -29,7 +29,7 @@ class TrainConfig:
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     inbetweens: int = 1              # spline in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
     inbetween_weight: float = 0.3    # an in-between row's weight beside a captured row's
-    row_inbetween_weight: float = 0.3  # the template refit also sees the shapes halfway between rows at this weight (0: off)
+    row_inbetween_weight: float = 0.1  # the template refit also sees the shapes halfway between rows at this weight (0: off)
     # stage 2: relational + generative models
     steps: int = 1500                # steps at most (the early stop usually ends sooner)
     lr_r: float = 2e-2               # relational model's rate (the seed's lrR)
