@@ -149,3 +149,21 @@ def test_row_inbetweens_make_the_template_models_follow_the_petal_between_rows()
 
     with_rows, without = error(0.3), error(0.0)
     assert with_rows < 0.7 * without, (with_rows, without)
+
+
+def test_bunched_keyframes_get_straight_in_betweens_not_the_splines_overshoot():
+    """Keyframes bunched beside a wide gap (frames 1, 2 and 50): the spline through them
+    swings far out in the gap; those in-betweens fall back to the line between their two
+    keyframes, and the others keep the spline."""
+    from model_core.training.inbetweens import SPREAD_LIMIT, bounded_weights
+    x = np.array([0.0, 1.0, 2.0, 2.1, 2.2, 5.0])
+    tq = inbetween_times(x, 1)
+    raw, safe = spline_weights(x, tq), bounded_weights(x, tq)
+    assert np.abs(raw).sum(axis=1).max() > 10 * SPREAD_LIMIT            # the spline's own overshoot
+    assert np.abs(safe).sum(axis=1).max() <= SPREAD_LIMIT
+    y = np.array([0.0, 1.0, 2.0, 2.1, 2.2, 5.0]) ** 0.5
+    assert np.all((safe @ y >= y.min()) & (safe @ y <= y.max()))
+    # evenly spaced keyframes and the seed's times keep the spline everywhere
+    for times in (np.linspace(0.0, 1.0, 7), np.array(SEED_TIMES)):
+        q = inbetween_times(times, 1)
+        np.testing.assert_array_equal(bounded_weights(times, q), spline_weights(times, q))
