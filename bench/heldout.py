@@ -31,10 +31,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model_core import TemplateSet, example_templates, train, train_config  # noqa: E402
-from model_core.infer import unit_index  # noqa: E402
-from model_core.nets import forward  # noqa: E402
 from model_core.petal_sets import benchmark_sets  # noqa: E402
-from model_core.templates import grid_layout  # noqa: E402
 from model_core.training.inbetweens import spline_weights  # noqa: E402
 
 
@@ -42,13 +39,6 @@ def _pct(gen: np.ndarray, true: np.ndarray) -> np.ndarray:
     """Per-vertex error in % of each keyframe's diagonal: gen, true (T, R, C, 3)."""
     diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
     return 100.0 * np.linalg.norm(gen - true, axis=-1) / diag[:, None, None]
-
-
-def _template_only(model: Any, k: int, times: np.ndarray, morphs: np.ndarray) -> np.ndarray:
-    """Template model k alone at (times x morphs) -> (T, M, C, 3) scene units."""
-    tn, mn = unit_index(times, model.times), unit_index(morphs, model.morphs)
-    rel = np.stack(np.meshgrid(tn, mn, indexing="ij"), axis=-1)
-    return grid_layout(forward(model.template_nets[k], rel), model.n_cols) * model.scale + model.centre
 
 
 def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float:
@@ -86,7 +76,7 @@ def held_out(ts: TemplateSet, cfg: Any, seed: int, keep_t: list[int], keep_r: li
                                   rows=r)
         true = ts.coords[i][out_t]
         grc.append(_pct(gen, true)[:, out_r])
-        interp.append(_pct(_template_only(model, i, ts.times[out_t], ts.morphs), true)[:, out_r])
+        interp.append(_pct(model.template_shapes(i, ts.times[out_t], ts.morphs), true)[:, out_r])
     return np.array(grc), np.array(interp)
 
 

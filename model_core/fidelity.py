@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .infer import GRCModel, unit_index
+from .infer import GRCModel
 from .limits import KEYFRAME_DIAG_FLOOR
-from .nets import forward
-from .templates import TemplateSet, grid_layout
+from .templates import TemplateSet
 
 
 def keyframe_errors(model: GRCModel, ts: TemplateSet) -> np.ndarray:
@@ -53,14 +52,11 @@ def inbetween_errors(model: GRCModel, ts: TemplateSet) -> list[dict[str, Any]]:
     per vertex in % of that shape's diagonal (at least a tenth of the template's, as
     keyframes). One record per template with `mean_pct` (the worst in-between's mean) and
     `max_pct` (the worst vertex), as reconstruction_errors."""
-    k, _, r, c = ts.shape
     mid = 0.5 * (ts.times[:-1] + ts.times[1:])
-    rel = np.stack(np.meshgrid(unit_index(mid, model.times), unit_index(model.morphs, model.morphs),
-                               indexing="ij"), axis=-1)
     floor = KEYFRAME_DIAG_FLOOR * ts.diagonals()
     out = []
-    for i in range(k):
-        ref = grid_layout(forward(model.template_nets[i], rel), c) * model.scale + model.centre   # (Q, R, C, 3)
+    for i in range(ts.shape[0]):
+        ref = model.template_shapes(i, mid)                                            # (Q, R, C, 3)
         gen = model.generate_many(mid, np.repeat([model.template_context(i)], mid.shape[0], axis=0))
         diag = np.maximum(np.linalg.norm(ref.max(axis=(1, 2)) - ref.min(axis=(1, 2)), axis=-1), floor[i])
         pct = 100.0 * np.linalg.norm(gen - ref, axis=-1) / diag[:, None, None]

@@ -36,6 +36,7 @@ from .context import Context, context_for, context_targets
 from .errors import GRCError
 from .limits import MAX_ABS_INPUT, MAX_BATCH, MAX_ROWS
 from .nets import Layers, forward
+from .templates import grid_layout
 
 _CATMULL_ROM = 0.5 * np.array([[0.0, -1.0, 2.0, -1.0],      # p(w) = sum_j p_j * (B @ (1, w, w^2, w^3))_j
                                [2.0, 0.0, -5.0, 3.0],
@@ -47,13 +48,20 @@ TABLE_MARGIN = 0.5      # ... extended by half the range on each side
 TABLE_MIN_BATCH = 8     # petals in one call before the table pays for itself
 CLIP = 1e6              # generated coordinates are clipped to +-CLIP (scene units)
 
-__all__ = ["GRCModel", "TimeTable", "context_targets", "unit_index", "MAX_ROWS", "MAX_BATCH",
+__all__ = ["GRCModel", "TimeTable", "context_targets", "unit_index", "relational_grid", "MAX_ROWS", "MAX_BATCH",
            "MAX_ABS_INPUT"]
 
 
 def unit_index(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Map relational index values onto the networks' [-1, 1] (first index -> -1, last -> 1)."""
     return 2.0 * (np.asarray(values, dtype=np.float64) - index[0]) / (index[-1] - index[0]) - 1.0
+
+
+def relational_grid(times: Any, morphs: Any, index_times: np.ndarray, index_morphs: np.ndarray) -> np.ndarray:
+    """The relational map's inputs at every (time, morph) pair, (len(times), len(morphs), 2):
+    each on the networks' [-1, 1] over its captured index (unit_index)."""
+    grid = np.meshgrid(unit_index(times, index_times), unit_index(morphs, index_morphs), indexing="ij")
+    return np.stack(grid, axis=-1)
 
 
 def _finite_scalar(value: Any, what: str) -> float:
@@ -159,6 +167,13 @@ class GRCModel:
     @property
     def errors(self) -> list[dict[str, Any]]:
         return list(self.meta.get("errors", []))
+
+    def template_shapes(self, k: int, times: Any, morphs: Any = None) -> np.ndarray:
+        """Template model k alone (no relational or generative pass) at every time x morph
+        (the captured morphs for None) -> (T, M, C, 3) float64, scene units: the shapes the
+        model learned its pool from, between keyframes included."""
+        rel = relational_grid(times, self.morphs if morphs is None else morphs, self.times, self.morphs)
+        return grid_layout(forward(self.template_nets[k], rel), self.n_cols) * self.scale + self.centre
 
     def template_context(self, k: int) -> tuple[float, ...]:
         """The slider value(s) (one per context dimension) at which generate() gives template k."""

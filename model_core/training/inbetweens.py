@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..infer import unit_index
+from ..infer import relational_grid
 
 
 def spline_weights(x: np.ndarray, xq: np.ndarray) -> np.ndarray:
@@ -97,8 +97,7 @@ def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarr
     tq = inbetween_times(times, per_gap)
     spline = bounded_weights(times, tq)                                             # (Q, T)
     y_mid = np.einsum("qt,ktrf->kqrf", spline, norm_rows.reshape(k, t, r, f)).reshape(k, -1, f)
-    grid = np.meshgrid(unit_index(tq, times), unit_index(morphs, morphs), indexing="ij")
-    x_mid = np.stack(grid, axis=-1).reshape(-1, 2)
+    x_mid = relational_grid(tq, morphs, times, morphs).reshape(-1, 2)
     wts = np.concatenate([np.ones(rel_in.shape[0]), np.full(x_mid.shape[0], float(weight))])
     return (np.concatenate([rel_in, x_mid]), np.concatenate([norm_rows, y_mid], axis=1), wts / wts.mean())
 
@@ -114,8 +113,7 @@ def row_inbetweens(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray,
     t, r = times.shape[0], morphs.shape[0]
     mid = 0.5 * (morphs[:-1] + morphs[1:])
     y = np.einsum("qr,ktrf->ktqf", bounded_weights(morphs, mid), norm_rows.reshape(k, t, r, f)).reshape(k, -1, f)
-    grid = np.meshgrid(unit_index(times, times), unit_index(mid, morphs), indexing="ij")
-    return np.stack(grid, axis=-1).reshape(-1, 2), y, np.full(t * (r - 1), float(weight))
+    return relational_grid(times, mid, times, morphs).reshape(-1, 2), y, np.full(t * (r - 1), float(weight))
 
 
 def template_refit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, fit: tuple[

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import TrainConfig
 from ..errors import GRCError, TrainingCancelled
 from ..fidelity import meets, reconstruction_errors
-from ..infer import GRCModel, unit_index
+from ..infer import GRCModel, relational_grid
 from ..limits import KEYFRAME_DIAG_FLOOR, TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers
 from ..templates import TemplateSet, rows_layout
@@ -64,9 +64,7 @@ def relational_data(ts: TemplateSet) -> tuple[np.ndarray, float, np.ndarray, np.
     centre, scale = ts.normalisation()
     norm = np.round((ts.coords - centre) / scale * NORM_GRID) / NORM_GRID
     norm_rows = rows_layout(norm).reshape(k, t * r, 3 * c)
-    tn = unit_index(ts.times, ts.times)
-    mn = unit_index(ts.morphs, ts.morphs)
-    rel_in = np.stack(np.meshgrid(tn, mn, indexing="ij"), axis=-1).reshape(t * r, 2)
+    rel_in = relational_grid(ts.times, ts.morphs, ts.times, ts.morphs).reshape(t * r, 2)
     return centre, scale, norm_rows, rel_in
 
 
@@ -111,8 +109,7 @@ def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray],
     `slack`, in the normalised units: (rows (K*Q*R, 3C), units (K*Q,))."""
     k, t, r, c = ts.shape
     mid = 0.5 * (ts.times[:-1] + ts.times[1:])
-    grid = np.meshgrid(unit_index(mid, ts.times), unit_index(ts.morphs, ts.morphs), indexing="ij")
-    rel = np.stack(grid, axis=-1).reshape(-1, 2)
+    rel = relational_grid(mid, ts.morphs, ts.times, ts.morphs).reshape(-1, 2)
     rows = np.asarray(templates(np.ascontiguousarray(np.broadcast_to(rel, (k, *rel.shape)))), np.float64)
     pts = rows.reshape(k, t - 1, r, 3, c)
     diag = np.linalg.norm(pts.max(axis=(2, 4)) - pts.min(axis=(2, 4)), axis=-1)

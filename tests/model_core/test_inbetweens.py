@@ -7,10 +7,7 @@ import numpy as np
 import pytest
 
 from model_core import TemplateSet, train, train_config
-from model_core.infer import unit_index
-from model_core.nets import forward
 from model_core.petal_sets import SEED_TIMES, petal_set
-from model_core.templates import grid_layout
 from model_core.training.inbetweens import inbetween_times, spline_weights, template_fit_rows
 from model_core.training.train_common import relational_data
 
@@ -63,9 +60,7 @@ def _template_only_error(ts: TemplateSet, full: TemplateSet, held: list[int], in
     model = train(ts, train_config(steps=1, check_every=0, inbetweens=inbetweens), seed=0)
     errs = []
     for k in range(ts.shape[0]):
-        rel = np.stack(np.meshgrid(unit_index(full.times[held], ts.times), unit_index(ts.morphs, ts.morphs),
-                                   indexing="ij"), axis=-1)
-        gen = grid_layout(forward(model.template_nets[k], rel), ts.shape[3]) * model.scale + model.centre
+        gen = model.template_shapes(k, full.times[held])
         true = full.coords[k][held]
         diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
         errs.append(np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])
@@ -139,9 +134,7 @@ def test_row_inbetweens_make_the_template_models_follow_the_petal_between_rows()
         model = train(sub, train_config(steps=1, check_every=0, row_inbetween_weight=weight), seed=0)
         errs = []
         for k in range(2):
-            rel = np.stack(np.meshgrid(unit_index(full.times, sub.times), unit_index(full.morphs, sub.morphs),
-                                       indexing="ij"), axis=-1)
-            gen = grid_layout(forward(model.template_nets[k], rel), 7) * model.scale + model.centre
+            gen = model.template_shapes(k, full.times, full.morphs)
             true = full.coords[k]
             diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
             errs.append((np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])[:, held])
