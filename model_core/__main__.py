@@ -59,6 +59,7 @@ _HELP = {
     "refit_checks": "refit the generative model before each early-stop check too",
     "refit_between": "the generative refit also holds the shapes halfway between keyframes, "
                      "at this x the target's tolerance (0: the keyframes alone)",
+    "refit_row_between": "... and the shapes halfway between captured rows, at this x the target's tolerance (0: off)",
     "between_patience": "early-stop checks that wait for those once the keyframes alone meet the stop",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",

@@ -57,6 +57,7 @@ class TrainConfig:
     refit_smooth_weight: float = 0.3  # ... and at most: the largest of this, the geometric mean and refit_pool_weight that meets the stop wins (refit.py)
     refit_checks: bool = True        # also refit the generative model before each early-stop check
     refit_between: float = 2.0       # generative refit also holds the gap midpoints to this x the target (0: off)
+    refit_row_between: float = 2.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
@@ -92,7 +93,7 @@ class TrainConfig:
         if not 0 <= int(self.inbetweens) <= 16:
             raise GRCError("inbetweens must be in [0, 16]")
         for name in ("template_ridge", "generative_ridge", "refit_pool_weight", "refit_smooth_weight",
-                     "inbetween_weight", "row_inbetween_weight", "refit_between"):
+                     "inbetween_weight", "row_inbetween_weight", "refit_between", "refit_row_between"):
             v = float(getattr(self, name))
             if not (math.isfinite(v) and 0 <= v <= 1e3):
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")
@@ -100,6 +101,10 @@ class TrainConfig:
             raise GRCError("refit_pool must be at least 0")
         if not 0 <= int(self.refit_rounds) <= 100:
             raise GRCError("refit_rounds must be in [0, 100]")
+
+    def holds_between(self) -> bool:
+        """Whether the generative refit holds any shapes between keyframes or rows."""
+        return self.refit_between > 0 or self.refit_row_between > 0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

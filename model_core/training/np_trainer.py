@@ -122,8 +122,9 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     index = PoolIndex(k, n, data_rng, cfg)
     rows = index.rows(cfg.steps)
     pool_weight, pool_scales, good = refit_pool_plan(cfg)
-    between = (between_rows(ts, lambda x: templates.forward(x.astype(DTYPE), keep=False), scale, cfg.refit_between)
-               if cfg.refit and cfg.refit_between > 0 else None)
+    between = (between_rows(ts, lambda x: templates.forward(x.astype(DTYPE), keep=False), scale, cfg.refit_between,
+                            cfg.refit_row_between)
+               if cfg.refit and cfg.holds_between() else None)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
                                   pool_weight, keyframe_units(ts, scale), between) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)

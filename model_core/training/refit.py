@@ -103,8 +103,8 @@ def refit_last(layers: Layers, x: np.ndarray, y: np.ndarray, ridge: float,
 class RefitRows:
     """The generative refit's data. The first A rows are the held ones: the captured rows,
     in the order (template, keyframe, row), fitted to the exact captured shapes, then
-    `n_between` rows between keyframes (template, midpoint, row), fitted to themselves;
-    the rest are pool rows fitted to themselves (what loss_G asks)."""
+    `n_between` rows between keyframes or between rows (train_common.between_rows), fitted
+    to themselves; the rest are pool rows fitted to themselves (what loss_G asks)."""
     x: np.ndarray          # (N, 3C) rows the relational model reads, float64
     y: np.ndarray          # (N, 3C) their targets
     w: np.ndarray          # (N,) base weights: the pool rows together weigh pool_weight x the held rows
@@ -135,19 +135,19 @@ class RefitRows:
 
 def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
                     pool_weight: float, keyframe_units: np.ndarray,
-                    between: tuple[np.ndarray, np.ndarray] | None = None) -> RefitRows:
+                    between: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> RefitRows:
     """The generative refit's data: the captured rows (`anchors` of the pool, the template
     models' rows at the captured points) with the exact shapes `exact` (A, 3C) as targets,
     then the pool rows `pick`. `keyframe_units` (K, T): 1 % of each keyframe's diagonal in
-    the rows' units (the target's yardstick). `between`: (rows (K*Q*R, 3C), units (K*Q,)):
-    the template models' rows between keyframes, held to the target like captured rows
-    (against themselves, with their own, looser, units)."""
+    the rows' units (the target's yardstick). `between`: (rows (N, 3C), units (G,), each
+    row's group (N,)): the template models' rows between keyframes or between rows, held to
+    the target like captured rows (against themselves, with their own, looser, units)."""
     units = np.asarray(keyframe_units, np.float64).reshape(-1)
     keyframe = np.repeat(np.arange(units.size), len(anchors) // units.size)
     x_parts, y_parts = [pool_x[anchors]], [np.asarray(exact, np.float64)]
-    if between is not None:
-        bx, bu = between
-        keyframe = np.concatenate([keyframe, units.size + np.repeat(np.arange(bu.size), len(bx) // bu.size)])
+    if between is not None and len(between[0]):
+        bx, bu, bg = between
+        keyframe = np.concatenate([keyframe, units.size + np.asarray(bg, np.int64)])
         units = np.concatenate([units, bu])
         x_parts.append(bx)
         y_parts.append(bx)

@@ -102,19 +102,37 @@ def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
 
 
 def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray], scale: float,
-                 slack: float) -> tuple[np.ndarray, np.ndarray]:
-    """The generative refit's rows between keyframes: the template models' rows halfway
-    through each gap (`templates`: relational inputs (K, M, 2) -> rows (K, M, 3C)), and 1 %
-    of each midpoint shape's diagonal (at least a tenth of its template's, as keyframes) x
-    `slack`, in the normalised units: (rows (K*Q*R, 3C), units (K*Q,))."""
+                 slack: float, row_slack: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The generative refit's rows between keyframes and between rows: the template models'
+    rows halfway through each gap in time (at the captured rows, held at `slack`), then at
+    each keyframe the rows halfway between captured rows (held at `row_slack`; 0 leaves a
+    part out). `templates`: relational inputs (K, M, 2) -> rows (K, M, 3C). Each group of
+    rows (one template at one midpoint time, or at one keyframe's row midpoints) is judged
+    against 1 % of its own diagonal (at least a tenth of its template's, as keyframes) x its
+    slack, in the normalised units: (rows (N, 3C), units (G,), each row's group (N,))."""
     k, t, r, c = ts.shape
-    mid = 0.5 * (ts.times[:-1] + ts.times[1:])
-    rel = relational_grid(mid, ts.morphs, ts.times, ts.morphs).reshape(-1, 2)
-    rows = np.asarray(templates(np.ascontiguousarray(np.broadcast_to(rel, (k, *rel.shape)))), np.float64)
-    pts = rows.reshape(k, t - 1, r, 3, c)
-    diag = np.linalg.norm(pts.max(axis=(2, 4)) - pts.min(axis=(2, 4)), axis=-1)
+    grids = []
+    if slack > 0 and t > 1:
+        grids.append((relational_grid(0.5 * (ts.times[:-1] + ts.times[1:]), ts.morphs, ts.times, ts.morphs), slack))
+    if row_slack > 0 and r > 1:
+        grids.append((relational_grid(ts.times, 0.5 * (ts.morphs[:-1] + ts.morphs[1:]), ts.times, ts.morphs),
+                      row_slack))
     floor = KEYFRAME_DIAG_FLOOR * ts.diagonals()[:, None] / scale
-    return rows.reshape(-1, 3 * c), (np.maximum(diag, floor) / 100.0 * slack).reshape(-1)
+    rows_out: list[np.ndarray] = []
+    units: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
+    for grid, part_slack in grids:
+        q, m = grid.shape[:2]
+        rel = np.ascontiguousarray(np.broadcast_to(grid.reshape(-1, 2), (k, q * m, 2)))
+        rows = np.asarray(templates(rel), np.float64)
+        pts = rows.reshape(k, q, m, 3, c)
+        diag = np.linalg.norm(pts.max(axis=(2, 4)) - pts.min(axis=(2, 4)), axis=-1)
+        groups.append(sum(u.size for u in units) + np.repeat(np.arange(k * q), m))
+        units.append((np.maximum(diag, floor) / 100.0 * part_slack).reshape(-1))
+        rows_out.append(rows.reshape(-1, 3 * c))
+    if not grids:
+        return np.zeros((0, 3 * c)), np.zeros(0), np.zeros(0, np.int64)
+    return np.concatenate(rows_out), np.concatenate(units), np.concatenate(groups)
 
 
 def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
@@ -183,7 +201,7 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             if layers is not None:
                 set_last(layers)
             return True
-        if not (cfg.refit_checks and cfg.refit_between > 0):
+        if not (cfg.refit_checks and cfg.holds_between()):
             return False
         if first_met is None:
             if not meets_stop(errs, NEAR_STOP):

@@ -54,7 +54,7 @@ class _Pool:
         self.index = PoolIndex(k, n, rng, cfg)
 
     def refit_data(self, norm_rows: np.ndarray, units: np.ndarray,
-                   between: tuple[np.ndarray, np.ndarray] | None) -> RefitRows:
+                   between: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> RefitRows:
         """The generative refit's rows: the captured ones (exact targets), the rows between
         keyframes, and a fixed draw of pool rows (refit.generative_rows)."""
         exact = norm_rows.reshape(-1, norm_rows.shape[-1])
@@ -85,8 +85,9 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     targets, rel, gen, mask, opt = stage_two_nets(ts, cfg, flat_adam)
     pool = _Pool(templates, targets, rel_in, rng, cfg)
     rows = pool.rows(cfg.steps)
-    between = (between_rows(ts, lambda x: templates(torch.tensor(x, dtype=DTYPE)).numpy(), scale, cfg.refit_between)
-               if cfg.refit and cfg.refit_between > 0 else None)
+    between = (between_rows(ts, lambda x: templates(torch.tensor(x, dtype=DTYPE)).numpy(), scale, cfg.refit_between,
+                            cfg.refit_row_between)
+               if cfg.refit and cfg.holds_between() else None)
     refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale), between) if cfg.refit else None
 
     _, pool_scales, good = refit_pool_plan(cfg)

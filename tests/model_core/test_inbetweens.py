@@ -144,6 +144,65 @@ def test_row_inbetweens_make_the_template_models_follow_the_petal_between_rows()
     assert with_rows < 0.7 * without, (with_rows, without)
 
 
+def test_between_rows_group_the_midpoints_in_time_and_along_the_rows():
+    """The generative refit's rows between: each template's rows halfway through each gap
+    in time (R rows a group), then halfway between its captured rows at each keyframe (R-1
+    rows a group), each group judged against its own diagonal x its part's slack; a slack
+    of 0 leaves its part out."""
+    from model_core.infer import relational_grid
+    from model_core.training.train_common import between_rows
+    ts = petal_set(2, 4, 5, 3, seed=2)
+    k, t, r, c = ts.shape
+    rng = np.random.default_rng(0)
+    lift = rng.normal(size=(k, 2, 3 * c))
+
+    def templates(x):                                  # (K, M, 2) -> (K, M, 3C): a stand-in, linear in x
+        return np.einsum("kmi,kif->kmf", x, lift) + 1.0
+
+    rows, units, groups = between_rows(ts, templates, 1.0, 2.0, 3.0)
+    n_time, n_rows = k * (t - 1) * r, k * t * (r - 1)
+    assert rows.shape == (n_time + n_rows, 3 * c) and units.shape == (k * (t - 1) + k * t,)
+    np.testing.assert_array_equal(np.bincount(groups), [r] * (k * (t - 1)) + [r - 1] * (k * t))
+    grid = relational_grid(ts.times, 0.5 * (ts.morphs[:-1] + ts.morphs[1:]), ts.times, ts.morphs).reshape(-1, 2)
+    np.testing.assert_allclose(rows[n_time:n_time + t * (r - 1)], templates(grid[None])[0])
+    pts = rows[n_time:n_time + r - 1].reshape(r - 1, 3, c)
+    diag = np.linalg.norm(pts.max(axis=(0, 2)) - pts.min(axis=(0, 2)))
+    assert units[k * (t - 1)] == pytest.approx(max(diag, 0.1 * ts.diagonals()[0]) / 100.0 * 3.0)
+    time_only = between_rows(ts, templates, 1.0, 2.0, 0.0)
+    np.testing.assert_allclose(time_only[0], rows[:n_time])
+    np.testing.assert_allclose(time_only[1], units[:k * (t - 1)])
+    assert between_rows(ts, templates, 1.0, 0.0, 0.0)[0].shape == (0, 3 * c)
+
+
+def test_the_refit_holds_the_shapes_between_rows():
+    """Trained on every other row, the model misses the rows left out by less when the
+    generative refit holds the template models' rows halfway between captured rows
+    (refit_row_between), summed over three seeds, and still meets the target."""
+    from model_core.fidelity import meets
+    from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
+    full = petal_set(3, 6, 9, 5, seed=4)
+    keep, held = [0, 2, 4, 6, 8], [1, 3, 5, 7]
+    sub = TemplateSet(full.coords[:, :, keep], full.times, full.morphs[keep], full.names)
+
+    def error(model) -> float:
+        errs = []
+        for k in range(3):
+            gen = model.generate_many(full.times, np.repeat([model.template_context(k)], len(full.times), axis=0),
+                                      rows=9)
+            true = full.coords[k]
+            diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
+            errs.append((np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])[:, held])
+        return 100.0 * float(np.mean(errs))
+
+    held_sum = alone_sum = 0.0
+    for seed in (0, 1, 2):
+        held_rows = train(sub, seed=seed)
+        assert meets(held_rows.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT)
+        held_sum += error(held_rows)
+        alone_sum += error(train(sub, train_config(refit_row_between=0.0), seed=seed))
+    assert held_sum < 0.85 * alone_sum, (held_sum, alone_sum)
+
+
 def test_bunched_keyframes_get_straight_in_betweens_not_the_splines_overshoot():
     """Keyframes bunched beside a wide gap (frames 1, 2 and 50): the spline through them
     swings far out in the gap; those in-betweens fall back to the line between their two

@@ -192,7 +192,7 @@ def test_generative_rows_hold_the_rows_between_keyframes_after_the_captured_ones
     anchors = np.arange(30, 40)                     # 2 templates x 1 keyframe x 5 rows
     mid = rng.normal(size=(10, 6))                  # 2 templates x 1 midpoint x 5 rows
     data = generative_rows(pool_x, anchors, pool_x[anchors] + 1, np.arange(8), 0.1, np.array([[0.5], [2.0]]),
-                           (mid, np.array([3.0, 4.0])))
+                           (mid, np.array([3.0, 4.0]), np.repeat([0, 1], 5)))
     assert data.n_captured == 20 and data.n_between == 10
     np.testing.assert_array_equal(data.keyframe, np.repeat([0, 1, 2, 3], 5))
     np.testing.assert_allclose(data.y[10:20], mid)                     # held to themselves
