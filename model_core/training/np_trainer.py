@@ -140,9 +140,9 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
         return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,
                         centre, scale, c, cfg.context_dims, list(ts.names))
 
-    def step(i: int) -> tuple[float, float]:
-        batch = rows[i]
-        return stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask, lr_factor(cfg, i, cfg.steps))
+    def step(i: int, factor: float) -> tuple[float, float]:
+        batch = rows[i % len(rows)]
+        return stage_two_step(rel, gen, opt, pool_x[batch], pool_rel[batch], mask, factor)
 
     def snapshot() -> Callable[[], None]:
         saved = opt.flat.copy()

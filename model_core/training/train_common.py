@@ -163,22 +163,24 @@ class PoolIndex:
 
 
 def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
-                       step: Callable[[int], tuple[Any, Any]],
+                       step: Callable[[int, float], tuple[Any, Any]],
                        refitted: Callable[[RefitPlan], Layers | None],
                        build: Callable[[Layers | None], GRCModel],
                        set_last: Callable[[Layers], None],
                        snapshot: Callable[[], Callable[[], None]]) -> int:
     """Stage 2's schedule, the same in both trainers; returns the steps run.
 
-    `step(i)` runs Adam step i and returns (loss_g, loss_r) (floats or 0-d tensors, read
-    only when reported); `refitted(plan)` is a copy of the generative model's layers with
+    `step(i, factor)` runs Adam step i at `factor` x the rates and returns (loss_g, loss_r)
+    (floats or 0-d tensors, read only when reported); `refitted(plan)` is a copy of the generative model's layers with
     its last layer solved in closed form as the RefitPlan says (None: no refit);
     `build(layers)` the model to judge (the generative model's own layers for None);
     `set_last(layers)` puts a refitted last layer into the generative model; `snapshot()`
     saves both networks' weights and returns what restores them. Every `check_every` steps
     the model, refitted if `refit_checks`, is judged per keyframe; the training stops once
     it meets the stop and keeps that refit. Otherwise the last layer is refitted after the
-    last step."""
+    last step, and where that misses the stop (and checks are on: check_every 0 asks for
+    exactly `steps`), `restart_steps` more run as a second cycle, checked the same way (the
+    rates back at their start); the better of the two models is kept."""
     first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
     waited = 0
 
@@ -224,25 +226,54 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
         if layers is not None:
             set_last(layers)
 
-    steps_done = cfg.steps
     loss_g: Any = 0.0
     loss_r: Any = 0.0
-    for i in range(cfg.steps):
-        loss_g, loss_r = step(i)
-        done = i + 1
-        if report.due(done) or done == cfg.steps:
-            report(cfg.template_steps + done, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
-        if cfg.check_every and done % cfg.check_every == 0 and done < cfg.steps and good():
-            steps_done = done
-            break
-    if steps_done == cfg.steps or not cfg.refit_checks:
+
+    def run_cycle(n: int, offset: int) -> int | None:
+        """One cosine cycle of n steps after `offset` others -> the step the stop was met at."""
+        nonlocal loss_g, loss_r
+        for i in range(n):
+            loss_g, loss_r = step(offset + i, lr_factor(cfg, i, n))
+            done = i + 1
+            if report.due(offset + done) or done == n:
+                report(cfg.template_steps + offset + done, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
+            if cfg.check_every and done % cfg.check_every == 0 and done < n and good():
+                return done
+        return None
+
+    def final_refit() -> bool:
+        """The last layer refitted after a cycle's last step -> whether the model meets the stop."""
         layers = refitted(FINAL)
         if first_met is not None and not meets_stop(errors(layers)):
             keep_first_met()             # the last steps lost what an earlier check had met
-        elif layers is not None:
+            return True
+        if layers is not None:
             set_last(layers)
+        return meets_stop(errors(None))
+
+    stopped = run_cycle(cfg.steps, 0)
+    steps_done = cfg.steps if stopped is None else stopped
+    if stopped is None or not cfg.refit_checks:
+        met = final_refit()
+        if not met and stopped is None and cfg.restart_steps and cfg.check_every:
+            # A second, shorter cycle from where the first ended: a training caught in a poor
+            # basin (the stop missed by several times) climbs out; the better model is kept.
+            before, restore = stop_score(errors(None)), snapshot()
+            report.total += cfg.restart_steps
+            stopped = run_cycle(cfg.restart_steps, cfg.steps)
+            steps_done += cfg.restart_steps if stopped is None else stopped
+            if stopped is None or not cfg.refit_checks:
+                final_refit()
+            if stop_score(errors(None)) > before:
+                restore()
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
     return steps_done
+
+
+def stop_score(errs: list[dict[str, Any]]) -> float:
+    """How far errors are from the reconstruction target: the larger of the worst mean and
+    the worst vertex over their limits (<= 1: met)."""
+    return max(max(e["mean_pct"] for e in errs) / TARGET_MEAN_PCT, max(e["max_pct"] for e in errs) / TARGET_MAX_PCT)
 
 
 def _scalar(loss: Any) -> float:

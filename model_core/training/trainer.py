@@ -30,7 +30,7 @@ from .refit import RefitRows, generative_rows
 from .train_common import (PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs, refit_pool_plan,
                            stage_two_schedule)
 from ..templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, lr_factor, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
+from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
 
 __all__ = ["train_torch", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 
@@ -97,8 +97,9 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
                                                                 cfg.refit_rounds, pool_scales[:plan.scales], good,
                                                                 plan.rows)
 
-    def step(i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return stage_two_step(rel, gen, opt, pool.x[rows[i]], pool.rel[rows[i]], mask, lr_factor(cfg, i, cfg.steps))
+    def step(i: int, factor: float) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = rows[i % len(rows)]
+        return stage_two_step(rel, gen, opt, pool.x[batch], pool.rel[batch], mask, factor)
 
     # One cosine schedule, stopped early once the reconstruction target (with a margin) is met.
     def snapshot() -> Callable[[], None]:
