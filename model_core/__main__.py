@@ -61,7 +61,7 @@ _HELP = {
                      "at this x the target's tolerance (0: the keyframes alone)",
     "refit_row_between": "... and the shapes halfway between captured rows, at this x the target's tolerance (0: off)",
     "between_patience": "early-stop checks that wait for those once the keyframes alone meet the stop",
-    "restart_steps": "where the schedule ends short of the stop, a second cycle of this many steps "
+    "restart_steps": "where the schedule ends short of the target, a second cycle of this many steps "
                      "(the rates back at their start; the better model is kept; 0: none)",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",

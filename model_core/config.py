@@ -59,7 +59,7 @@ class TrainConfig:
     refit_between: float = 2.0       # generative refit also holds the gap midpoints to this x the target (0: off)
     refit_row_between: float = 2.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
-    restart_steps: int = 1000        # where the schedule ends short of the stop: a second cycle of these steps (0: none; needs check_every)
+    restart_steps: int = 1000        # where the schedule ends short of the target: a second cycle of these steps (0: none; needs check_every)
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
     @staticmethod

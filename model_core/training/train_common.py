@@ -178,9 +178,10 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     saves both networks' weights and returns what restores them. Every `check_every` steps
     the model, refitted if `refit_checks`, is judged per keyframe; the training stops once
     it meets the stop and keeps that refit. Otherwise the last layer is refitted after the
-    last step, and where that misses the stop (and checks are on: check_every 0 asks for
-    exactly `steps`), `restart_steps` more run as a second cycle, checked the same way (the
-    rates back at their start); the better of the two models is kept."""
+    last step, and where that misses the target itself (limits.TARGET_*; checks on:
+    check_every 0 asks for exactly `steps`), `restart_steps` more run as a second cycle,
+    checked the same way (the rates back at their start); the better of the two models is
+    kept."""
     first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
     waited = 0
 
@@ -241,36 +242,35 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                 return done
         return None
 
-    def final_refit() -> bool:
-        """The last layer refitted after a cycle's last step -> whether the model meets the stop."""
+    def final_refit() -> None:
+        """The last layer refitted after a cycle's last step."""
         layers = refitted(FINAL)
         if first_met is not None and not meets_stop(errors(layers)):
             keep_first_met()             # the last steps lost what an earlier check had met
-            return True
-        if layers is not None:
+        elif layers is not None:
             set_last(layers)
-        return meets_stop(errors(None))
 
     stopped = run_cycle(cfg.steps, 0)
     steps_done = cfg.steps if stopped is None else stopped
     if stopped is None or not cfg.refit_checks:
-        met = final_refit()
-        if not met and stopped is None and cfg.restart_steps and cfg.check_every:
+        final_refit()
+        before = target_ratio(errors(None))
+        if before > 1.0 and stopped is None and cfg.restart_steps and cfg.check_every:
             # A second, shorter cycle from where the first ended: a training caught in a poor
-            # basin (the stop missed by several times) climbs out; the better model is kept.
-            before, restore = stop_score(errors(None)), snapshot()
+            # basin (the target missed by several times) climbs out; the better model is kept.
+            restore = snapshot()
             report.total += cfg.restart_steps
             stopped = run_cycle(cfg.restart_steps, cfg.steps)
             steps_done += cfg.restart_steps if stopped is None else stopped
             if stopped is None or not cfg.refit_checks:
                 final_refit()
-            if stop_score(errors(None)) > before:
+            if target_ratio(errors(None)) > before:
                 restore()
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
     return steps_done
 
 
-def stop_score(errs: list[dict[str, Any]]) -> float:
+def target_ratio(errs: list[dict[str, Any]]) -> float:
     """How far errors are from the reconstruction target: the larger of the worst mean and
     the worst vertex over their limits (<= 1: met)."""
     return max(max(e["mean_pct"] for e in errs) / TARGET_MEAN_PCT, max(e["max_pct"] for e in errs) / TARGET_MAX_PCT)

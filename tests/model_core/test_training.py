@@ -165,14 +165,14 @@ def test_train_config_takes_widths_as_json_gives_them():
 
 
 def test_a_training_that_ends_short_of_the_stop_gets_a_second_cycle():
-    """Where the schedule ends short of the stop, `restart_steps` more run with the rates
+    """Where the schedule ends short of the target, `restart_steps` more run with the rates
     back at their start: this seed, caught in a poor basin (both templates about 5x the
     target), climbs out. The progress total grows to match, the model kept is never worse
     than the one the first cycle ended with, and check_every 0 still runs exactly `steps`."""
     from model_core.fidelity import meets
     from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
     from model_core.petal_sets import SEED_TIMES, petal_set
-    from model_core.training.train_common import stop_score
+    from model_core.training.train_common import target_ratio
     full = petal_set(2, SEED_TIMES, 13, 7, seed=31, scale=0.01, shift=(25.0, -18.0, 9.0))
     ts = TemplateSet(full.coords[:, :, ::2], full.times, full.morphs[::2], full.names)
     cfg = train_config()
@@ -181,7 +181,7 @@ def test_a_training_that_ends_short_of_the_stop_gets_a_second_cycle():
     seen = []
     twice = train(ts, seed=0, progress=lambda step, total, losses: seen.append((step, total)))
     assert cfg.steps < twice.meta["steps_done"] <= cfg.steps + cfg.restart_steps
-    assert stop_score(twice.errors) <= stop_score(once.errors)
+    assert target_ratio(twice.errors) <= target_ratio(once.errors)
     assert meets(twice.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT), twice.errors
     total = cfg.template_steps + cfg.steps + cfg.restart_steps
     assert seen[-1] == (total, total)
