@@ -87,18 +87,33 @@ def acceptance_sets() -> list[tuple[str, TemplateSet]]:
 SEED_TIMES = [0.0, 0.1, 0.3, 0.55, 0.8, 1.0, 1.1]
 
 
-def benchmark_sets() -> list[tuple[str, TemplateSet]]:
+def benchmark_sets(between: int = 0) -> list[tuple[str, TemplateSet]]:
     """The wider benchmark behind the defaults (bench/sweep.py, bench/train_speed.py): grid
     sizes 5x9 to 12x12, K = 2..6, the seed's uneven time steps, scales 0.01 to 100 and
-    offsets far from the origin, besides the acceptance sets."""
+    offsets far from the origin, besides the acceptance sets. `between`: the same sets
+    drawn with that many more keyframes inside each gap in time and rows inside each gap
+    along the petal (bench/heldout.py --between), so every (between + 1)-th keyframe and row
+    is a set of the benchmark's size and the rest lie between them."""
     far = (2500.0, -1800.0, 900.0)
+
+    def times(t: int | list[float]) -> int | list[float]:
+        if isinstance(t, int):
+            return (t - 1) * (between + 1) + 1
+        tv = np.asarray(t, np.float64)
+        frac = np.arange(between + 1) / (between + 1)
+        return [*(tv[:-1, None] + frac[None, :] * np.diff(tv)[:, None]).ravel().tolist(), float(tv[-1])]
+
+    def rows(r: int) -> int:
+        return (r - 1) * (between + 1) + 1
+
     return [
-        ("example 2x7 7x7", example_templates()),
-        ("seed times 2x7 7x7 x0.01 far", petal_set(2, SEED_TIMES, 7, 7, seed=31, scale=0.01, shift=(25.0, -18.0, 9.0))),
-        ("seed times 2x7 7x7 x100 far", petal_set(2, SEED_TIMES, 7, 7, seed=32, scale=100.0, shift=far)),
-        ("K2 12x12", petal_set(2, 8, 12, 12, seed=13)),
-        ("K3 5x9", petal_set(3, 6, 5, 9, seed=12, shared_bud=False)),
-        ("K4 7x7 x0.05", petal_set(4, 7, 7, 7, seed=14, scale=0.05)),
-        ("K5 seed times 6x6", petal_set(5, SEED_TIMES, 6, 6, seed=35, shift=(0.0, 40.0, 0.0))),
-        ("K6 5x7 x3", petal_set(6, 5, 7, 5, seed=36, scale=3.0)),
+        ("example 2x7 7x7", example_templates(times(7), rows(7), 7)),
+        ("seed times 2x7 7x7 x0.01 far", petal_set(2, times(SEED_TIMES), rows(7), 7, seed=31, scale=0.01,
+                                                    shift=(25.0, -18.0, 9.0))),
+        ("seed times 2x7 7x7 x100 far", petal_set(2, times(SEED_TIMES), rows(7), 7, seed=32, scale=100.0, shift=far)),
+        ("K2 12x12", petal_set(2, times(8), rows(12), 12, seed=13)),
+        ("K3 5x9", petal_set(3, times(6), rows(5), 9, seed=12, shared_bud=False)),
+        ("K4 7x7 x0.05", petal_set(4, times(7), rows(7), 7, seed=14, scale=0.05)),
+        ("K5 seed times 6x6", petal_set(5, times(SEED_TIMES), rows(6), 6, seed=35, shift=(0.0, 40.0, 0.0))),
+        ("K6 5x7 x3", petal_set(6, times(5), rows(7), 5, seed=36, scale=3.0)),
     ]
