@@ -1,9 +1,9 @@
 """The reconstruction target on template sets drawn at random, beyond the benchmark.
 
-    .venv/bin/python bench/unseen.py [--draw 2026] [--sets 16] [--config '{"steps": 3000}']
+    .venv/bin/python bench/unseen.py [--draw 2026] [--sets 16] [--k 2-8] [--config '{"steps": 3000}']
 
 The benchmark sets (model_core.petal_sets.benchmark_sets) chose the defaults; these check
-them on sets nothing was tuned on. Each set is drawn from `--draw`: K = 2..8 templates,
+them on sets nothing was tuned on. Each set is drawn from `--draw`: K = 2..8 templates (`--k`),
 2..9 keyframes (evenly spaced, or uneven steps 40 % of the time), grids 3..13 x 3..13,
 scales 1e-2..1e2, offsets up to 3000 units, a shared bud 70 % of the time, crossing traces
 30 % of the time, and a training seed 0..99. Prints each set's worst template (mean /
@@ -28,9 +28,9 @@ from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT  # noqa: E402
 from model_core.petal_sets import petal_set  # noqa: E402
 
 
-def draw_set(rng: np.random.Generator, j: int):
-    """One random template set and a training seed."""
-    k, t = int(rng.integers(2, 9)), int(rng.integers(2, 10))
+def draw_set(rng: np.random.Generator, j: int, k_range: tuple[int, int] = (2, 8)):
+    """One random template set (K in k_range, both included) and a training seed."""
+    k, t = int(rng.integers(k_range[0], k_range[1] + 1)), int(rng.integers(2, 10))
     rows, cols = int(rng.integers(3, 14)), int(rng.integers(3, 14))
     times: int | list[float] = t
     if rng.random() < 0.4:
@@ -47,13 +47,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--draw", type=int, default=2026, help="seed of the sets drawn")
     parser.add_argument("--sets", type=int, default=16)
+    parser.add_argument("--k", default="2-8", help="the range of template counts drawn, e.g. 2-4")
     parser.add_argument("--config", default="{}", help="TrainConfig overrides (JSON)")
     args = parser.parse_args()
+    low, high = (int(v) for v in args.k.split("-"))
     kw = json.loads(args.config)
     rng = np.random.default_rng(args.draw)
     met_by_k: dict[int, list[bool]] = {}
     for j in range(args.sets):
-        ts, scale, seed = draw_set(rng, j)
+        ts, scale, seed = draw_set(rng, j, (low, high))
         k, t, r, c = ts.shape
         cpu = time.process_time()
         model = train(ts, train_config(**kw), seed=seed)

@@ -61,8 +61,8 @@ _HELP = {
                      "at this x the target's tolerance (0: the keyframes alone)",
     "refit_row_between": "... and the shapes halfway between captured rows, at this x the target's tolerance (0: off)",
     "between_patience": "early-stop checks that wait for those once the keyframes alone meet the stop",
-    "restart_steps": "where the schedule ends short of the target, a second cycle of this many steps "
-                     "(the rates back at their start; the better model is kept; 0: none)",
+    "restart": "where the schedule ends short of the target and of its stop, a second cycle of this x "
+               "the steps (the rates back at their start; the better model is kept; 0: none)",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",

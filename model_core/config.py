@@ -59,7 +59,7 @@ class TrainConfig:
     refit_between: float = 2.0       # generative refit also holds the gap midpoints to this x the target (0: off)
     refit_row_between: float = 2.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
-    restart_steps: int = 1000        # where the schedule ends short of the target: a second cycle of these steps (0: none; needs check_every)
+    restart: float = 2 / 3           # where the schedule ends short of the target and its stop: a second cycle of this x steps (0: none; needs check_every)
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
     @staticmethod
@@ -68,7 +68,7 @@ class TrainConfig:
         return TrainConfig(sizes=SEED_SIZES, template_steps=10_000, template_lr=1e-3,
                            template_init_gain=1.0, generative_init_gain=1.0, steps=100_000, lr_r=1e-4, lr_g=2e-4, batch=1,
                            lr_decay=False, adam_beta2=0.999, procedure="literal", context_filter=0.05, inbetweens=0,
-                           stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0, refit=False, restart_steps=0)
+                           stop_mean_pct=0.0, stop_max_pct=0.0, check_every=0, refit=False, restart=0.0)
 
     def validate(self) -> None:
         resolve_dims(self.context_dims, 3)   # refuses anything but AUTO and the supported dims
@@ -89,8 +89,8 @@ class TrainConfig:
             raise GRCError("pool must be at least 1")
         if not 0 <= self.context_filter <= 1:
             raise GRCError("context_filter must be in [0, 1]")
-        if int(self.restart_steps) < 0:
-            raise GRCError("restart_steps must be at least 0")
+        if not (math.isfinite(float(self.restart)) and 0 <= float(self.restart) <= 10):
+            raise GRCError(f"restart must be in [0, 10], got {self.restart}")
         if int(self.between_patience) < 0:
             raise GRCError("between_patience must be at least 0")
         if not 0 <= int(self.inbetweens) <= 16:

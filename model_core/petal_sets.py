@@ -103,11 +103,11 @@ def benchmark_sets(between: int = 0) -> list[tuple[str, TemplateSet]]:
         frac = np.arange(between + 1) / (between + 1)
         return [*(tv[:-1, None] + frac[None, :] * np.diff(tv)[:, None]).ravel().tolist(), float(tv[-1])]
 
-    def rows(r: int) -> int:
+    def rows(r: int) -> int:           # also an evenly spaced keyframe count
         return (r - 1) * (between + 1) + 1
 
     return [
-        ("example 2x7 7x7", example_templates(times(7), rows(7), 7)),
+        ("example 2x7 7x7", example_templates(rows(7), rows(7), 7)),
         ("seed times 2x7 7x7 x0.01 far", petal_set(2, times(SEED_TIMES), rows(7), 7, seed=31, scale=0.01,
                                                     shift=(25.0, -18.0, 9.0))),
         ("seed times 2x7 7x7 x100 far", petal_set(2, times(SEED_TIMES), rows(7), 7, seed=32, scale=100.0, shift=far)),

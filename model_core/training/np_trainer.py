@@ -134,7 +134,7 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
             return None
         return refit_generative_layers(gen.layers(), rel.forward(refit_data.x.astype(DTYPE), keep=False),
                                        refit_data, cfg.generative_ridge, cfg.refit_rounds,
-                                       pool_scales[:plan.scales], good, plan.rows)
+                                       pool_scales[:plan.scales], good, plan.rows, plan.give_up(good))
 
     def build(layers: Layers | None) -> GRCModel:
         return GRCModel(template_layers, rel.layers(), layers or gen.layers(), ts.times, ts.morphs,

@@ -174,7 +174,8 @@ def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
 
 def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int,
                     pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
-                    plans: tuple[bool, bool] = (True, True)) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+                    plans: tuple[bool, bool] = (True, True), give_up: float = np.inf
+                    ) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
     """(the generative model's refitted last layer, whether it replaced the old one).
 
     The weighted ridge solve on `rows`, then `rounds` more, each with the held rows'
@@ -188,7 +189,9 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     the smoothest in-betweens); `plans` (with the rows between, keyframes alone) picks which
     of the two to try (the second only runs where there are rows between). When none
     does, the layer with the best score at the keyframes wins, the old one included, so a
-    refit never raises the keyframes' score of a layer that misses `good`."""
+    refit never raises the keyframes' score of a layer that misses `good`. `give_up`: a
+    score that, still reached after GIVE_UP_ROUND rounds, ends that pool weight's rounds (an
+    early-stop check far from the stop learns all it needs from a few)."""
     h = np.asarray(h, np.float64)
     a, a_key = rows.n_captured, rows.n_captured - rows.n_between
     shifts = h.mean(axis=0), rows.y.mean(axis=0)
@@ -204,7 +207,7 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     for plan, hp, held, share in tries:
         for scale in pool_scales:
             layer, score = _rounds([p * (scale * share) for p in pool], hs[:held], ys[:held], shifts, plan, hp,
-                                   ridge, rounds)
+                                   ridge, rounds, give_up)
             if layer is None:
                 continue
             if score <= good:
@@ -215,9 +218,12 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     return candidates[best], best > 0
 
 
+GIVE_UP_ROUND = 3   # the re-weighted rounds after which a score above `give_up` ends them
+
+
 def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
-            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, h: np.ndarray, ridge: float, rounds: int
-            ) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
+            shifts: tuple[np.ndarray, np.ndarray], rows: RefitRows, h: np.ndarray, ridge: float, rounds: int,
+            give_up: float = np.inf) -> tuple[tuple[np.ndarray, np.ndarray] | None, float]:
     """refit_to_target's re-weighted solves at one pool weight -> (the best-scoring layer,
     None if no solve was finite; its score). `pool`: the pool rows' sums; held_h, held_y:
     the held rows' features and targets less `shifts`; `h` the features unshifted."""
@@ -226,7 +232,9 @@ def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
     best: tuple[np.ndarray, np.ndarray] | None = None
     best_score = np.inf
     wa = rows.w[:a].copy()
-    for _ in range(rounds + 1):
+    for i in range(rounds + 1):
+        if i > GIVE_UP_ROUND and best_score > give_up:
+            break
         w, b = _solve([p + q for p, q in zip(pool, _sums(held_h, held_y, wa))], ridge)
         b = b + shift_y - shift_h @ w
         if not (np.isfinite(w).all() and np.isfinite(b).all()):
@@ -242,10 +250,10 @@ def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
 
 def refit_generative_layers(layers: Layers, rel_out: np.ndarray, rows: RefitRows, ridge: float,
                             rounds: int, pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
-                            plans: tuple[bool, bool] = (True, True)) -> Layers | None:
+                            plans: tuple[bool, bool] = (True, True), give_up: float = np.inf) -> Layers | None:
     """The generative model's layers with the last one refitted to the target
     (refit_to_target) on `rel_out`, the relational model's output for `rows.x`; None when
     the layer it has scores better. Both trainers' refit."""
     last, kept = refit_to_target(layers, features(layers, rel_out), rows, ridge, rounds, pool_scales, good,
-                                 plans)
+                                 plans, give_up)
     return [*layers[:-1], last] if kept else None

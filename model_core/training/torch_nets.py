@@ -233,12 +233,12 @@ def refit_templates(templates: BatchedMLP, rows: np.ndarray, rel_in: np.ndarray,
 
 def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int,
                      pool_scales: tuple[float, ...] = (1.0,), good: float = 0.0,
-                     plans: tuple[bool, bool] = (True, True)) -> Layers | None:
+                     plans: tuple[bool, bool] = (True, True), give_up: float = float("inf")) -> Layers | None:
     """The generative model's layers with the last one refitted on `data` through the
     current relational model (refit.refit_generative_layers); None when the refit would not
     lower the target's score. The networks are not changed."""
     return refit_generative_layers(gen.layers(), forward(rel.layers(), data.x), data, ridge, rounds, pool_scales,
-                                   good, plans)
+                                   good, plans, give_up)
 
 
 def set_last_layer(net: MLP, layers: Layers) -> None:

@@ -77,15 +77,25 @@ def keyframe_units(ts: TemplateSet, scale: float) -> np.ndarray:
 @dataclass(frozen=True)
 class RefitPlan:
     """What one generative refit tries (refit.refit_to_target): how many of the pool
-    weights, and which rows: (with the rows between keyframes, the keyframes alone)."""
+    weights, which rows (with the rows between keyframes, the keyframes alone), and whether
+    its rounds end early where the score stays far from the stop (a check's refit)."""
     scales: int
     rows: tuple[bool, bool]
+    check: bool = True
+
+    def give_up(self, good: float) -> float:
+        """The score past which the refit's rounds end early (refit._rounds)."""
+        return GIVE_UP * good if self.check else math.inf
 
 
 CHECK_BALANCED = RefitPlan(1, (True, False))     # a check: keyframes and in-betweens, the most pool weight
 CHECK_KEYFRAMES = RefitPlan(1, (False, True))    # a check: the keyframes alone
-FINAL = RefitPlan(3, (True, True))               # after the last step: everything, in turn
+FINAL = RefitPlan(3, (True, True), check=False)  # after the last step: everything, in turn, every round
 NEAR_STOP = 1.5     # a check tries the keyframes alone only within this x the stop
+# A check's refit whose score is still above this x the stop after refit.GIVE_UP_ROUND rounds
+# ends its rounds: meeting the stop would take the later rounds a 60 % drop (NEAR_STOP 40 %),
+# and on the benchmark they lowered a score by at most about a quarter.
+GIVE_UP = 2.5
 
 
 def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
@@ -178,10 +188,10 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     saves both networks' weights and returns what restores them. Every `check_every` steps
     the model, refitted if `refit_checks`, is judged per keyframe; the training stops once
     it meets the stop and keeps that refit. Otherwise the last layer is refitted after the
-    last step, and where that misses the target itself (limits.TARGET_*; checks on:
-    check_every 0 asks for exactly `steps`), `restart_steps` more run as a second cycle,
-    checked the same way (the rates back at their start); the better of the two models is
-    kept."""
+    last step, and where that misses both the target (limits.TARGET_*) and the stop (a
+    looser preset stop is its own), with checks on (check_every 0 asks for exactly `steps`),
+    `restart` x `steps` more run as a second cycle, checked the same way (the rates back at
+    their start); the better of the two models is kept."""
     first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
     waited = 0
 
@@ -254,14 +264,16 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     steps_done = cfg.steps if stopped is None else stopped
     if stopped is None or not cfg.refit_checks:
         final_refit()
-        before = target_ratio(errors(None))
-        if before > 1.0 and stopped is None and cfg.restart_steps and cfg.check_every:
+        errs = errors(None)
+        before = target_ratio(errs)
+        more = int(round(cfg.restart * cfg.steps))
+        if before > 1.0 and not meets_stop(errs) and stopped is None and more and cfg.check_every:
             # A second, shorter cycle from where the first ended: a training caught in a poor
             # basin (the target missed by several times) climbs out; the better model is kept.
             restore = snapshot()
-            report.total += cfg.restart_steps
-            stopped = run_cycle(cfg.restart_steps, cfg.steps)
-            steps_done += cfg.restart_steps if stopped is None else stopped
+            report.total += more
+            stopped = run_cycle(more, cfg.steps)
+            steps_done += more if stopped is None else stopped
             if stopped is None or not cfg.refit_checks:
                 final_refit()
             if target_ratio(errors(None)) > before:

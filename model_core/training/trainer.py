@@ -95,7 +95,7 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     def refitted(plan: RefitPlan) -> Layers | None:
         return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge,
                                                                 cfg.refit_rounds, pool_scales[:plan.scales], good,
-                                                                plan.rows)
+                                                                plan.rows, plan.give_up(good))
 
     def step(i: int, factor: float) -> tuple[torch.Tensor, torch.Tensor]:
         batch = rows[i % len(rows)]

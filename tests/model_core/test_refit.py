@@ -256,3 +256,27 @@ def test_a_petal_growing_from_a_point_is_judged_against_the_floor(example_set):
     np.testing.assert_allclose(kdiag[:, 1:], example_set.keyframe_diagonals()[:, 1:])
     model = train(ts, train_config(template_steps=100, steps=100, check_every=50), seed=0)
     assert all(np.isfinite([e["mean_pct"], e["max_pct"], e["mean"]]).all() for e in model.errors), model.errors
+
+
+def test_a_checks_refit_gives_up_far_from_the_stop(monkeypatch):
+    """A score still above `give_up` after refit.GIVE_UP_ROUND rounds ends the rounds (an
+    early-stop check far from the stop); below it every round runs and the layer is the
+    same as without a limit. The final refit (RefitPlan check=False) never gives up."""
+    import model_core.training.refit as refit
+    from model_core.training.train_common import CHECK_BALANCED, FINAL, GIVE_UP
+    rng = np.random.default_rng(4)
+    net, h, data = _captured_rows(rng)
+    solves = []
+    real_solve = refit._solve
+    monkeypatch.setattr(refit, "_solve", lambda sums, ridge: solves.append(1) or real_solve(sums, ridge))
+    full, _ = refit_to_target(net, h, data, 1e-6, 12)
+    n_full = len(solves)
+    solves.clear()
+    score = target_score(h, data, *full)[0]
+    quick, _ = refit_to_target(net, h, data, 1e-6, 12, give_up=0.5 * score)
+    assert n_full == 13 and len(solves) == refit.GIVE_UP_ROUND + 1
+    assert target_score(h, data, *quick)[0] >= score
+    solves.clear()
+    same, _ = refit_to_target(net, h, data, 1e-6, 12, give_up=10.0 * score)
+    np.testing.assert_array_equal(same[0], full[0])
+    assert CHECK_BALANCED.give_up(0.9) == pytest.approx(GIVE_UP * 0.9) and FINAL.give_up(0.9) == np.inf

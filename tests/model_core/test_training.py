@@ -165,7 +165,7 @@ def test_train_config_takes_widths_as_json_gives_them():
 
 
 def test_a_training_that_ends_short_of_the_stop_gets_a_second_cycle():
-    """Where the schedule ends short of the target, `restart_steps` more run with the rates
+    """Where the schedule ends short of the target, `restart` x `steps` more run with the rates
     back at their start: this seed, caught in a poor basin (both templates about 5x the
     target), climbs out. The progress total grows to match, the model kept is never worse
     than the one the first cycle ended with, and check_every 0 still runs exactly `steps`."""
@@ -176,14 +176,15 @@ def test_a_training_that_ends_short_of_the_stop_gets_a_second_cycle():
     full = petal_set(2, SEED_TIMES, 13, 7, seed=31, scale=0.01, shift=(25.0, -18.0, 9.0))
     ts = TemplateSet(full.coords[:, :, ::2], full.times, full.morphs[::2], full.names)
     cfg = train_config()
-    once = train(ts, train_config(restart_steps=0), seed=0)
+    once = train(ts, train_config(restart=0.0), seed=0)
     assert once.meta["steps_done"] == cfg.steps and not meets(once.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT)
     seen = []
     twice = train(ts, seed=0, progress=lambda step, total, losses: seen.append((step, total)))
-    assert cfg.steps < twice.meta["steps_done"] <= cfg.steps + cfg.restart_steps
+    more = round(cfg.restart * cfg.steps)
+    assert more == 1000 and cfg.steps < twice.meta["steps_done"] <= cfg.steps + more
     assert target_ratio(twice.errors) <= target_ratio(once.errors)
     assert meets(twice.errors, TARGET_MEAN_PCT, TARGET_MAX_PCT), twice.errors
-    total = cfg.template_steps + cfg.steps + cfg.restart_steps
+    total = cfg.template_steps + cfg.steps + more
     assert seen[-1] == (total, total)
     assert [s for s, _ in seen] == sorted(s for s, _ in seen)
     fixed = train(ts, train_config(steps=300, check_every=0), seed=0)

@@ -312,9 +312,10 @@ def test_loss_curve_image_while_and_after_training(grc, tmp_path):
     train_quick(steps=300, template_steps=100)
     names = {p.name for p in g.loss_curve}
     assert names == {"template", "gen", "rel"}
-    assert g.loss_total == 400
+    # 400 planned; a training that misses the target runs a second cycle of 2/3 its steps
+    assert g.loss_total in (400, 600)
     steps = [p.step for p in g.loss_curve if p.name == "gen"]
-    assert steps == sorted(steps) and steps[-1] == 400
+    assert steps == sorted(steps) and steps[-1] == g.loss_total
     rgba = loss_image.pixels()
     for name in ("template", "gen", "rel"):
         assert _color_pixels(rgba, loss_plot.LOSS_COLORS[name]) > 20, name
