@@ -54,17 +54,20 @@ def test_template_fit_rows_add_weighted_inbetweens():
     np.testing.assert_allclose(np.unique(x[a:, 1]), np.unique(rel_in[:, 1]))
 
 
+def _pct(gen: np.ndarray, true: np.ndarray) -> np.ndarray:
+    """Per-vertex error of gen against true (T, R, C, 3), in % of each keyframe's diagonal."""
+    diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
+    return 100.0 * np.linalg.norm(gen - true, axis=-1) / diag[:, None, None]
+
+
 def _template_only_error(ts: TemplateSet, full: TemplateSet, held: list[int], inbetweens: int) -> float:
     """Mean error (% of each keyframe's diagonal) of the template models trained on `ts` at
     the keyframes of `full` left out of it."""
     model = train(ts, train_config(steps=1, check_every=0, inbetweens=inbetweens), seed=0)
     errs = []
     for k in range(ts.shape[0]):
-        gen = model.template_shapes(k, full.times[held])
-        true = full.coords[k][held]
-        diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
-        errs.append(np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])
-    return 100.0 * float(np.mean(errs))
+        errs.append(_pct(model.template_shapes(k, full.times[held]), full.coords[k][held]))
+    return float(np.mean(errs))
 
 
 def test_inbetweens_make_the_template_models_follow_the_opening_between_keyframes():
@@ -134,11 +137,8 @@ def test_row_inbetweens_make_the_template_models_follow_the_petal_between_rows()
         model = train(sub, train_config(steps=1, check_every=0, row_inbetween_weight=weight), seed=0)
         errs = []
         for k in range(2):
-            gen = model.template_shapes(k, full.times, full.morphs)
-            true = full.coords[k]
-            diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
-            errs.append((np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])[:, held])
-        return 100.0 * float(np.mean(errs))
+            errs.append(_pct(model.template_shapes(k, full.times, full.morphs), full.coords[k])[:, held])
+        return float(np.mean(errs))
 
     with_rows, without = error(0.3), error(0.0)
     assert with_rows < 0.7 * without, (with_rows, without)
@@ -189,10 +189,8 @@ def test_the_refit_holds_the_shapes_between_rows():
         for k in range(3):
             gen = model.generate_many(full.times, np.repeat([model.template_context(k)], len(full.times), axis=0),
                                       rows=9)
-            true = full.coords[k]
-            diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
-            errs.append((np.linalg.norm(gen - true, axis=-1) / diag[:, None, None])[:, held])
-        return 100.0 * float(np.mean(errs))
+            errs.append(_pct(gen, full.coords[k])[:, held])
+        return float(np.mean(errs))
 
     held_sum = alone_sum = 0.0
     for seed in (0, 1, 2):
