@@ -71,22 +71,29 @@ def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float
     return float(np.mean(errs))
 
 
+def model_errors(model: Any, ts: TemplateSet, at_t: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(the model's, its template models') errors against ts at keyframes at_t and all of
+    ts's rows, each (K, len(at_t), R, C)."""
+    k, _, r, _ = ts.shape
+    grc, interp = [], []
+    for i in range(k):
+        gen = model.generate_many(ts.times[at_t], np.repeat([model.template_context(i)], len(at_t), axis=0), rows=r)
+        true = ts.coords[i][at_t]
+        grc.append(_pct(gen, true))
+        interp.append(_pct(model.template_shapes(i, ts.times[at_t], ts.morphs), true))
+    return np.array(grc), np.array(interp)
+
+
 def held_out(ts: TemplateSet, cfg: Any, seed: int, keep_t: list[int], keep_r: list[int]
              ) -> tuple[np.ndarray, np.ndarray]:
     """Train on keyframes keep_t and rows keep_r; (GRC, template-only) errors at the rest."""
-    k, t, r, _ = ts.shape
+    _, t, r, _ = ts.shape
     sub = TemplateSet(ts.coords[:, keep_t][:, :, keep_r], ts.times[keep_t], ts.morphs[keep_r], ts.names)
     model = train(sub, cfg, seed=seed)
     out_t = [i for i in range(t) if i not in keep_t] if len(keep_t) < t else list(range(t))
     out_r = [i for i in range(r) if i not in keep_r] if len(keep_r) < r else list(range(r))
-    grc, interp = [], []
-    for i in range(k):
-        gen = model.generate_many(ts.times[out_t], np.repeat([model.template_context(i)], len(out_t), axis=0),
-                                  rows=r)
-        true = ts.coords[i][out_t]
-        grc.append(_pct(gen, true)[:, out_r])
-        interp.append(_pct(model.template_shapes(i, ts.times[out_t], ts.morphs), true)[:, out_r])
-    return np.array(grc), np.array(interp)
+    grc, interp = model_errors(model, ts, out_t)
+    return grc[:, :, out_r], interp[:, :, out_r]
 
 
 def between(cfg: Any, seeds: list[int], only: str) -> int:
@@ -98,7 +105,7 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
         sets = [sets[int(i)] for i in only.split(",")]
     keys, rows_out = [], []
     for name, ts in sets:
-        k, t, r, _ = ts.shape
+        _, t, r, _ = ts.shape
         kt, kr = list(range(0, t, 2)), list(range(0, r, 2))
         ot, orr = [i for i in range(t) if i not in kt], [i for i in range(r) if i not in kr]
         sub = TemplateSet(ts.coords[:, kt][:, :, kr], ts.times[kt], ts.morphs[kr], ts.names)
@@ -108,21 +115,14 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
                                list(range(len(kt))), kr)
         for seed in seeds:
             model = train(sub, cfg, seed=seed)
-            at_t, at_r, it_t, it_r = [], [], [], []
-            for i in range(k):
-                gen = model.generate_many(ts.times, np.repeat([model.template_context(i)], t, axis=0), rows=r)
-                err = _pct(gen, ts.coords[i])
-                alone = _pct(model.template_shapes(i, ts.times, ts.morphs), ts.coords[i])
-                at_t.append(err[np.ix_(ot, kr)])
-                at_r.append(err[np.ix_(kt, orr)])
-                it_t.append(alone[np.ix_(ot, kr)])
-                it_r.append(alone[np.ix_(kt, orr)])
-            e_t, e_r = np.array(at_t), np.array(at_r)
+            err, alone = model_errors(model, ts, list(range(t)))
+            e_t, e_r = err[:, ot][:, :, kr], err[:, kt][:, :, orr]
+            it_t, it_r = alone[:, ot][:, :, kr], alone[:, kt][:, :, orr]
             keys.append(e_t.mean())
             rows_out.append(e_r.mean())
             print(f"{name:<30} {seed:>4} {max(e['mean_pct'] for e in model.errors):10.3f} "
-                  f"{model.meta['steps_done']:6d} | {e_t.mean():18.3f} / {e_t.max():5.2f} {np.mean(it_t):8.3f}"
-                  f" {floor_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {np.mean(it_r):8.3f} {floor_r:7.3f}",
+                  f"{model.meta['steps_done']:6d} | {e_t.mean():18.3f} / {e_t.max():5.2f} {it_t.mean():8.3f}"
+                  f" {floor_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {it_r.mean():8.3f} {floor_r:7.3f}",
                   flush=True)
     print(f"between keyframes: mean error median {np.median(keys):.3f}%, worst {max(keys):.3f}% (target <= 0.2%); "
           f"between rows: median {np.median(rows_out):.3f}%, worst {max(rows_out):.3f}%")
