@@ -15,6 +15,7 @@ import numpy as np
 
 from .example import example_templates
 from .templates import TemplateSet
+from .training.inbetweens import inbetween_times
 
 _RANGES = dict(length=(0.8, 1.4), width=(0.07, 0.2), tilt=(-0.1, 0.8), curl=(-1.2, 1.3),
                cup=(0.2, 1.8), twist=(-0.6, 0.6), sweep=(-0.35, 0.35))
@@ -99,9 +100,7 @@ def benchmark_sets(between: int = 0) -> list[tuple[str, TemplateSet]]:
     def times(t: int | list[float]) -> int | list[float]:
         if isinstance(t, int):
             return (t - 1) * (between + 1) + 1
-        tv = np.asarray(t, np.float64)
-        frac = np.arange(between + 1) / (between + 1)
-        return [*(tv[:-1, None] + frac[None, :] * np.diff(tv)[:, None]).ravel().tolist(), float(tv[-1])]
+        return np.sort(np.concatenate([t, inbetween_times(np.asarray(t), between)])).tolist()
 
     def rows(r: int) -> int:           # also an evenly spaced keyframe count
         return (r - 1) * (between + 1) + 1
