@@ -264,13 +264,12 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     steps_done = cfg.steps if stopped is None else stopped
     if stopped is None or not cfg.refit_checks:
         final_refit()
-        errs = errors(None)
-        before = target_ratio(errs)
-        more = int(round(cfg.restart * cfg.steps))
-        if before > 1.0 and not meets_stop(errs) and stopped is None and more and cfg.check_every:
+        more = int(round(cfg.restart * cfg.steps)) if stopped is None and cfg.check_every else 0
+        errs = errors(None) if more else []       # judged only where a second cycle may run
+        if more and target_ratio(errs) > 1.0 and not meets_stop(errs):
             # A second, shorter cycle from where the first ended: a training caught in a poor
             # basin (the target missed by several times) climbs out; the better model is kept.
-            restore = snapshot()
+            before, restore = target_ratio(errs), snapshot()
             report.total += more
             stopped = run_cycle(more, cfg.steps)
             steps_done += more if stopped is None else stopped
