@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import json
 import os
 import shutil
@@ -61,6 +62,9 @@ def main() -> int:
     parser.add_argument("--save-model", help="write the model used here")
     parser.add_argument("--against", help="a folder holding another version's model_core/")
     parser.add_argument("--other-model", help="a second saved model, timed beside --model")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="the petals' dtype (float32: what mesh writers ask for); a version "
+                             "without the dtype argument returns its own")
     args = parser.parse_args()
     if args.against and args.other_model:
         parser.error("--against and --other-model compare different things: pass one")
@@ -78,9 +82,10 @@ def main() -> int:
     t, a, o = _inputs(model, 1000)
     calls: dict[str, Callable[[], np.ndarray]] = {}
     for name, m in versions.items():
-        calls[f"{name} field"] = lambda m=m: m.generate_many(t, a, o, rows=25)
-        calls[f"{name} flower"] = lambda m=m: m.generate_many(t[:100], a[:100], o[:100], rows=25)
-        calls[f"{name} single"] = lambda m=m: m.generate_many(t[:1], a[:1], o[:1], rows=25)
+        kw = {"dtype": args.dtype} if "dtype" in inspect.signature(m.generate_many).parameters else {}
+        calls[f"{name} field"] = lambda m=m, kw=kw: m.generate_many(t, a, o, rows=25, **kw)
+        calls[f"{name} flower"] = lambda m=m, kw=kw: m.generate_many(t[:100], a[:100], o[:100], rows=25, **kw)
+        calls[f"{name} single"] = lambda m=m, kw=kw: m.generate_many(t[:1], a[:1], o[:1], rows=25, **kw)
     best = {k: float("inf") for k in calls}
     for fn in calls.values():
         fn()

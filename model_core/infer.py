@@ -19,10 +19,13 @@ gen(rel(x_k)), the reconstruction training optimised.
 Speed: the template and relational passes depend only on (time, rows), not on the slider,
 so they are tabulated once per row count over a fine time grid and interpolated
 (`TimeTable`, Catmull-Rom: one gather and one batched product); only the generative pass
-runs per petal. The output scale, centre and the seed's row layout (C X-values, C
-Y-values, C Z-values) are folded into the generative model's last layer at load
-(`_fold_output`), so its output is the petal's (C, 3) vertices in scene units directly.
-Inference runs in float32.
+runs per petal. The output scale and the seed's row layout (C X-values, C Y-values, C
+Z-values) are folded into the generative model's last layer at load (`_fold_output`), so
+its output is the petal's (C, 3) vertices around the model's centre in scene units.
+The networks run in float32; the centre is added after, in float64 by default, so a
+model placed far from the origin (centre 1e5 x its size) keeps the precision of one
+placed at it (float32 there rounds vertices by ~1 % of the petal). Mesh writers ask for
+float32, a mesh's own precision, and skip the conversion.
 """
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ _CATMULL_ROM = 0.5 * np.array([[0.0, -1.0, 2.0, -1.0],      # p(w) = sum_j p_j *
 TABLE_STEPS = 512       # time-table intervals across the captured range ...
 TABLE_MARGIN = 0.5      # ... extended by half the range on each side
 TABLE_MIN_BATCH = 8     # petals in one call before the table pays for itself
-CLIP = 1e6              # generated coordinates are clipped to +-CLIP (scene units)
+CLIP = 1e6              # generated coordinates are clipped to the model's centre +-CLIP (scene units)
 
 __all__ = ["GRCModel", "TimeTable", "context_targets", "unit_index", "relational_grid", "MAX_ROWS", "MAX_BATCH",
            "MAX_ABS_INPUT"]
@@ -85,14 +88,14 @@ def _f32(layers: Layers) -> Layers:
     return [(np.ascontiguousarray(w, np.float32), np.ascontiguousarray(b, np.float32)) for w, b in layers]
 
 
-def _fold_output(layers: Layers, scale: float, centre: np.ndarray, cols: int) -> Layers:
-    """The generative model with its output in scene units and vertex order: the last
-    layer's columns permuted from the row layout (x0..xC, y0..yC, z0..zC) to x0 y0 z0 x1 ..
-    and scaled, the centre added to its bias (in float64, then stored float32)."""
+def _fold_output(layers: Layers, scale: float, cols: int) -> Layers:
+    """The generative model with its output in scene units around the centre and in vertex
+    order: the last layer's columns permuted from the row layout (x0..xC, y0..yC, z0..zC)
+    to x0 y0 z0 x1 .. and scaled (in float64, then stored float32)."""
     order = (np.arange(3)[None, :] * cols + np.arange(cols)[:, None]).ravel()   # vertex c, axis j
     w, b = layers[-1]
     w = np.asarray(w, np.float64)[:, order] * scale
-    b = np.asarray(b, np.float64)[order] * scale + np.tile(np.asarray(centre, np.float64), cols)
+    b = np.asarray(b, np.float64)[order] * scale
     return _f32([*layers[:-1], (w, b)])
 
 
@@ -146,7 +149,9 @@ class GRCModel:
         # float32 copies for inference (stored weights are float32 already).
         self._tmpl32 = [_f32(net) for net in self.template_nets]
         self._rel32 = _f32(self.relational)
-        self._gen_out32 = _fold_output(self.generative, float(self.scale), self.centre, self.n_cols)
+        self._gen_out32 = _fold_output(self.generative, float(self.scale), self.n_cols)
+        tiled = np.tile(np.asarray(self.centre, np.float64).reshape(3), self.n_cols)
+        self._centres = {np.dtype(d): tiled.astype(d) for d in (np.float32, np.float64)}
         # The offset's side is decided per row (Context.offset); where every trace
         # coincides this model-wide side, toward the last template, breaks the tie, and
         # `_spread` (the widest gap between first and last trace) sets how sharply it turns.
@@ -193,9 +198,18 @@ class GRCModel:
             raise GRCError(f"rows must be between 2 and {MAX_ROWS}, got {rows}")
         return _dense_rows(int(rows))
 
-    def _decode(self, points: np.ndarray) -> np.ndarray:
-        """Relational points (..., M, 2 + d) -> petals (..., M, C, 3) in scene units."""
+    def _decode(self, points: np.ndarray, dtype: Any) -> np.ndarray:
+        """Relational points (..., M, 2 + d) -> petals (..., M, C, 3) in scene units: the
+        float32 product around the centre, then the centre added in `dtype`."""
         out = forward(self._gen_out32, points)
+        # Far outside the training range ELU nets stay finite but can grow large; clip
+        # to a generous box so Blender never receives inf or NaN. min/max see a NaN too
+        # (it fails both comparisons), and in the usual case nothing needs clipping.
+        if not (-CLIP <= float(out.min()) and float(out.max()) <= CLIP):
+            np.nan_to_num(out, copy=False, nan=0.0)
+            np.clip(out, -CLIP, CLIP, out=out)
+        out = out.astype(dtype, copy=False)
+        out += self._centres[dtype]                    # tiled (C * 3,): one add per row
         return out.reshape(*out.shape[:-1], self.n_cols, 3)
 
     # ---- relational points and traces -------------------------------------------------------
@@ -260,8 +274,12 @@ class GRCModel:
         return self._path(t, self._alphas([alpha], 1), off, rows)[0, :, 2:].astype(np.float64)
 
     def generate_many(self, times: Any, alphas: Any, offsets: Any = None,
-                      rows: int | None = None) -> np.ndarray:
-        """N petals sharing this model in one numpy pass -> (N, rows, C, 3) float32."""
+                      rows: int | None = None, dtype: Any = np.float64) -> np.ndarray:
+        """N petals sharing this model in one numpy pass -> (N, rows, C, 3) in `dtype`.
+        float64 keeps a far-placed model's precision; float32 (a mesh's own precision)
+        skips the conversion, for callers that write meshes."""
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise GRCError(f"dtype must be float32 or float64, got {dtype!r}")
         t = np.asarray(times, dtype=np.float64).reshape(-1)
         n = t.shape[0]
         if not 1 <= n <= MAX_BATCH:
@@ -272,18 +290,11 @@ class GRCModel:
         off = np.zeros(n) if offsets is None else np.asarray(offsets, dtype=np.float64).reshape(-1)
         if off.shape != (n,) or not np.all(np.isfinite(off)) or np.any(np.abs(off) > MAX_ABS_INPUT):
             raise GRCError(f"offset must be {n} finite value(s) within +-{MAX_ABS_INPUT:g}")
-        out = self._decode(self._path(t, a, off, rows))
-        # Far outside the training range ELU nets stay finite but can grow large; clip
-        # to a generous box so Blender never receives inf or NaN. min/max see a NaN too
-        # (it fails both comparisons), and in the usual case nothing needs clipping.
-        if not (-CLIP <= float(out.min()) and float(out.max()) <= CLIP):
-            np.nan_to_num(out, copy=False, nan=0.0)
-            np.clip(out, -CLIP, CLIP, out=out)
-        return out
+        return self._decode(self._path(t, a, off, rows), np.dtype(dtype))
 
     def generate(self, time: float, alpha: Any, offset: float = 0.0,
-                 rows: int | None = None) -> np.ndarray:
-        """One petal at `time` with context `alpha` (+ `offset`) -> (rows or R, C, 3) float32."""
+                 rows: int | None = None, dtype: Any = np.float64) -> np.ndarray:
+        """One petal at `time` with context `alpha` (+ `offset`) -> (rows or R, C, 3) in `dtype`."""
         t = _finite_scalar(time, "time")
         off = _finite_scalar(offset, "offset")
-        return self.generate_many([t], [alpha], [off], rows)[0]
+        return self.generate_many([t], [alpha], [off], rows, dtype)[0]

@@ -227,13 +227,13 @@ def safe_generate(model, t, c, o, rows: int, name, notes: list) -> tuple[np.ndar
     good = np.flatnonzero(ok)
     if len(good) == n:
         try:
-            return model.generate_many(t, c, o, rows=rows).astype(np.float32, copy=False), ok
+            return model.generate_many(t, c, o, rows=rows, dtype=np.float32), ok
         except GRCError:
             pass
     out = np.zeros((n, rows, model.n_cols, 3), dtype=np.float32)
     for k in good.tolist():
         try:
-            out[k] = model.generate_many(t[k:k + 1], c[k:k + 1], o[k:k + 1], rows=rows)[0]
+            out[k] = model.generate_many(t[k:k + 1], c[k:k + 1], o[k:k + 1], rows=rows, dtype=np.float32)[0]
         except GRCError as exc:
             notes.append(f"{name(k)} failed ({exc}): it keeps its shape")
             ok[k] = False

@@ -38,6 +38,32 @@ def test_generate_many_matches_generate(quick_model):
     np.testing.assert_array_equal(many[1], m.generate(0.9, 1.4, -0.1, rows=12))
 
 
+def test_petals_are_float64_unless_a_mesh_writer_asks_for_float32(quick_model):
+    """float64 by default; float32 on request is the same petal rounded once."""
+    m = quick_model
+    wide = m.generate_many([0.2, 0.9], [0.3, 1.4], rows=9)
+    narrow = m.generate_many([0.2, 0.9], [0.3, 1.4], rows=9, dtype=np.float32)
+    assert wide.dtype == np.float64 and narrow.dtype == np.float32
+    assert m.generate(0.2, 0.3, dtype="float32").dtype == np.float32
+    np.testing.assert_allclose(narrow, wide, rtol=0, atol=4 * np.spacing(np.float32(np.abs(wide).max())))
+    with pytest.raises(GRCError, match="dtype must be float32 or float64"):
+        m.generate(0.2, 0.3, dtype=np.int32)
+
+
+def test_a_model_far_from_the_origin_keeps_its_precision(quick_model):
+    """The same model moved 1e6 times its size away gives the same petals, moved, to
+    float64 rounding: the centre is added after the float32 product."""
+    import copy
+    shift = np.array([1e6, -2e6, 5e5]) * quick_model.scale
+    far = copy.copy(quick_model)
+    far.centre = quick_model.centre + shift
+    far.__post_init__()
+    near = quick_model.generate_many([0.2, 0.9], [0.3, 1.4], rows=9)
+    moved = far.generate_many([0.2, 0.9], [0.3, 1.4], rows=9)
+    size = np.ptp(near.reshape(-1, 3), axis=0).max()
+    assert np.abs((moved - shift) - near).max() < 1e-7 * size
+
+
 def test_path_blends_traces_row_by_row(quick_model):
     m = quick_model
     traces = m.context_traces(times=[0.7])[:, 0]           # (K, R)
@@ -150,8 +176,9 @@ def test_forward_blocks_match_the_row_by_row_sum(hidden, rows):
 
 
 def test_non_finite_or_huge_outputs_are_cleaned(quick_model):
-    """A NaN leaves as 0 and a huge or infinite coordinate as +-1e6 (infer.CLIP), on the
-    batched path and the single one; a normal output is left exactly as decoded."""
+    """A NaN leaves as the centre and a huge or infinite coordinate as the centre +-1e6
+    (infer.CLIP), on the batched path and the single one; a normal output is left exactly
+    as decoded."""
     import copy
     from model_core.infer import CLIP
     m = copy.copy(quick_model)
@@ -161,9 +188,11 @@ def test_non_finite_or_huge_outputs_are_cleaned(quick_model):
     m._gen_out32 = [*m._gen_out32[:-1], (w, b)]
     many = m.generate_many(np.linspace(0.0, 1.0, 12), np.linspace(0.0, 1.0, 12), rows=9)
     one = m.generate(0.5, 0.5, rows=9)
+    c = np.asarray(m.centre, np.float64)
     for out in (many, one.reshape(1, *one.shape)):
-        assert np.isfinite(out).all() and np.abs(out).max() <= CLIP
+        assert np.isfinite(out).all() and np.abs(out - c).max() <= CLIP
         first = out[..., 0, :].reshape(-1, 3)                  # vertex 0: x NaN, y 1e30, z -inf
-        assert (first[:, 0] == 0.0).all() and (first[:, 1] == CLIP).all() and (first[:, 2] == -CLIP).all()
+        assert (first[:, 0] == c[0]).all() and (first[:, 1] == c[1] + CLIP).all()
+        assert (first[:, 2] == c[2] - CLIP).all()
     clean = quick_model.generate_many(np.linspace(0.0, 1.0, 12), np.linspace(0.0, 1.0, 12), rows=9)
-    assert np.abs(clean).max() < CLIP
+    assert np.abs(clean - c).max() < CLIP
