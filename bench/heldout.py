@@ -24,7 +24,9 @@ and rows they made: each set is drawn again with one more keyframe inside each g
 and one more row inside each gap along the petal (petal_sets.benchmark_sets(between=1));
 one training on every other keyframe and row (a set of the benchmark's size) is judged
 halfway between its keyframes (at its rows) and halfway between its rows (at its
-keyframes), beside the template models alone and the spline through what was kept.
+keyframes), beside the template models alone (`interp`), the model's distance from its
+template models there (`path`: the GRC path's own share, added to interp's) and the
+spline through what was kept.
 """
 from __future__ import annotations
 
@@ -44,10 +46,11 @@ from model_core.petal_sets import benchmark_sets  # noqa: E402
 from model_core.training.inbetweens import spline_weights  # noqa: E402
 
 
-def _pct(gen: np.ndarray, true: np.ndarray) -> np.ndarray:
-    """Per-vertex error in % of each keyframe's diagonal: gen, true (T, R, C, 3)."""
+def _pct(gen: np.ndarray, true: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
+    """Per-vertex distance of gen from `ref` (default: true) in % of each keyframe's
+    diagonal in true: gen, true, ref (T, R, C, 3)."""
     diag = np.linalg.norm(true.max(axis=(1, 2)) - true.min(axis=(1, 2)), axis=-1)
-    return 100.0 * np.linalg.norm(gen - true, axis=-1) / diag[:, None, None]
+    return 100.0 * np.linalg.norm(gen - (true if ref is None else ref), axis=-1) / diag[:, None, None]
 
 
 def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float:
@@ -71,17 +74,20 @@ def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float
     return float(np.mean(errs))
 
 
-def model_errors(model: Any, ts: TemplateSet, at_t: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """(the model's, its template models') errors against ts at keyframes at_t and all of
-    ts's rows, each (K, len(at_t), R, C)."""
+def model_errors(model: Any, ts: TemplateSet, at_t: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the model's, its template models' errors against ts, and the model's distance
+    from its template models: the GRC path's own share) at keyframes at_t and all of ts's
+    rows, each (K, len(at_t), R, C) in % of ts's keyframe diagonals."""
     k, _, r, _ = ts.shape
-    grc, interp = [], []
+    grc, interp, path = [], [], []
     for i in range(k):
         gen = model.generate_many(ts.times[at_t], np.repeat([model.template_context(i)], len(at_t), axis=0), rows=r)
         true = ts.coords[i][at_t]
+        alone = model.template_shapes(i, ts.times[at_t], ts.morphs)
         grc.append(_pct(gen, true))
-        interp.append(_pct(model.template_shapes(i, ts.times[at_t], ts.morphs), true))
-    return np.array(grc), np.array(interp)
+        interp.append(_pct(alone, true))
+        path.append(_pct(gen, true, alone))
+    return np.array(grc), np.array(interp), np.array(path)
 
 
 def held_out(ts: TemplateSet, cfg: Any, seed: int, keep_t: list[int], keep_r: list[int]
@@ -92,14 +98,14 @@ def held_out(ts: TemplateSet, cfg: Any, seed: int, keep_t: list[int], keep_r: li
     model = train(sub, cfg, seed=seed)
     out_t = [i for i in range(t) if i not in keep_t] if len(keep_t) < t else list(range(t))
     out_r = [i for i in range(r) if i not in keep_r] if len(keep_r) < r else list(range(r))
-    grc, interp = model_errors(model, ts, out_t)
+    grc, interp, _ = model_errors(model, ts, out_t)
     return grc[:, :, out_r], interp[:, :, out_r]
 
 
 def between(cfg: Any, seeds: list[int], only: str) -> int:
     """--between: train on every other keyframe and row of the denser sets, judge the rest."""
-    print(f"{'set':<30} seed  train mean  steps | between keyframes  mean / worst   interp  spline"
-          f" | between rows  mean / worst   interp  spline")
+    print(f"{'set':<30} seed  train mean  steps | between keyframes  mean / worst   interp    path  spline"
+          f" | between rows  mean / worst   interp    path  spline")
     sets = benchmark_sets(between=1)
     if only:
         sets = [sets[int(i)] for i in only.split(",")]
@@ -115,14 +121,16 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
                                list(range(len(kt))), kr)
         for seed in seeds:
             model = train(sub, cfg, seed=seed)
-            err, alone = model_errors(model, ts, list(range(t)))
+            err, alone, path = model_errors(model, ts, list(range(t)))
             e_t, e_r = err[:, ot][:, :, kr], err[:, kt][:, :, orr]
             it_t, it_r = alone[:, ot][:, :, kr], alone[:, kt][:, :, orr]
+            p_t, p_r = path[:, ot][:, :, kr], path[:, kt][:, :, orr]
             keys.append(e_t.mean())
             rows_out.append(e_r.mean())
             print(f"{name:<30} {seed:>4} {max(e['mean_pct'] for e in model.errors):10.3f} "
                   f"{model.meta['steps_done']:6d} | {e_t.mean():18.3f} / {e_t.max():5.2f} {it_t.mean():8.3f}"
-                  f" {floor_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {it_r.mean():8.3f} {floor_r:7.3f}",
+                  f" {p_t.mean():7.3f} {floor_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {it_r.mean():8.3f}"
+                  f" {p_r.mean():7.3f} {floor_r:7.3f}",
                   flush=True)
     print(f"between keyframes: mean error median {np.median(keys):.3f}%, worst {max(keys):.3f}% (target <= 0.2%); "
           f"between rows: median {np.median(rows_out):.3f}%, worst {max(rows_out):.3f}%")

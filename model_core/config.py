@@ -24,7 +24,7 @@ class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (96, 48), (160,), (320,)))
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
-    template_steps: int = 1000       # full-batch steps of the template fit
+    template_steps: int = 500        # full-batch steps of the template fit (the refit finishes its last layer)
     template_lr: float = 3e-2        # its Adam rate
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     inbetweens: int = 1              # spline in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
@@ -50,7 +50,7 @@ class TrainConfig:
     trainer: str = "auto"            # "torch", "numpy", or "auto": $GRC_TRAINER, else numpy (run.py)
     # closed-form refits of the output layers (refit.py; docs/model.md, "Refits")
     refit: bool = True               # refit the last layers: templates after stage 1, generative after stage 2
-    template_ridge: float = 1e-5     # ridge of the template models' refit (x the features' mean variance)
+    template_ridge: float = 1e-9     # ridge of the template models' refit (x the features' mean variance; ~least squares)
     generative_ridge: float = 1e-6   # ridge of the generative model's refit (same units)
     refit_pool: int = 2048           # pool samples beside the captured rows in the generative refit
     refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total, at least ...
