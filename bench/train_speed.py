@@ -13,7 +13,8 @@ seed-literal procedure, in one process.
    keyframe (a closed bud), `bud` is the gap between their context traces there, in % of
    the traces' largest gap (the seed's figure 5: the target is <= 10 %).
 2. The previous default (torch, no refits, relational 48-32, generative 48-48, the seed's
-   rFilter 0.05, 2500 steps) on the same sets and seeds:
+   rFilter 0.05, 1000 template steps, 2500 steps, no in-betweens, no second cycle) on the
+   same sets and seeds:
    the time and error ratios new / previous, measured under the same load.
 3. The seed-literal procedure on each set (seed 0): its time over the default's and its
    error. --quick runs it for 1/10 of its steps and scales its time up (marked).
@@ -37,8 +38,10 @@ from model_core.limits import TARGET_MAX_PCT, TARGET_MEAN_PCT  # noqa: E402
 from model_core.petal_sets import benchmark_sets  # noqa: E402
 
 TIME_BUDGET_S = 1.5          # CPU seconds for a 2 x 7 x 7 x 7 set (issue 22)
+# The default before issue 22, every field it set pinned: the fields added since
+# (in-betweens, the second cycle) are off, so later defaults do not change the baseline.
 PREVIOUS = dict(sizes=NetSizes((48, 48), (48, 32), (48, 48)), refit=False, steps=2500,
-                trainer="torch", context_filter=0.05)   # the default before issue 22
+                trainer="torch", context_filter=0.05, template_steps=1000, inbetweens=0, restart=0.0)
 
 
 def run(ts: TemplateSet, cfg: Any, seed: int) -> tuple[float, Any]:

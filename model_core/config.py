@@ -24,7 +24,7 @@ class TrainConfig:
     sizes: NetSizes = field(default_factory=lambda: NetSizes((48, 48), (96, 48), (160,), (320,)))
     context_dims: int = AUTO         # 0 = auto: 1-D for two templates, 2-D for more; 1 = "in a row"
     # stage 1: template models
-    template_steps: int = 500        # full-batch steps of the template fit (the refit finishes its last layer)
+    template_steps: int = 1000       # full-batch steps of the template fit
     template_lr: float = 3e-2        # its Adam rate
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
     inbetweens: int = 1              # spline in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
