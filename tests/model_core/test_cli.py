@@ -39,7 +39,7 @@ def test_train_generate_info(model_file, tmp_path):
     proc = cli("generate", model_file, "--time", "0.8", "--alpha", "0.5", "--rows", "25", "-o", out)
     assert "(25, 7, 3)" in proc.stdout
     grid = np.load(out, allow_pickle=False)
-    assert grid.shape == (25, 7, 3) and np.all(np.isfinite(grid))
+    assert grid.shape == (25, 7, 3) and grid.dtype == np.float64 and np.all(np.isfinite(grid))
     info = cli("info", model_file).stdout
     assert "2 templates, grid 7 x 7" in info
     assert "Petal Open: mean vertex error" in info and "Petal Cup" in info
