@@ -74,6 +74,11 @@ def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float
     return float(np.mean(errs))
 
 
+def _chosen(sets: list[tuple[str, TemplateSet]], only: str) -> list[tuple[str, TemplateSet]]:
+    """The sets --only names by index (comma-separated), or all of them."""
+    return [sets[int(i)] for i in only.split(",")] if only else sets
+
+
 def model_errors(model: Any, ts: TemplateSet, at_t: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the model's, its template models' errors against ts, and the model's distance
     from its template models: the GRC path's own share) at keyframes at_t and all of ts's
@@ -106,11 +111,8 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
     """--between: train on every other keyframe and row of the denser sets, judge the rest."""
     print(f"{'set':<30} seed  train mean  steps | between keyframes  mean / worst   interp    path  spline"
           f" | between rows  mean / worst   interp    path  spline")
-    sets = benchmark_sets(between=1)
-    if only:
-        sets = [sets[int(i)] for i in only.split(",")]
     keys, rows_out = [], []
-    for name, ts in sets:
+    for name, ts in _chosen(benchmark_sets(between=1), only):
         _, t, r, _ = ts.shape
         kt, kr = list(range(0, t, 2)), list(range(0, r, 2))
         ot, orr = [i for i in range(t) if i not in kt], [i for i in range(r) if i not in kr]
@@ -148,21 +150,16 @@ def main() -> int:
     args = parser.parse_args()
     overrides = json.loads(args.config)
     cfg = train_config(**overrides)
+    train(example_templates(), train_config(template_steps=5, steps=5, check_every=0), seed=0)   # warm-up
+    print(f"config overrides: {args.config}")
     if args.between:
-        train(example_templates(), train_config(template_steps=5, steps=5, check_every=0), seed=0)   # warm-up
-        print(f"config overrides: {args.config}")
         return between(cfg, [int(s) for s in args.seeds.split(",")], args.only)
     literal = train_config(literal=True)
     literal = replace(literal, steps=literal.steps // 10, template_steps=literal.template_steps // 10)
-    train(example_templates(), train_config(template_steps=5, steps=5, check_every=0), seed=0)   # warm-up
-    print(f"config overrides: {args.config}")
     print(f"{'set':<30} seed  train mean | time held out  mean / worst   interp  spline | rows held out  mean / worst"
           f"   interp  spline{'  | literal time held out  mean / worst   default / literal' if args.literal else ''}")
     times_out, rows_out = [], []
-    sets = benchmark_sets()
-    if args.only:
-        sets = [sets[int(i)] for i in args.only.split(",")]
-    for name, ts in sets:
+    for name, ts in _chosen(benchmark_sets(), args.only):
         _, t, r, _ = ts.shape
         keep_t = sorted(set(range(0, t, 2)) | {t - 1})
         keep_r = sorted(set(range(0, r, 2)) | {r - 1})
