@@ -57,12 +57,14 @@ _HELP = {
     "refit_pool_weight": "their total weight relative to the captured rows', at least",
     "refit_smooth_weight": "... and at most: the most pool weight that still meets the stop wins",
     "refit_checks": "refit the generative model before each early-stop check too",
-    "refit_between": "the generative refit also holds the shapes halfway between keyframes, "
-                     "at this x the target's tolerance (0: the keyframes alone)",
+    "refit_between": "the generative refit also holds the shapes halfway between keyframes (the spline "
+                     "through the captured ones), at this x the target's tolerance (0: the keyframes alone)",
     "refit_row_between": "... and the shapes halfway between captured rows, at this x the target's tolerance (0: off)",
     "between_patience": "early-stop checks that wait for those once the keyframes alone meet the stop",
     "restart": "where the schedule ends short of the target and of its stop, a second cycle of this x "
                "the steps (the rates back at their start; the better model is kept; 0: none)",
+    "fixed_units": "the generative refit also solves over this x its last hidden layer's width of units that "
+                   "keep their random initial weights (the stored model is that much wider; 0: none)",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",

@@ -56,8 +56,9 @@ class TrainConfig:
     refit_pool_weight: float = 0.1   # their total weight relative to the captured rows' total, at least ...
     refit_smooth_weight: float = 0.3  # ... and at most: the largest of this, the geometric mean and refit_pool_weight that meets the stop wins (refit.py)
     refit_checks: bool = True        # also refit the generative model before each early-stop check
-    refit_between: float = 2.0       # generative refit also holds the gap midpoints to this x the target (0: off)
-    refit_row_between: float = 2.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
+    refit_between: float = 1.0       # generative refit also holds the gap midpoints (the spline there) to this x the target (0: off)
+    refit_row_between: float = 1.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
+    fixed_units: float = 1.0         # the generative refit also solves over this x its last hidden width of units that keep their random initial weights (0: none)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     restart: float = 2 / 3           # where the schedule ends short of the target and its stop: a second cycle of this x steps (0: none; needs check_every)
     refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
@@ -102,6 +103,8 @@ class TrainConfig:
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")
         if int(self.refit_pool) < 0:
             raise GRCError("refit_pool must be at least 0")
+        if not (math.isfinite(float(self.fixed_units)) and 0 <= float(self.fixed_units) <= 8):
+            raise GRCError(f"fixed_units must be in [0, 8], got {self.fixed_units}")
         if not 0 <= int(self.refit_rounds) <= 100:
             raise GRCError("refit_rounds must be in [0, 100]")
 

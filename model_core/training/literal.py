@@ -60,4 +60,4 @@ def run(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GRCMo
         if report.due(step + 1):
             report(cfg.template_steps + step + 1, {"gen": loss_g.item(), "rel": loss_r.item()})
     report(report.total, {"gen": loss_g.item(), "rel": loss_r.item()})
-    return finish(ts, templates, rel, gen, centre, scale, cfg, seed, cfg.steps)
+    return finish(ts, templates, rel, gen.layers(), centre, scale, cfg, seed, cfg.steps)

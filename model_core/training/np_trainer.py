@@ -22,8 +22,8 @@ from .np_nets import DTYPE, FlatAdam, Net, sq_loss_grad
 from .inbetweens import template_fit_rows, template_refit_rows
 from .refit import generative_rows, refit_generative_layers, refit_last
 from ..templates import TemplateSet
-from .train_common import (PoolIndex, RefitPlan, Reporter, between_rows, finished_model, keyframe_units, lr_factor,
-                           pool_inputs, refit_pool_plan, relational_data, stage_two_schedule)
+from .train_common import (FixedUnits, PoolIndex, RefitPlan, Reporter, between_rows, finished_model, keyframe_units,
+                           lr_factor, pool_inputs, refit_pool_plan, relational_data, stage_two_schedule)
 
 
 def template_nets(k: int, cfg: TrainConfig, cols: int) -> tuple[Net, FlatAdam]:
@@ -71,9 +71,9 @@ def train_numpy(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) 
     report(0, {})
     templates = _stage_one(ts, cfg, rng, norm_rows, rel_in, report)
     template_layers = [templates.layers(i) for i in range(ts.shape[0])]
-    rel, gen, steps_done = _stage_two(ts, cfg, seed, rng, templates, template_layers, norm_rows, rel_in,
-                                      centre, scale, report)
-    return finished_model(ts, template_layers, rel.layers(), gen.layers(), centre, scale, cfg, seed,
+    rel, gen_layers, steps_done = _stage_two(ts, cfg, seed, rng, templates, template_layers, norm_rows, rel_in,
+                                             centre, scale, report)
+    return finished_model(ts, template_layers, rel.layers(), gen_layers, centre, scale, cfg, seed,
                           steps_done, "numpy")
 
 
@@ -105,9 +105,9 @@ def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm
 
 def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Generator, templates: Net,
                template_layers: list[Layers], norm_rows: np.ndarray, rel_in: np.ndarray,
-               centre: np.ndarray, scale: float, report: Reporter) -> tuple[Net, Net, int]:
+               centre: np.ndarray, scale: float, report: Reporter) -> tuple[Net, Layers, int]:
     """The relational and generative models on pool batches, stopped early at the target
-    -> (relational, generative, steps run)."""
+    -> (relational model, the generative model's layers, steps run)."""
     k, _, _, c = ts.shape
     targets = context_targets(k, cfg.context_dims).astype(DTYPE)
     rel, gen, opt = stage_two_nets(k, cfg, c)
@@ -123,8 +123,9 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     rows = index.rows(cfg.steps)
     pool_weight, pool_scales, good = refit_pool_plan(cfg)
     between = (between_rows(ts, lambda x: templates.forward(x.astype(DTYPE), keep=False), scale, cfg.refit_between,
-                            cfg.refit_row_between)
+                            cfg.refit_row_between, norm_rows)
                if cfg.refit and cfg.holds_between() else None)
+    fixed = FixedUnits(cfg.sizes.generative_sizes(c, cfg.context_dims), cfg, seed)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
                                   pool_weight, keyframe_units(ts, scale), between) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
@@ -132,7 +133,7 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     def refitted(plan: RefitPlan) -> Layers | None:
         if refit_data is None:
             return None
-        return refit_generative_layers(gen.layers(), rel.forward(refit_data.x.astype(DTYPE), keep=False),
+        return refit_generative_layers(fixed.widen(gen.layers()), rel.forward(refit_data.x.astype(DTYPE), keep=False),
                                        refit_data, cfg.generative_ridge, cfg.refit_rounds,
                                        pool_scales[:plan.scales], good, plan.rows, plan.give_up(good))
 
@@ -151,12 +152,5 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
             opt.flat[...] = saved
         return restore
 
-    steps_done = stage_two_schedule(ts, cfg, report, step, refitted, build,
-                                    lambda layers: _set_last(gen, layers), snapshot)
-    return rel, gen, steps_done
-
-
-def _set_last(net: Net, layers: Layers) -> None:
-    w, b = layers[-1]
-    net.params[-2][...] = w
-    net.params[-1][...] = b
+    steps_done, kept = stage_two_schedule(ts, cfg, report, step, refitted, build, snapshot)
+    return rel, kept or gen.layers(), steps_done

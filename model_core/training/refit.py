@@ -16,9 +16,10 @@ The generative model's refit aims at the reconstruction target itself (limits.TA
 the worst keyframe's mean vertex error and the worst vertex, each in % of its keyframe's
 diagonal), not at the mean squared error: after the plain solve it re-weights the captured
 rows toward the keyframes and rows that bind the target and solves again, a few rounds
-(iteratively re-weighted least squares for a minimax). It also holds the template models'
-shapes halfway between keyframes (at twice the target's tolerance) and prefers the most
-pool weight that still meets the stop, so the shapes between keyframes stay close too;
+(iteratively re-weighted least squares for a minimax). It also holds the shapes halfway
+between keyframes and rows (the spline through the captured shapes, at the target's own
+tolerance) and prefers the most pool weight that still meets the stop, so the shapes
+between keyframes stay close too;
 where nothing meets it, it keeps the layer that scores best at the keyframes, the one it
 started from included (`refit_to_target`).
 """
@@ -104,7 +105,8 @@ class RefitRows:
     """The generative refit's data. The first A rows are the held ones: the captured rows,
     in the order (template, keyframe, row), fitted to the exact captured shapes, then
     `n_between` rows between keyframes or between rows (train_common.between_rows), fitted
-    to themselves; the rest are pool rows fitted to themselves (what loss_G asks)."""
+    to the spline through the captured shapes there; the rest are pool rows fitted to
+    themselves (what loss_G asks)."""
     x: np.ndarray          # (N, 3C) rows the relational model reads, float64
     y: np.ndarray          # (N, 3C) their targets
     w: np.ndarray          # (N,) base weights: the pool rows together weigh pool_weight x the held rows
@@ -135,22 +137,22 @@ class RefitRows:
 
 def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
                     pool_weight: float, keyframe_units: np.ndarray,
-                    between: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> RefitRows:
+                    between: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> RefitRows:
     """The generative refit's data: the captured rows (`anchors` of the pool, the template
     models' rows at the captured points) with the exact shapes `exact` (A, 3C) as targets,
     then the pool rows `pick`. `keyframe_units` (K, T): 1 % of each keyframe's diagonal in
-    the rows' units (the target's yardstick). `between`: (rows (N, 3C), units (G,), each
-    row's group (N,)): the template models' rows between keyframes or between rows, held to
-    the target like captured rows (against themselves, with their own, looser, units)."""
+    the rows' units (the target's yardstick). `between`: (rows (N, 3C), their targets (N, 3C),
+    units (G,), each row's group (N,)): the template models' rows between keyframes or
+    between rows, held to the target like captured rows (with their own units)."""
     units = np.asarray(keyframe_units, np.float64).reshape(-1)
     keyframe = np.repeat(np.arange(units.size), len(anchors) // units.size)
     x_parts, y_parts = [pool_x[anchors]], [np.asarray(exact, np.float64)]
     if between is not None and len(between[0]):
-        bx, bu, bg = between
+        bx, by, bu, bg = between
         keyframe = np.concatenate([keyframe, units.size + np.asarray(bg, np.int64)])
         units = np.concatenate([units, bu])
         x_parts.append(bx)
-        y_parts.append(bx)
+        y_parts.append(by)
     n_cap = sum(len(p) for p in x_parts)
     x = np.concatenate([*x_parts, pool_x[pick]]).astype(np.float64)
     y = np.concatenate([*[np.asarray(p, np.float64) for p in y_parts], pool_x[pick].astype(np.float64)])

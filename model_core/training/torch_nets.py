@@ -22,7 +22,7 @@ from .train_common import Progress, Reporter, finished_model, lr_factor, relatio
 __all__ = ["DTYPE", "MLP", "BatchedMLP", "FlatAdam", "Progress", "Reporter", "lr_factor",
            "relational_data", "criterion", "flat_adam", "stage_one", "stage_two_nets",
            "template_step", "stage_two_step",
-           "refit_generative", "set_last_layer", "build_model", "finish"]
+           "refit_generative", "build_model", "finish"]
 
 # float32: the stored weights are float32 anyway, and each step is cheaper (docs/model.md).
 DTYPE = torch.float32
@@ -231,24 +231,14 @@ def refit_templates(templates: BatchedMLP, rows: np.ndarray, rel_in: np.ndarray,
                 templates.biases[-1][k, 0].copy_(torch.from_numpy(b))
 
 
-def refit_generative(rel: MLP, gen: MLP, data: RefitRows, ridge: float, rounds: int,
+def refit_generative(rel: MLP, gen_layers: Layers, data: RefitRows, ridge: float, rounds: int,
                      pool_scales: tuple[float, ...] = (1.0,), good: float = 0.0,
                      plans: tuple[bool, bool] = (True, True), give_up: float = float("inf")) -> Layers | None:
-    """The generative model's layers with the last one refitted on `data` through the
-    current relational model (refit.refit_generative_layers); None when the refit would not
-    lower the target's score. The networks are not changed."""
-    return refit_generative_layers(gen.layers(), forward(rel.layers(), data.x), data, ridge, rounds, pool_scales,
+    """The generative model's layers `gen_layers` with the last one refitted on `data`
+    through the current relational model (refit.refit_generative_layers); None when the
+    refit would not lower the target's score. The networks are not changed."""
+    return refit_generative_layers(gen_layers, forward(rel.layers(), data.x), data, ridge, rounds, pool_scales,
                                    good, plans, give_up)
-
-
-def set_last_layer(net: MLP, layers: Layers) -> None:
-    """Write `layers`' last (W (in, out), b) into `net`'s last Linear."""
-    w, b = layers[-1]
-    last = net.seq[-1]
-    assert isinstance(last, torch.nn.Linear)
-    with torch.no_grad():
-        last.weight.copy_(torch.from_numpy(np.ascontiguousarray(w.T)))
-        last.bias.copy_(torch.from_numpy(b))
 
 
 def stage_two_nets(ts: TemplateSet, cfg: TrainConfig, make_opt: OptFactory
@@ -271,8 +261,9 @@ def stage_two_nets(ts: TemplateSet, cfg: TrainConfig, make_opt: OptFactory
     return targets, rel, gen, mask, opt
 
 
-def finish(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen: MLP, centre: np.ndarray,
+def finish(ts: TemplateSet, templates: BatchedMLP, rel: MLP, gen_layers: Layers, centre: np.ndarray,
            scale: float, cfg: TrainConfig, seed: int, steps_done: int) -> GRCModel:
-    """The trained model with its record (config, errors, context range) in meta."""
-    return finished_model(ts, [templates.layers(i) for i in range(ts.shape[0])], rel.layers(), gen.layers(),
+    """The trained model (`gen_layers`: the generative model's) with its record (config,
+    errors, context range) in meta."""
+    return finished_model(ts, [templates.layers(i) for i in range(ts.shape[0])], rel.layers(), gen_layers,
                           centre, scale, cfg, seed, steps_done, "torch")

@@ -18,6 +18,7 @@ from ..infer import GRCModel, relational_grid
 from ..limits import KEYFRAME_DIAG_FLOOR, TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers
 from ..templates import TemplateSet, rows_layout
+from .inbetweens import bounded_weights
 
 Progress = Callable[[int, int, dict[str, float]], None]
 NORM_GRID = 2.0 ** 20     # relational_data rounds the normalised rows to multiples of 1 / NORM_GRID
@@ -112,26 +113,38 @@ def refit_pool_plan(cfg: TrainConfig) -> tuple[float, tuple[float, ...], float]:
 
 
 def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray], scale: float,
-                 slack: float, row_slack: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 slack: float, row_slack: float = 0.0, norm_rows: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The generative refit's rows between keyframes and between rows: the template models'
     rows halfway through each gap in time (at the captured rows, held at `slack`), then at
     each keyframe the rows halfway between captured rows (held at `row_slack`; 0 leaves a
-    part out). `templates`: relational inputs (K, M, 2) -> rows (K, M, 3C). Each group of
+    part out). Their targets are the spline through the captured shapes there (`norm_rows`
+    (K, T*R, 3C), inbetweens.bounded_weights: the truth's best estimate, where the template
+    models' own rows carry their interpolation error), or the rows themselves without
+    `norm_rows`. `templates`: relational inputs (K, M, 2) -> rows (K, M, 3C). Each group of
     rows (one template at one midpoint time, or at one keyframe's row midpoints) is judged
     against 1 % of its own diagonal (at least a tenth of its template's, as keyframes) x its
-    slack, in the normalised units: (rows (N, 3C), units (G,), each row's group (N,))."""
+    slack, in the normalised units: (rows (N, 3C), targets (N, 3C), units (G,), each row's
+    group (N,))."""
     k, t, r, c = ts.shape
     grids = []
+    shapes = None if norm_rows is None else np.asarray(norm_rows, np.float64).reshape(k, t, r, 3 * c)
     if slack > 0 and t > 1:
-        grids.append((relational_grid(0.5 * (ts.times[:-1] + ts.times[1:]), ts.morphs, ts.times, ts.morphs), slack))
+        mid = 0.5 * (ts.times[:-1] + ts.times[1:])
+        spline = (None if shapes is None else
+                  np.einsum("qt,ktrf->kqrf", bounded_weights(ts.times, mid), shapes).reshape(k, -1, 3 * c))
+        grids.append((relational_grid(mid, ts.morphs, ts.times, ts.morphs), slack, spline))
     if row_slack > 0 and r > 1:
-        grids.append((relational_grid(ts.times, 0.5 * (ts.morphs[:-1] + ts.morphs[1:]), ts.times, ts.morphs),
-                      row_slack))
+        mid = 0.5 * (ts.morphs[:-1] + ts.morphs[1:])
+        spline = (None if shapes is None else
+                  np.einsum("qr,ktrf->ktqf", bounded_weights(ts.morphs, mid), shapes).reshape(k, -1, 3 * c))
+        grids.append((relational_grid(ts.times, mid, ts.times, ts.morphs), row_slack, spline))
     floor = KEYFRAME_DIAG_FLOOR * ts.diagonals()[:, None] / scale
     rows_out: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
     units: list[np.ndarray] = []
     groups: list[np.ndarray] = []
-    for grid, part_slack in grids:
+    for grid, part_slack, spline in grids:
         q, m = grid.shape[:2]
         rel = np.ascontiguousarray(np.broadcast_to(grid.reshape(-1, 2), (k, q * m, 2)))
         rows = np.asarray(templates(rel), np.float64)
@@ -140,9 +153,11 @@ def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray],
         groups.append(sum(u.size for u in units) + np.repeat(np.arange(k * q), m))
         units.append((np.maximum(diag, floor) / 100.0 * part_slack).reshape(-1))
         rows_out.append(rows.reshape(-1, 3 * c))
+        targets.append(rows_out[-1] if spline is None else spline.reshape(-1, 3 * c))
     if not grids:
-        return np.zeros((0, 3 * c)), np.zeros(0), np.zeros(0, np.int64)
-    return np.concatenate(rows_out), np.concatenate(units), np.concatenate(groups)
+        empty = np.zeros((0, 3 * c))
+        return empty, empty.copy(), np.zeros(0), np.zeros(0, np.int64)
+    return np.concatenate(rows_out), np.concatenate(targets), np.concatenate(units), np.concatenate(groups)
 
 
 def pool_inputs(k: int, rel_in: np.ndarray, rng: np.random.Generator, cfg: TrainConfig) -> np.ndarray:
@@ -172,28 +187,55 @@ class PoolIndex:
         return self.rng.integers(0, self.k, n) * self.n + self.rng.integers(0, self.cfg.pool, n)
 
 
+class FixedUnits:
+    """Hidden units of the generative model that keep their random initial weights.
+
+    Adam trains the generative model's `sizes`; its closed-form refit also solves over
+    `TrainConfig.fixed_units` x the last hidden layer's width more units on that layer, drawn
+    as that layer's initial weights are (numpy-seeded, so both trainers draw the same). The
+    refit's basis is then wider than what Adam trains, at no cost to Adam's steps, and holds
+    the keyframes and the shapes between them at once (docs/model.md, "Fixed units")."""
+
+    def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int):
+        fan_in, width = sizes[-3], sizes[-2]
+        count = int(round(cfg.fixed_units * width)) if cfg.refit else 0
+        bound = (cfg.generative_init_gain if len(sizes) == 3 else 1.0) / math.sqrt(fan_in)
+        rng = np.random.default_rng([seed, 2])
+        self.w = rng.uniform(-bound, bound, (fan_in, count))
+        self.b = rng.uniform(-bound, bound, count)
+
+    def widen(self, layers: Layers) -> Layers:
+        """`layers` (Adam's) with the fixed units added to the last hidden layer, silent
+        (zero weights out) until a refit gives them weights."""
+        if not self.b.size:
+            return layers
+        (w, b), (w_out, b_out) = layers[-2], layers[-1]
+        return [*layers[:-2], (np.concatenate([w, self.w], axis=1), np.concatenate([b, self.b])),
+                (np.concatenate([w_out, np.zeros((self.b.size, w_out.shape[1]))]), b_out)]
+
+
 def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                        step: Callable[[int, float], tuple[Any, Any]],
                        refitted: Callable[[RefitPlan], Layers | None],
                        build: Callable[[Layers | None], GRCModel],
-                       set_last: Callable[[Layers], None],
-                       snapshot: Callable[[], Callable[[], None]]) -> int:
-    """Stage 2's schedule, the same in both trainers; returns the steps run.
+                       snapshot: Callable[[], Callable[[], None]]) -> tuple[int, Layers | None]:
+    """Stage 2's schedule, the same in both trainers -> (the steps run, the generative
+    model's layers a refit chose; None: Adam's own).
 
     `step(i, factor)` runs Adam step i at `factor` x the rates and returns (loss_g, loss_r)
     (floats or 0-d tensors, read only when reported); `refitted(plan)` is a copy of the generative model's layers with
-    its last layer solved in closed form as the RefitPlan says (None: no refit);
-    `build(layers)` the model to judge (the generative model's own layers for None);
-    `set_last(layers)` puts a refitted last layer into the generative model; `snapshot()`
-    saves both networks' weights and returns what restores them. Every `check_every` steps
-    the model, refitted if `refit_checks`, is judged per keyframe; the training stops once
-    it meets the stop and keeps that refit. Otherwise the last layer is refitted after the
-    last step, and where that misses both the target (limits.TARGET_*) and the stop (a
+    its last layer solved in closed form as the RefitPlan says (with the fixed units; None:
+    no refit); `build(layers)` the model to judge (the generative model's own layers for
+    None); `snapshot()` saves both networks' weights and returns what restores them. Every
+    `check_every` steps the model, refitted if `refit_checks`, is judged per keyframe; the
+    training stops once it meets the stop and keeps that refit. Otherwise the last layer is
+    refitted after the last step, and where that misses both the target (limits.TARGET_*) and the stop (a
     looser preset stop is its own), with checks on (check_every 0 asks for exactly `steps`),
-    `restart` x `steps` more run as a second cycle, checked the same way (the rates back at
-    their start); the better of the two models is kept."""
+    `restart` x `steps` more run as a second cycle from Adam's own weights, checked the same
+    way (the rates back at their start); the better of the two models is kept."""
     first_met: tuple[Callable[[], None], Layers | None] | None = None   # (restore, layers)
     waited = 0
+    kept: Layers | None = None
 
     def errors(layers: Layers | None) -> list[dict[str, Any]]:
         return reconstruction_errors(build(layers), ts)
@@ -201,18 +243,26 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     def meets_stop(errs: list[dict[str, Any]], slack: float = 1.0) -> bool:
         return meets(errs, slack * cfg.stop_mean_pct, slack * cfg.stop_max_pct)
 
+    def save() -> Callable[[], None]:
+        restore_nets, saved = snapshot(), kept
+
+        def restore() -> None:
+            nonlocal kept
+            restore_nets()
+            kept = saved
+        return restore
+
     def good() -> bool:
         # The check judges the refitted model; Adam goes on from its own weights unless it
         # stops. A refit that holds the in-betweens too and meets the stop wins. Once the
         # keyframes alone meet it, the in-betweens get `between_patience` more checks;
         # then that first model is restored and kept. The keyframes alone are tried only
         # where the first refit came near the stop (their errors differ little).
-        nonlocal first_met, waited
+        nonlocal first_met, waited, kept
         layers = refitted(CHECK_BALANCED) if cfg.refit_checks else None
         errs = errors(layers)
         if meets_stop(errs):
-            if layers is not None:
-                set_last(layers)
+            kept = layers
             return True
         if not (cfg.refit_checks and cfg.holds_between()):
             return False
@@ -222,7 +272,7 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             layers = refitted(CHECK_KEYFRAMES)
             if not meets_stop(errors(layers)):
                 return False
-            first_met = (snapshot(), layers)
+            first_met = (save(), layers)
         else:
             waited += 1
         if waited < cfg.between_patience:
@@ -231,11 +281,11 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
         return True
 
     def keep_first_met() -> None:
+        nonlocal kept
         assert first_met is not None
         restore, layers = first_met
         restore()
-        if layers is not None:
-            set_last(layers)
+        kept = layers
 
     loss_g: Any = 0.0
     loss_r: Any = 0.0
@@ -254,31 +304,32 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
 
     def final_refit() -> None:
         """The last layer refitted after a cycle's last step."""
+        nonlocal kept
         layers = refitted(FINAL)
         if first_met is not None and not meets_stop(errors(layers)):
             keep_first_met()             # the last steps lost what an earlier check had met
         elif layers is not None:
-            set_last(layers)
+            kept = layers
 
     stopped = run_cycle(cfg.steps, 0)
     steps_done = cfg.steps if stopped is None else stopped
     if stopped is None or not cfg.refit_checks:
         final_refit()
         more = int(round(cfg.restart * cfg.steps)) if stopped is None and cfg.check_every else 0
-        errs = errors(None) if more else []       # judged only where a second cycle may run
+        errs = errors(kept) if more else []       # judged only where a second cycle may run
         if more and target_ratio(errs) > 1.0 and not meets_stop(errs):
             # A second, shorter cycle from where the first ended: a training caught in a poor
             # basin (the target missed by several times) climbs out; the better model is kept.
-            before, restore = target_ratio(errs), snapshot()
+            before, restore = target_ratio(errs), save()
             report.total += more
             stopped = run_cycle(more, cfg.steps)
             steps_done += more if stopped is None else stopped
             if stopped is None or not cfg.refit_checks:
                 final_refit()
-            if target_ratio(errors(None)) > before:
+            if target_ratio(errors(kept)) > before:
                 restore()
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
-    return steps_done
+    return steps_done, kept
 
 
 def target_ratio(errs: list[dict[str, Any]]) -> float:

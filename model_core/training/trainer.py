@@ -27,10 +27,10 @@ from ..fidelity import reconstruction_errors
 from ..infer import GRCModel
 from ..nets import Layers
 from .refit import RefitRows, generative_rows
-from .train_common import (PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs, refit_pool_plan,
-                           stage_two_schedule)
+from .train_common import (FixedUnits, PoolIndex, RefitPlan, between_rows, keyframe_units, pool_inputs,
+                           refit_pool_plan, stage_two_schedule)
 from ..templates import TemplateSet
-from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, refit_generative, set_last_layer, stage_one, stage_two_nets, stage_two_step)
+from .torch_nets import (DTYPE, MLP, BatchedMLP, FlatAdam, Reporter, build_model, finish, flat_adam, refit_generative, stage_one, stage_two_nets, stage_two_step)
 
 __all__ = ["train_torch", "reconstruction_errors", "MLP", "BatchedMLP", "FlatAdam"]
 
@@ -54,7 +54,7 @@ class _Pool:
         self.index = PoolIndex(k, n, rng, cfg)
 
     def refit_data(self, norm_rows: np.ndarray, units: np.ndarray,
-                   between: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> RefitRows:
+                   between: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None) -> RefitRows:
         """The generative refit's rows: the captured ones (exact targets), the rows between
         keyframes, and a fixed draw of pool rows (refit.generative_rows)."""
         exact = norm_rows.reshape(-1, norm_rows.shape[-1])
@@ -86,16 +86,18 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     pool = _Pool(templates, targets, rel_in, rng, cfg)
     rows = pool.rows(cfg.steps)
     between = (between_rows(ts, lambda x: templates(torch.tensor(x, dtype=DTYPE)).numpy(), scale, cfg.refit_between,
-                            cfg.refit_row_between)
+                            cfg.refit_row_between, norm_rows)
                if cfg.refit and cfg.holds_between() else None)
+    fixed = FixedUnits(cfg.sizes.generative_sizes(ts.shape[3], cfg.context_dims), cfg, seed)
     refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale), between) if cfg.refit else None
 
     _, pool_scales, good = refit_pool_plan(cfg)
 
     def refitted(plan: RefitPlan) -> Layers | None:
-        return None if refit_data is None else refit_generative(rel, gen, refit_data, cfg.generative_ridge,
-                                                                cfg.refit_rounds, pool_scales[:plan.scales], good,
-                                                                plan.rows, plan.give_up(good))
+        return None if refit_data is None else refit_generative(rel, fixed.widen(gen.layers()), refit_data,
+                                                                cfg.generative_ridge, cfg.refit_rounds,
+                                                                pool_scales[:plan.scales], good, plan.rows,
+                                                                plan.give_up(good))
 
     def step(i: int, factor: float) -> tuple[torch.Tensor, torch.Tensor]:
         batch = rows[i % len(rows)]
@@ -111,7 +113,7 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
                     p.copy_(s)
         return restore
 
-    steps_done = stage_two_schedule(ts, cfg, report, step, refitted,
-                                    lambda layers: build_model(ts, templates, rel, gen, centre, scale, cfg, layers),
-                                    lambda layers: set_last_layer(gen, layers), snapshot)
-    return finish(ts, templates, rel, gen, centre, scale, cfg, seed, steps_done)
+    steps_done, kept = stage_two_schedule(ts, cfg, report, step, refitted,
+                                          lambda layers: build_model(ts, templates, rel, gen, centre, scale, cfg, layers),
+                                          snapshot)
+    return finish(ts, templates, rel, kept or gen.layers(), centre, scale, cfg, seed, steps_done)

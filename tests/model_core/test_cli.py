@@ -137,7 +137,8 @@ def test_train_with_flags_and_info_json(templates_file, tmp_path):
         "--template-steps", "30", "--steps", "30", "--seed", "4")
     info = json.loads(cli("info", out, "--json").stdout)
     assert info["context_dims"] == 2 and info["n_templates"] == 2
-    assert info["hidden"] == {"template": [12, 12], "relational": [12, 8], "generative": [12, 12]}
+    # the generative model's last hidden layer carries as many fixed units again (fixed_units 1.0)
+    assert info["hidden"] == {"template": [12, 12], "relational": [12, 8], "generative": [12, 24]}
     assert info["meta"]["seed"] == 4 and info["meta"]["config"]["template_steps"] == 30
     assert len(info["template_context"]) == 2 and all(len(v) == 2 for v in info["template_context"])
     assert [e["name"] for e in info["meta"]["errors"]] == info["names"]

@@ -159,7 +159,8 @@ def test_between_rows_group_the_midpoints_in_time_and_along_the_rows():
     def templates(x):                                  # (K, M, 2) -> (K, M, 3C): a stand-in, linear in x
         return np.einsum("kmi,kif->kmf", x, lift) + 1.0
 
-    rows, units, groups = between_rows(ts, templates, 1.0, 2.0, 3.0)
+    rows, targets, units, groups = between_rows(ts, templates, 1.0, 2.0, 3.0)
+    np.testing.assert_array_equal(targets, rows)                 # no captured shapes: held to themselves
     n_time, n_rows = k * (t - 1) * r, k * t * (r - 1)
     assert rows.shape == (n_time + n_rows, 3 * c) and units.shape == (k * (t - 1) + k * t,)
     np.testing.assert_array_equal(np.bincount(groups), [r] * (k * (t - 1)) + [r - 1] * (k * t))
@@ -170,8 +171,36 @@ def test_between_rows_group_the_midpoints_in_time_and_along_the_rows():
     assert units[k * (t - 1)] == pytest.approx(max(diag, 0.1 * ts.diagonals()[0]) / 100.0 * 3.0)
     time_only = between_rows(ts, templates, 1.0, 2.0, 0.0)
     np.testing.assert_allclose(time_only[0], rows[:n_time])
-    np.testing.assert_allclose(time_only[1], units[:k * (t - 1)])
+    np.testing.assert_allclose(time_only[2], units[:k * (t - 1)])
     assert between_rows(ts, templates, 1.0, 0.0, 0.0)[0].shape == (0, 3 * c)
+
+
+def test_between_rows_are_held_to_the_spline_through_the_captured_shapes():
+    """Given the captured shapes, the rows between are held to the spline through them, not
+    to the template models' own rows: on shapes cubic in time and along the petal (which
+    the not-a-knot spline reproduces) the targets are the true shapes at the midpoints."""
+    from model_core.templates import rows_layout
+    from model_core.training.train_common import between_rows
+    times, morphs = np.array([0.0, 0.1, 0.3, 0.55, 0.8]), np.array([0.0, 0.2, 0.5, 0.7, 1.0])
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(2, 4, 4, 3, 3))         # (K, time power, morph power, C, xyz)
+
+    def shapes(tq, mq):                              # (K, len(tq), len(mq), C, 3)
+        tp, mp = np.vander(tq, 4, increasing=True), np.vander(mq, 4, increasing=True)
+        return np.einsum("ta,rb,kabcd->ktrcd", tp, mp, coef)
+
+    ts = TemplateSet(shapes(times, morphs), times, morphs)
+    centre, scale, norm_rows, _ = relational_data(ts)
+
+    def templates(x):                                # the template models' rows: off the truth on purpose
+        return np.zeros((x.shape[0], x.shape[1], 9))
+
+    rows, targets, units, groups = between_rows(ts, templates, scale, 1.0, 1.0, norm_rows)
+    mid_t, mid_m = 0.5 * (times[:-1] + times[1:]), 0.5 * (morphs[:-1] + morphs[1:])
+    true_t = rows_layout((shapes(mid_t, morphs) - centre) / scale).reshape(-1, 9)
+    true_m = rows_layout((shapes(times, mid_m) - centre) / scale).reshape(-1, 9)
+    np.testing.assert_allclose(targets, np.concatenate([true_t, true_m]), atol=1e-5)
+    assert np.abs(rows).max() == 0.0                 # the rows the refit reads stay the template models'
 
 
 def test_the_refit_holds_the_shapes_between_rows():

@@ -195,10 +195,11 @@ def test_generative_rows_hold_the_rows_between_keyframes_after_the_captured_ones
     anchors = np.arange(30, 40)                     # 2 templates x 1 keyframe x 5 rows
     mid = rng.normal(size=(10, 6))                  # 2 templates x 1 midpoint x 5 rows
     data = generative_rows(pool_x, anchors, pool_x[anchors] + 1, np.arange(8), 0.1, np.array([[0.5], [2.0]]),
-                           (mid, np.array([3.0, 4.0]), np.repeat([0, 1], 5)))
+                           (mid, mid - 1, np.array([3.0, 4.0]), np.repeat([0, 1], 5)))
     assert data.n_captured == 20 and data.n_between == 10
     np.testing.assert_array_equal(data.keyframe, np.repeat([0, 1, 2, 3], 5))
-    np.testing.assert_allclose(data.y[10:20], mid)                     # held to themselves
+    np.testing.assert_allclose(data.x[10:20], mid)
+    np.testing.assert_allclose(data.y[10:20], mid - 1)                 # held to their targets
     assert data.w[20:].sum() == pytest.approx(0.1 * data.w[:20].sum())
     alone = data.keyframes_only()
     assert alone.n_captured == 10 and alone.n_between == 0 and alone.unit.tolist() == [0.5, 2.0]
@@ -283,3 +284,45 @@ def test_a_checks_refit_gives_up_far_from_the_stop(monkeypatch):
     same, _ = refit_to_target(net, h, data, 1e-6, 12, give_up=10.0 * score)
     np.testing.assert_array_equal(same[0], full[0])
     assert CHECK_BALANCED.give_up(0.9) == pytest.approx(GIVE_UP * 0.9) and FINAL.give_up(0.9) == np.inf
+
+
+def test_fixed_units_join_the_refit_silent_and_seeded():
+    """FixedUnits adds round(fixed_units x width) units to the generative model's last
+    hidden layer with zero weights out (the network's output is unchanged until a refit
+    uses them), the same draw for the same seed whichever trainer asks, none without the
+    refit or at 0."""
+    from model_core.training.train_common import FixedUnits
+    rng = np.random.default_rng(5)
+    layers = _net(rng, [3, 16, 21])
+    fixed = FixedUnits([3, 16, 21], train_config(fixed_units=0.5), seed=4)
+    wide = fixed.widen(layers)
+    assert wide[0][0].shape == (3, 24) and wide[1][0].shape == (24, 21)
+    x = rng.uniform(-1, 1, (50, 3))
+    np.testing.assert_allclose(forward(wide, x), forward(layers, x))
+    again = FixedUnits([3, 16, 21], train_config(fixed_units=0.5), seed=4)
+    np.testing.assert_array_equal(again.w, fixed.w)
+    assert not np.array_equal(FixedUnits([3, 16, 21], train_config(fixed_units=0.5), seed=5).w, fixed.w)
+    for cfg in (train_config(fixed_units=0.0), train_config(refit=False)):
+        assert FixedUnits([3, 16, 21], cfg, seed=4).widen(layers) is layers
+
+
+@pytest.mark.parametrize("trainer", ["numpy", "torch"])
+def test_a_trained_generative_model_keeps_its_fixed_units_as_drawn(example_set, trainer):
+    """Both trainers' refitted generative models carry the fixed units beside the trained
+    ones, with their first-layer weights exactly as drawn (Adam never moves them) and
+    weights out from the refit; with fixed_units 0 the model is the trained width."""
+    if trainer == "torch":
+        pytest.importorskip("torch")
+    from model_core.training.train_common import FixedUnits
+    cfg = train_config(trainer=trainer, steps=300)
+    model = train(example_set, cfg, seed=3)
+    sizes = cfg.sizes.generative_sizes(example_set.shape[3], 1)
+    width = sizes[-2]
+    (w1, b1), (w2, _) = model.generative
+    assert w1.shape[1] == 2 * width
+    fixed = FixedUnits(sizes, cfg, seed=3)
+    np.testing.assert_allclose(w1[:, width:], fixed.w, rtol=1e-12)
+    np.testing.assert_allclose(b1[width:], fixed.b, rtol=1e-12)
+    assert np.abs(w2[width:]).max() > 0
+    narrow = train(example_set, train_config(trainer=trainer, steps=300, fixed_units=0.0), seed=3)
+    assert narrow.generative[0][0].shape[1] == width
