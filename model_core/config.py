@@ -61,7 +61,7 @@ class TrainConfig:
     fixed_units: float = 1.0         # the generative refit also solves over this x its last hidden width of units that keep their random initial weights (0: none)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     restart: float = 2 / 3           # where the schedule ends short of the target and its stop: a second cycle of this x steps (0: none; needs check_every)
-    refit_rounds: int = 12           # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
+    refit_rounds: int = 6            # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
 
     @staticmethod
     def literal() -> "TrainConfig":
