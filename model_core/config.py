@@ -11,7 +11,7 @@ from typing import Any
 
 from .context import AUTO, resolve_dims
 from .errors import GRCError
-from .limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
+from .limits import MAX_WIDTH, TARGET_MAX_PCT, TARGET_MEAN_PCT
 from .nets import SEED_SIZES, NetSizes
 
 
@@ -105,6 +105,14 @@ class TrainConfig:
             raise GRCError("refit_pool must be at least 0")
         if not (math.isfinite(float(self.fixed_units)) and 0 <= float(self.fixed_units) <= 8):
             raise GRCError(f"fixed_units must be in [0, 8], got {self.fixed_units}")
+        fixed = float(self.fixed_units) if self.refit else 0.0
+        for name in ("template", "relational", "generative", "generative_pad"):
+            hidden = getattr(self.sizes, name) or ()
+            widths = [*hidden[:-1], hidden[-1] + round(fixed * hidden[-1])] if name.startswith("generative") and hidden \
+                else list(hidden)
+            if any(w > MAX_WIDTH for w in widths):
+                raise GRCError(f"{name} hidden widths {list(hidden)} (with the fixed units: {widths}) exceed "
+                               f"{MAX_WIDTH}, the widest a model file holds")
         if not 0 <= int(self.refit_rounds) <= 100:
             raise GRCError("refit_rounds must be in [0, 100]")
 

@@ -31,7 +31,7 @@ KEYFRAME_DIAG_FLOOR = 0.1
 # ---- stored payloads ---------------------------------------------------------------------
 MAX_FILE_BYTES = 64 << 20      # a model or template archive; a real one is well under 1 MB
 MAX_ARRAY_BYTES = 64 << 20     # all arrays of one archive together, uncompressed
-MAX_WIDTH = 512                # hidden layer width of a stored net
+MAX_WIDTH = 4096               # hidden layer width of a stored net (a trained one: TrainConfig.validate)
 MAX_DEPTH = 8                  # hidden layers per stored net
 MAX_WEIGHT = 1e6               # |weight| beyond this is not a trained model
 MAX_JSON_DEPTH = 32            # nesting of a model's JSON header

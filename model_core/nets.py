@@ -40,6 +40,13 @@ class NetSizes:
 SEED_SIZES = NetSizes()
 
 
+def float32_layers(layers: Layers) -> Layers:
+    """`layers` rounded to float32 and held as float64: what a stored model keeps
+    (store.py), so a model in memory generates what its file will."""
+    return [(np.asarray(w, np.float32).astype(np.float64), np.asarray(b, np.float32).astype(np.float64))
+            for w, b in layers]
+
+
 BLOCK_ROWS = 512    # rows per block in forward(): the hidden layers of a block stay in cache
 SMALL_ROWS = 256    # fewer rows than this take the plain path (no buffers to set up)
 

@@ -16,7 +16,7 @@ from ..errors import GRCError, TrainingCancelled
 from ..fidelity import meets, reconstruction_errors
 from ..infer import GRCModel, relational_grid
 from ..limits import KEYFRAME_DIAG_FLOOR, TARGET_MAX_PCT, TARGET_MEAN_PCT
-from ..nets import Layers
+from ..nets import Layers, float32_layers
 from ..templates import TemplateSet, rows_layout
 from .inbetweens import bounded_weights
 
@@ -349,8 +349,11 @@ def finished_model(ts: TemplateSet, templates: list[Layers], rel: Layers, gen: L
     """The trained model with its record (config, errors, context range, trainer) in meta."""
     if not all(np.isfinite(w).all() and np.isfinite(b).all() for net in [*templates, rel, gen] for w, b in net):
         raise GRCError("training produced non-finite weights; lower the learning rates and train again")
-    model = GRCModel(templates, rel, gen, ts.times.copy(), ts.morphs.copy(), centre, scale,
-                     ts.shape[3], cfg.context_dims, list(ts.names))
+    # The weights as the file keeps them (float32): the refitted last layers hold float64
+    # solutions, and a model should generate the same petals before and after a save.
+    model = GRCModel([float32_layers(t) for t in templates], float32_layers(rel), float32_layers(gen),
+                     ts.times.copy(), ts.morphs.copy(), centre, scale, ts.shape[3], cfg.context_dims,
+                     list(ts.names))
     traces = model.context_traces()
     model.meta.update({
         "config": cfg.as_dict(), "seed": seed, "steps_done": steps_done, "trainer": trainer,

@@ -16,15 +16,13 @@ def _npz(arrays) -> bytes:
     return buf.getvalue()
 
 
-def test_round_trip_through_file(quick_model, example_set, tmp_path):
+def test_round_trip_through_file(quick_model, tmp_path):
     path = tmp_path / "m.npz"
     save_model(quick_model, str(path))
     loaded = load_model(str(path))
-    # The file keeps float32 weights; a short training's refitted last layer (weights up to
-    # about 20, with the fixed units) rounds to within 1e-5 of the set's size.
-    size = float(np.linalg.norm(np.ptp(example_set.coords.reshape(-1, 3), axis=0)))
+    # a trained model holds its weights as the file keeps them (float32): the same petals
     for args in [(0.0, 0.0), (0.6, 0.4, 0.1, 15), (1.0, 1.3)]:
-        np.testing.assert_allclose(loaded.generate(*args), quick_model.generate(*args), atol=1e-5 * size)
+        np.testing.assert_array_equal(loaded.generate(*args), quick_model.generate(*args))
     assert loaded.names == quick_model.names
     assert loaded.meta["errors"] == quick_model.meta["errors"]
     assert not (tmp_path / "m.npz.tmp").exists()
@@ -149,3 +147,21 @@ def test_a_model_saved_by_the_previous_version_still_loads():
     assert now.shape == then.shape
     assert np.abs(now - then).max() <= 1e-5 * size
     assert model.errors and model.names == ["Petal Open", "Petal Cup"]
+
+
+def test_a_pad_model_with_its_fixed_units_round_trips(tmp_path):
+    """Three templates train a 2-D pad whose generative layer, fixed units included, is 640
+    wide: the file holds it and gives the same petals back; a config whose widths a file
+    could not hold is refused before training."""
+    from model_core import train, train_config
+    from model_core.limits import MAX_WIDTH
+    from model_core.petal_sets import petal_set
+    model = train(petal_set(3, 3, 5, 4, seed=1), train_config(template_steps=50, steps=100, check_every=0), seed=0)
+    assert model.generative[0][0].shape[1] == 2 * TrainConfig().sizes.generative_pad[-1]
+    path = tmp_path / "pad.npz"
+    save_model(model, str(path))
+    loaded = load_model(str(path))
+    np.testing.assert_array_equal(loaded.generate(0.5, [0.3, 0.6]), model.generate(0.5, [0.3, 0.6]))
+    wide = train_config(sizes=[[48, 48], [96, 48], [160], [MAX_WIDTH // 2 + 1]])
+    with pytest.raises(GRCError, match="the widest a model file holds"):
+        wide.validate()
