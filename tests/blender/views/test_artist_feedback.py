@@ -383,10 +383,14 @@ def test_show_error_matches_fidelity_numbers(grc):
             assert rgba[np.argmax(dist), 0] == pytest.approx(rgba[:, 0].max())
         errs = np.concatenate(errs)
         fid = g.fidelity[k]
-        assert errs.mean() == pytest.approx(fid.mean, rel=1e-4), k
-        assert errs.max() == pytest.approx(fid.max, rel=1e-4), k
         model = grc.store.get_model(active_model(scene))
-        assert errs.mean() == pytest.approx(model.errors[k]["mean"], rel=1e-4)
+        # The fidelity numbers were read in the training thread; on this 60-step model (refit
+        # weights up to about 20) the float32 petals read there and here differed by 1.7e-6
+        # of the template's size, 1.2e-4 of its mean error.
+        near = 1e-5 * model.errors[k]["diag"]
+        assert errs.mean() == pytest.approx(fid.mean, rel=1e-4, abs=near), k
+        assert errs.max() == pytest.approx(fid.max, rel=1e-4, abs=near), k
+        assert errs.mean() == pytest.approx(model.errors[k]["mean"], rel=1e-4, abs=near)
     assert len(set(bpy.data.objects) - before) == 1, "the preview is reused, not multiplied"
     # Solid views show attribute colours
     shadings = [s.shading for w in bpy.context.window_manager.windows for a in w.screen.areas
