@@ -5,7 +5,7 @@ are one-object flowers (issue 19: one mesh object a flower, its petals in its me
 --kind merged times the previous version's Merge Petals, --kind separate one object a petal.
 
     .venv/bin/python bench/field.py [--frames 60] [--flowers 10] [--petals 100]
-                                    [--kind one|merged|separate] [--json]
+                                    [--kind one|merged|separate] [--fixed-units X] [--json]
 
 Each scene is timed on its own (frame_set over --frames frames, twice), the GRC and native
 scenes of one size interleaved frame by frame. Prints the median frame, the per-petal cost,
@@ -92,12 +92,15 @@ def main(argv=None) -> int:
     ap.add_argument("--kind", choices=("one", "merged", "separate"), default="one",
                     help="one-object flowers (default), the previous version's Merge Petals, "
                          "or one object a petal")
+    ap.add_argument("--fixed-units", type=float, default=None,
+                    help="the model's Detail Between Keyframes (fixed units; default: the scene's default, "
+                         "0: the lightest playback, the Fast preset's)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
     live.build_and_install()
     live.measure_enable()
-    live.train_small()
+    live.train_small(args.fixed_units)
     api = importlib.import_module(PACKAGE + ".grc_blender.api")
     store = sys.modules[PACKAGE + ".grc_blender.store"]
     model = store.get_model(api.active_model(bpy.context.scene))

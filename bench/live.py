@@ -83,12 +83,16 @@ def measure_enable() -> dict:
     return dict(enable_s=seconds, torch_imported=("torch" in sys.modules) and not torch_before)
 
 
-def train_small() -> None:
+def train_small(fixed_units: float | None = None) -> None:
+    """A small model of the example templates (`fixed_units`: the scene's Detail Between
+    Keyframes, None: its default)."""
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     g = model_of(bpy.context.scene)
     g.steps, g.template_steps = 50, 50
+    if fixed_units is not None:
+        g.fixed_units = fixed_units
     assert bpy.ops.grc.train() == {'FINISHED'}
     for coll in list(bpy.data.collections):   # templates out of the timed scenes
         for obj in list(coll.objects):

@@ -5,9 +5,10 @@ the reconstruction target in limits.py, so a change of the defaults moves the pr
 it. Chosen by measurement on the bundled example (bench/presets.py; numbers in
 docs/architecture.md, "Presets"):
 
-  FAST      half the stage-2 steps, stopping early at 1.5x the default stop: a first look.
-            The template fit stays whole: halved, it left the stage-2 fit more to do than
-            it saved (bench/presets.py).
+  FAST      half the stage-2 steps, stopping early at 1.5x the default stop, and no fixed
+            units (TrainConfig.fixed_units 0: the lightest playback, a cheaper refit): a
+            first look, or a model for big fields. The template fit stays whole: halved, it
+            left the stage-2 fit more to do than it saved (bench/presets.py).
   BALANCED  TrainConfig's defaults.
   FAITHFUL  twice the steps, stopping only once every template is within 60 % of the
             reconstruction target (limits.TARGET_MEAN_PCT / TARGET_MAX_PCT).
@@ -21,7 +22,7 @@ from .config import TrainConfig
 from .limits import TARGET_MAX_PCT, TARGET_MEAN_PCT
 
 # The TrainConfig fields a preset sets (the Blender panel shows them under "Advanced").
-FIELDS = ("template_steps", "steps", "lr_r", "lr_g", "context_filter", "stop_mean_pct",
+FIELDS = ("template_steps", "steps", "lr_r", "lr_g", "context_filter", "fixed_units", "stop_mean_pct",
           "stop_max_pct")
 NAMES = ("FAST", "BALANCED", "FAITHFUL")
 DEFAULT = "BALANCED"
@@ -37,7 +38,7 @@ def preset_values(name: str, base: TrainConfig | None = None) -> dict[str, Any]:
     d = base or TrainConfig()
     out: dict[str, Any] = {f: getattr(d, f) for f in FIELDS}
     if name == "FAST":
-        out.update(steps=max(1, int(d.steps * FAST_STEPS)),
+        out.update(steps=max(1, int(d.steps * FAST_STEPS)), fixed_units=0.0,
                    stop_mean_pct=d.stop_mean_pct * FAST_STOP,
                    stop_max_pct=d.stop_max_pct * FAST_STOP)
     elif name == "FAITHFUL":

@@ -55,6 +55,11 @@ SETTINGS: tuple[Setting, ...] = (
             "How strongly each template is held at its own Context value (0, 1, ...) while "
             "learning (the article's rFilter, a context pull). Higher keeps the templates "
             "apart where they are alike", 0.0, 1.0),
+    Setting("fixed_units", "Detail Between Keyframes",
+            "Extra units the final fit of the shape-drawing part may use, as a share of its "
+            "own (1: as many again): truer shapes between keyframes; the trained model draws "
+            "petals at up to 1.8x the cost. 0 gives the lightest playback, for big fields",
+            0.0, 8.0),
 )
 NAMES = tuple(s.name for s in SETTINGS)
 assert set(NAMES) == set(core_presets.FIELDS), "presets set exactly the panel's settings"

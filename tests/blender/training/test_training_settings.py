@@ -11,7 +11,7 @@ from blender_helpers import PACKAGE, run_fresh_python, model_of
 
 # Scene.grc settings that start at TrainConfig's defaults (operators/train.py sends the
 # ones the user changed as overrides).
-TRAIN_SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter")
+TRAIN_SETTINGS = ("steps", "template_steps", "lr_r", "lr_g", "context_filter", "fixed_units")
 
 
 def _assert_defaults_match(rna_defaults: dict, cfg) -> None:

@@ -203,7 +203,7 @@ def test_presets_set_the_documented_values(grc):
     d = config.TrainConfig()
     limits = mod("model_core.limits")
     documented = {
-        "FAST": dict(steps=int(d.steps * 0.5), template_steps=d.template_steps,
+        "FAST": dict(steps=int(d.steps * 0.5), template_steps=d.template_steps, fixed_units=0.0,
                      stop_mean_pct=d.stop_mean_pct * 1.5, stop_max_pct=d.stop_max_pct * 1.5),
         "BALANCED": dict(steps=d.steps, template_steps=d.template_steps,
                          stop_mean_pct=d.stop_mean_pct, stop_max_pct=d.stop_max_pct),
