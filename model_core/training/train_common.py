@@ -321,6 +321,7 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
             # A second, shorter cycle from where the first ended: a training caught in a poor
             # basin (the target missed by several times) climbs out; the better model is kept.
             before, restore = target_ratio(errs), save()
+            kept = None          # the first cycle's refit belongs to its relational model, not the next's
             report.total += more
             stopped = run_cycle(more, cfg.steps)
             steps_done += more if stopped is None else stopped
