@@ -105,16 +105,21 @@ class TrainConfig:
             raise GRCError("refit_pool must be at least 0")
         if not (math.isfinite(float(self.fixed_units)) and 0 <= float(self.fixed_units) <= 8):
             raise GRCError(f"fixed_units must be in [0, 8], got {self.fixed_units}")
-        fixed = float(self.fixed_units) if self.refit else 0.0
         for name in ("template", "relational", "generative", "generative_pad"):
-            hidden = getattr(self.sizes, name) or ()
-            widths = [*hidden[:-1], hidden[-1] + round(fixed * hidden[-1])] if name.startswith("generative") and hidden \
-                else list(hidden)
+            hidden = list(getattr(self.sizes, name) or ())
+            widths = list(hidden)
+            if widths and name.startswith("generative"):
+                widths[-1] += self.fixed_unit_count(widths[-1])
             if any(w > MAX_WIDTH for w in widths):
-                raise GRCError(f"{name} hidden widths {list(hidden)} (with the fixed units: {widths}) exceed "
+                raise GRCError(f"{name} hidden widths {hidden} (with the fixed units: {widths}) exceed "
                                f"{MAX_WIDTH}, the widest a model file holds")
         if not 0 <= int(self.refit_rounds) <= 100:
             raise GRCError("refit_rounds must be in [0, 100]")
+
+    def fixed_unit_count(self, width: int) -> int:
+        """The fixed units a generative last hidden layer of `width` trained units carries
+        (train_common.FixedUnits; none without the refit, the only thing that uses them)."""
+        return int(round(float(self.fixed_units) * width)) if self.refit else 0
 
     def holds_between(self) -> bool:
         """Whether the generative refit holds any shapes between keyframes or rows."""

@@ -83,6 +83,22 @@ def inbetween_times(times: np.ndarray, per_gap: int) -> np.ndarray:
     return (times[:-1, None] + frac[None, :] * np.diff(times)[:, None]).ravel()
 
 
+def shapes_at_times(times: np.ndarray, tq: np.ndarray, norm_rows: np.ndarray, rows: int) -> np.ndarray:
+    """The captured shapes norm_rows (K, T*R, F) read from the spline in time (bounded_weights)
+    at times tq, every captured row: (K, Q*R, F), time-major."""
+    k, _, f = norm_rows.shape
+    shapes = np.asarray(norm_rows).reshape(k, times.shape[0], rows, f)
+    return np.einsum("qt,ktrf->kqrf", bounded_weights(times, tq), shapes).reshape(k, -1, f)
+
+
+def shapes_at_morphs(morphs: np.ndarray, mq: np.ndarray, norm_rows: np.ndarray, times: int) -> np.ndarray:
+    """The captured shapes norm_rows (K, T*R, F) read from the spline along the rows
+    (bounded_weights) at morphologies mq, every keyframe: (K, T*Q, F), keyframe-major."""
+    k, _, f = norm_rows.shape
+    shapes = np.asarray(norm_rows).reshape(k, times, morphs.shape[0], f)
+    return np.einsum("qr,ktrf->ktqf", bounded_weights(morphs, mq), shapes).reshape(k, -1, f)
+
+
 def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, rel_in: np.ndarray,
                       per_gap: int, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The template fit's data: the captured rows, then `per_gap` spline in-betweens per gap.
@@ -90,13 +106,10 @@ def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarr
     norm_rows (K, T*R, F) at rel_in (T*R, 2) -> x (N, 2), y (K, N, F), row weights (N,) with
     mean 1; an in-between row weighs `weight` x a captured one. per_gap 0 (or weight 0)
     gives the captured rows alone, weights 1."""
-    k, _, f = norm_rows.shape
-    t, r = times.shape[0], morphs.shape[0]
     if per_gap <= 0 or weight <= 0.0:
         return rel_in, norm_rows, np.ones(rel_in.shape[0])
     tq = inbetween_times(times, per_gap)
-    spline = bounded_weights(times, tq)                                             # (Q, T)
-    y_mid = np.einsum("qt,ktrf->kqrf", spline, norm_rows.reshape(k, t, r, f)).reshape(k, -1, f)
+    y_mid = shapes_at_times(times, tq, norm_rows, morphs.shape[0])
     x_mid = relational_grid(tq, morphs, times, morphs).reshape(-1, 2)
     wts = np.concatenate([np.ones(rel_in.shape[0]), np.full(x_mid.shape[0], float(weight))])
     return (np.concatenate([rel_in, x_mid]), np.concatenate([norm_rows, y_mid], axis=1), wts / wts.mean())
@@ -109,11 +122,10 @@ def row_inbetweens(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray,
     captured row weighs 1 before template_fit_rows' normalisation). None for weight 0."""
     if weight <= 0.0:
         return None
-    k, _, f = norm_rows.shape
-    t, r = times.shape[0], morphs.shape[0]
+    t = times.shape[0]
     mid = 0.5 * (morphs[:-1] + morphs[1:])
-    y = np.einsum("qr,ktrf->ktqf", bounded_weights(morphs, mid), norm_rows.reshape(k, t, r, f)).reshape(k, -1, f)
-    return relational_grid(times, mid, times, morphs).reshape(-1, 2), y, np.full(t * (r - 1), float(weight))
+    y = shapes_at_morphs(morphs, mid, norm_rows, t)
+    return relational_grid(times, mid, times, morphs).reshape(-1, 2), y, np.full(t * mid.shape[0], float(weight))
 
 
 def template_refit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, fit: tuple[

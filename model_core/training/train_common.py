@@ -18,7 +18,7 @@ from ..infer import GRCModel, relational_grid
 from ..limits import KEYFRAME_DIAG_FLOOR, TARGET_MAX_PCT, TARGET_MEAN_PCT
 from ..nets import Layers, float32_layers
 from ..templates import TemplateSet, rows_layout
-from .inbetweens import bounded_weights
+from .inbetweens import shapes_at_morphs, shapes_at_times
 
 Progress = Callable[[int, int, dict[str, float]], None]
 NORM_GRID = 2.0 ** 20     # relational_data rounds the normalised rows to multiples of 1 / NORM_GRID
@@ -119,7 +119,7 @@ def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray],
     rows halfway through each gap in time (at the captured rows, held at `slack`), then at
     each keyframe the rows halfway between captured rows (held at `row_slack`; 0 leaves a
     part out). Their targets are the spline through the captured shapes there (`norm_rows`
-    (K, T*R, 3C), inbetweens.bounded_weights: the truth's best estimate, where the template
+    (K, T*R, 3C), inbetweens.shapes_at_times / shapes_at_morphs: the truth's best estimate, where the template
     models' own rows carry their interpolation error), or the rows themselves without
     `norm_rows`. `templates`: relational inputs (K, M, 2) -> rows (K, M, 3C). Each group of
     rows (one template at one midpoint time, or at one keyframe's row midpoints) is judged
@@ -128,16 +128,14 @@ def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray],
     group (N,))."""
     k, t, r, c = ts.shape
     grids = []
-    shapes = None if norm_rows is None else np.asarray(norm_rows, np.float64).reshape(k, t, r, 3 * c)
+    shapes = None if norm_rows is None else np.asarray(norm_rows, np.float64)
     if slack > 0 and t > 1:
         mid = 0.5 * (ts.times[:-1] + ts.times[1:])
-        spline = (None if shapes is None else
-                  np.einsum("qt,ktrf->kqrf", bounded_weights(ts.times, mid), shapes).reshape(k, -1, 3 * c))
+        spline = None if shapes is None else shapes_at_times(ts.times, mid, shapes, r)
         grids.append((relational_grid(mid, ts.morphs, ts.times, ts.morphs), slack, spline))
     if row_slack > 0 and r > 1:
         mid = 0.5 * (ts.morphs[:-1] + ts.morphs[1:])
-        spline = (None if shapes is None else
-                  np.einsum("qr,ktrf->ktqf", bounded_weights(ts.morphs, mid), shapes).reshape(k, -1, 3 * c))
+        spline = None if shapes is None else shapes_at_morphs(ts.morphs, mid, shapes, t)
         grids.append((relational_grid(ts.times, mid, ts.times, ts.morphs), row_slack, spline))
     floor = KEYFRAME_DIAG_FLOOR * ts.diagonals()[:, None] / scale
     rows_out: list[np.ndarray] = []
@@ -198,7 +196,7 @@ class FixedUnits:
 
     def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int):
         fan_in, width = sizes[-3], sizes[-2]
-        count = int(round(cfg.fixed_units * width)) if cfg.refit else 0
+        count = cfg.fixed_unit_count(width)
         bound = (cfg.generative_init_gain if len(sizes) == 3 else 1.0) / math.sqrt(fan_in)
         rng = np.random.default_rng([seed, 2])
         self.w = rng.uniform(-bound, bound, (fan_in, count))
