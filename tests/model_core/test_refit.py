@@ -327,3 +327,41 @@ def test_a_trained_generative_model_keeps_its_fixed_units_as_drawn(example_set, 
     assert np.abs(w2[width:]).max() > 0
     narrow = train(example_set, train_config(trainer=trainer, steps=300, fixed_units=0.0), seed=3)
     assert narrow.generative[0][0].shape[1] == width
+
+
+def test_a_second_cycle_starts_from_adams_own_weights(monkeypatch, example_set):
+    """A first cycle that misses the target by far runs a second cycle; that cycle's model
+    is its own: where its last refit keeps nothing, the result is Adam's own generative
+    layers (None), never the first cycle's refit, which belongs to the first cycle's
+    relational model. And a second cycle that does worse restores the first's refit."""
+    import model_core.training.train_common as tc
+    from model_core.training.train_common import Reporter, stage_two_schedule
+
+    def run(second_refit, second_error):
+        cycle = {"n": 1}
+        first = [(np.zeros((2, 2)), np.zeros(2))]           # the first cycle's refit, a token
+
+        def mean_pct(layers):                               # a cycle's own weights: bad, then second_error
+            if layers is not None:
+                return 5.0
+            return 5.0 if cycle["n"] == 1 else second_error
+
+        def step(i, factor):
+            cycle["n"] = 1 if i < cfg.steps else 2
+            return 0.0, 0.0
+
+        def refitted(plan):
+            if plan is tc.FINAL:
+                return first if cycle["n"] == 1 else second_refit
+            return None                                      # the checks' refits: nothing
+
+        monkeypatch.setattr(tc, "reconstruction_errors",
+                            lambda layers, ts: [{"mean_pct": mean_pct(layers), "max_pct": 0.0}])
+        return stage_two_schedule(example_set, cfg, Reporter(10, None, None), step, refitted,
+                                  build=lambda layers: layers, snapshot=lambda: (lambda: None))
+
+    cfg = train_config(steps=4, check_every=2, restart=0.5, refit_checks=True)
+    steps, kept = run(second_refit=None, second_error=0.1)
+    assert steps == 6 and kept is None
+    steps, kept = run(second_refit=None, second_error=9.0)
+    assert steps == 6 and kept is not None and kept[0][0].shape == (2, 2)   # the first cycle's refit
