@@ -93,8 +93,8 @@ def main(argv=None) -> int:
                     help="one-object flowers (default), the previous version's Merge Petals, "
                          "or one object a petal")
     ap.add_argument("--fixed-units", type=float, default=None,
-                    help="the model's Detail Between Keyframes (fixed units; default: the scene's default, "
-                         "0: the lightest playback, the Fast preset's)")
+                    help="the model's Detail Between Keyframes (fixed units; default: the scene's "
+                         "default, 0; the Faithful preset's is 1)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 

@@ -58,7 +58,7 @@ class TrainConfig:
     refit_checks: bool = True        # also refit the generative model before each early-stop check
     refit_between: float = 1.0       # generative refit also holds the gap midpoints (the spline there) to this x the target (0: off)
     refit_row_between: float = 1.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
-    fixed_units: float = 1.0         # the generative refit also solves over this x its last hidden width of units that keep their random initial weights (0: none)
+    fixed_units: float = 0.0         # the generative refit also solves over this x its last hidden width of units that keep their random initial weights (0: none; Faithful: 1, truer between keyframes, playback up to 1.8x the cost)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     restart: float = 2 / 3           # where the schedule ends short of the target and its stop: a second cycle of this x steps (0: none; needs check_every)
     refit_rounds: int = 6            # re-weighted solves of the generative refit toward the target's worst keyframe / vertex

@@ -57,8 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "apart where they are alike", 0.0, 1.0),
     Setting("fixed_units", "Detail Between Keyframes",
             "Extra units the final fit of the shape-drawing part may use, as a share of its "
-            "own (1: as many again): truer shapes between keyframes; the trained model draws "
-            "petals at up to 1.8x the cost. 0 gives the lightest playback, for big fields",
+            "own (1: as many again, as Faithful sets): truer shapes between keyframes; the "
+            "trained model draws petals at up to 1.8x the cost. 0 (the default) gives the "
+            "lightest playback, for big fields",
             0.0, 8.0),
 )
 NAMES = tuple(s.name for s in SETTINGS)

@@ -134,10 +134,10 @@ def test_train_with_flags_and_info_json(templates_file, tmp_path):
     import json
     out = tmp_path / "m2.npz"
     cli("train", templates_file, "-o", out, "--context-dims", "2", "--sizes", "12,12:12,8:12,12",
-        "--template-steps", "30", "--steps", "30", "--seed", "4")
+        "--template-steps", "30", "--steps", "30", "--seed", "4", "--fixed-units", "1")
     info = json.loads(cli("info", out, "--json").stdout)
     assert info["context_dims"] == 2 and info["n_templates"] == 2
-    # the generative model's last hidden layer carries as many fixed units again (fixed_units 1.0)
+    # the generative model's last hidden layer carries as many fixed units again (--fixed-units 1)
     assert info["hidden"] == {"template": [12, 12], "relational": [12, 8], "generative": [12, 24]}
     assert info["meta"]["seed"] == 4 and info["meta"]["config"]["template_steps"] == 30
     assert len(info["template_context"]) == 2 and all(len(v) == 2 for v in info["template_context"])

@@ -19,7 +19,7 @@ def test_presets_derive_from_train_config():
     assert fast["steps"] < d.steps < faithful["steps"]
     assert fast["template_steps"] == d.template_steps < faithful["template_steps"]
     assert fast["stop_max_pct"] > d.stop_max_pct
-    assert fast["fixed_units"] == 0.0 < d.fixed_units == faithful["fixed_units"]
+    assert fast["fixed_units"] == d.fixed_units == 0.0 < faithful["fixed_units"]
     assert faithful["stop_mean_pct"] < limits.TARGET_MEAN_PCT
     assert faithful["stop_max_pct"] < limits.TARGET_MAX_PCT
     for name in NAMES:

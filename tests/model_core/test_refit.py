@@ -315,7 +315,7 @@ def test_a_trained_generative_model_keeps_its_fixed_units_as_drawn(example_set, 
     if trainer == "torch":
         pytest.importorskip("torch")
     from model_core.training.train_common import FixedUnits
-    cfg = train_config(trainer=trainer, steps=300)
+    cfg = train_config(trainer=trainer, steps=300, fixed_units=1.0)
     model = train(example_set, cfg, seed=3)
     sizes = cfg.sizes.generative_sizes(example_set.shape[3], 1)
     width = sizes[-2]

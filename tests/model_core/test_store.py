@@ -156,12 +156,13 @@ def test_a_pad_model_with_its_fixed_units_round_trips(tmp_path):
     from model_core import train, train_config
     from model_core.limits import MAX_WIDTH
     from model_core.petal_sets import petal_set
-    model = train(petal_set(3, 3, 5, 4, seed=1), train_config(template_steps=50, steps=100, check_every=0), seed=0)
+    model = train(petal_set(3, 3, 5, 4, seed=1), train_config(template_steps=50, steps=100, check_every=0, fixed_units=1.0),
+                  seed=0)
     assert model.generative[0][0].shape[1] == 2 * TrainConfig().sizes.generative_pad[-1]
     path = tmp_path / "pad.npz"
     save_model(model, str(path))
     loaded = load_model(str(path))
     np.testing.assert_array_equal(loaded.generate(0.5, [0.3, 0.6]), model.generate(0.5, [0.3, 0.6]))
-    wide = train_config(sizes=[[48, 48], [96, 48], [160], [MAX_WIDTH // 2 + 1]])
+    wide = train_config(sizes=[[48, 48], [96, 48], [160], [MAX_WIDTH // 2 + 1]], fixed_units=1.0)
     with pytest.raises(GRCError, match="the widest a model file holds"):
         wide.validate()

@@ -207,7 +207,7 @@ def test_presets_set_the_documented_values(grc):
                      stop_mean_pct=d.stop_mean_pct * 1.5, stop_max_pct=d.stop_max_pct * 1.5),
         "BALANCED": dict(steps=d.steps, template_steps=d.template_steps,
                          stop_mean_pct=d.stop_mean_pct, stop_max_pct=d.stop_max_pct),
-        "FAITHFUL": dict(steps=d.steps * 2, template_steps=d.template_steps * 2,
+        "FAITHFUL": dict(steps=d.steps * 2, template_steps=d.template_steps * 2, fixed_units=1.0,
                          stop_mean_pct=limits.TARGET_MEAN_PCT * 0.6,
                          stop_max_pct=limits.TARGET_MAX_PCT * 0.6),
     }
