@@ -65,6 +65,8 @@ _HELP = {
                "the steps (the rates back at their start; the better model is kept; 0: none)",
     "fixed_units": "the generative refit also solves over this x its last hidden layer's width of units that "
                    "keep their random initial weights (the stored model is that much wider; 0: none)",
+    "rescue_fixed_units": "where stage 2 ends short of the target, one more refit over this x the layer's width "
+                          "of fixed units, kept if it reads better (0: none)",
     "refit_rounds": "re-weighted solves of the generative refit toward the target's worst keyframe and vertex",
     "trainer": "'torch', 'numpy', or 'auto' ($GRC_TRAINER, else numpy; torch for --literal)",
     "procedure": "'default' or 'literal' (the seed's stage 2; --literal also sets its settings)",

@@ -59,6 +59,7 @@ class TrainConfig:
     refit_between: float = 1.0       # generative refit also holds the gap midpoints (the spline there) to this x the target (0: off)
     refit_row_between: float = 1.0   # ... and the shapes halfway between captured rows at each keyframe (0: off)
     fixed_units: float = 0.0         # the generative refit also solves over this x its last hidden width of units that keep their random initial weights (0: none; Faithful: 1, truer between keyframes, playback up to 1.8x the cost)
+    rescue_fixed_units: float = 1.0  # where stage 2 ends short of the target, one more refit with this many fixed units (as fixed_units), kept if it reads better (0: none)
     between_patience: int = 2        # checks the stop waits for that once the keyframes alone meet it
     restart: float = 2 / 3           # where the schedule ends short of the target and its stop: a second cycle of this x steps (0: none; needs check_every)
     refit_rounds: int = 6            # re-weighted solves of the generative refit toward the target's worst keyframe / vertex
@@ -103,23 +104,31 @@ class TrainConfig:
                 raise GRCError(f"{name} must be in [0, 1000], got {v}")
         if int(self.refit_pool) < 0:
             raise GRCError("refit_pool must be at least 0")
-        if not (math.isfinite(float(self.fixed_units)) and 0 <= float(self.fixed_units) <= 8):
-            raise GRCError(f"fixed_units must be in [0, 8], got {self.fixed_units}")
+        for name in ("fixed_units", "rescue_fixed_units"):
+            v = float(getattr(self, name))
+            if not (math.isfinite(v) and 0 <= v <= 8):
+                raise GRCError(f"{name} must be in [0, 8], got {v}")
         for name in ("template", "relational", "generative", "generative_pad"):
             hidden = list(getattr(self.sizes, name) or ())
             widths = list(hidden)
             if widths and name.startswith("generative"):
-                widths[-1] += self.fixed_unit_count(widths[-1])
+                widths[-1] += self.fixed_unit_count(widths[-1], rescue=self.rescues())
             if any(w > MAX_WIDTH for w in widths):
                 raise GRCError(f"{name} hidden widths {hidden} (with the fixed units: {widths}) exceed "
                                f"{MAX_WIDTH}, the widest a model file holds")
         if not 0 <= int(self.refit_rounds) <= 100:
             raise GRCError("refit_rounds must be in [0, 100]")
 
-    def fixed_unit_count(self, width: int) -> int:
+    def fixed_unit_count(self, width: int, rescue: bool = False) -> int:
         """The fixed units a generative last hidden layer of `width` trained units carries
-        (train_common.FixedUnits; none without the refit, the only thing that uses them)."""
-        return int(round(float(self.fixed_units) * width)) if self.refit else 0
+        (train_common.FixedUnits; none without the refit, the only thing that uses them);
+        `rescue`: in the last refit of a training that ends short of the target."""
+        share = max(float(self.fixed_units), float(self.rescue_fixed_units)) if rescue else float(self.fixed_units)
+        return int(round(share * width)) if self.refit else 0
+
+    def rescues(self) -> bool:
+        """Whether a training that ends short of the target tries a refit with more fixed units."""
+        return bool(self.refit) and float(self.rescue_fixed_units) > float(self.fixed_units)
 
     def holds_between(self) -> bool:
         """Whether the generative refit holds any shapes between keyframes or rows."""

@@ -79,10 +79,12 @@ def keyframe_units(ts: TemplateSet, scale: float) -> np.ndarray:
 class RefitPlan:
     """What one generative refit tries (refit.refit_to_target): how many of the pool
     weights, which rows (with the rows between keyframes, the keyframes alone), and whether
-    its rounds end early where the score stays far from the stop (a check's refit)."""
+    its rounds end early where the score stays far from the stop (a check's refit), and
+    whether it solves over the rescue's fixed units (TrainConfig.rescue_fixed_units)."""
     scales: int
     rows: tuple[bool, bool]
     check: bool = True
+    rescue: bool = False
 
     def give_up(self, good: float) -> float:
         """The score past which the refit's rounds end early (refit._rounds)."""
@@ -92,6 +94,7 @@ class RefitPlan:
 CHECK_BALANCED = RefitPlan(1, (True, False))     # a check: keyframes and in-betweens, the most pool weight
 CHECK_KEYFRAMES = RefitPlan(1, (False, True))    # a check: the keyframes alone
 FINAL = RefitPlan(3, (True, True), check=False)  # after the last step: everything, in turn, every round
+RESCUE = RefitPlan(3, (True, True), check=False, rescue=True)   # as FINAL, where it ends short of the target
 NEAR_STOP = 1.5     # a check tries the keyframes alone only within this x the stop
 # A check's refit whose score is still above this x the stop after refit.GIVE_UP_ROUND rounds
 # ends its rounds: meeting the stop would take the later rounds a 60 % drop (NEAR_STOP 40 %),
@@ -194,9 +197,9 @@ class FixedUnits:
     refit's basis is then wider than what Adam trains, at no cost to Adam's steps, and holds
     the keyframes and the shapes between them at once (docs/model.md, "Fixed units")."""
 
-    def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int):
+    def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int, rescue: bool = False):
         fan_in, width = sizes[-3], sizes[-2]
-        count = cfg.fixed_unit_count(width)
+        count = cfg.fixed_unit_count(width, rescue)
         bound = (cfg.generative_init_gain if len(sizes) == 3 else 1.0) / math.sqrt(fan_in)
         rng = np.random.default_rng([seed, 2])
         self.w = rng.uniform(-bound, bound, (fan_in, count))
@@ -309,6 +312,18 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
         elif layers is not None:
             kept = layers
 
+    def rescue_if_short() -> None:
+        """A training that ends short of the target: its last refit again, over the
+        rescue's fixed units too (a wider basis, the model then plays a wider layer), kept
+        if it reads closer to the target."""
+        nonlocal kept
+        before = target_ratio(errors(kept))
+        if before <= 1.0:
+            return
+        layers = refitted(RESCUE)
+        if layers is not None and target_ratio(errors(layers)) < before:
+            kept = layers
+
     stopped = run_cycle(cfg.steps, 0)
     steps_done = cfg.steps if stopped is None else stopped
     if stopped is None or not cfg.refit_checks:
@@ -327,6 +342,8 @@ def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
                 final_refit()
             if target_ratio(errors(kept)) > before:
                 restore()
+    if stopped is None and cfg.rescues():
+        rescue_if_short()
     report(report.total, {"gen": _scalar(loss_g), "rel": _scalar(loss_r)})
     return steps_done, kept
 

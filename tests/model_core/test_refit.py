@@ -325,7 +325,7 @@ def test_a_trained_generative_model_keeps_its_fixed_units_as_drawn(example_set, 
     np.testing.assert_array_equal(w1[:, width:], fixed.w.astype(np.float32))     # as the file keeps them
     np.testing.assert_array_equal(b1[width:], fixed.b.astype(np.float32))
     assert np.abs(w2[width:]).max() > 0
-    narrow = train(example_set, train_config(trainer=trainer, steps=300, fixed_units=0.0), seed=3)
+    narrow = train(example_set, train_config(trainer=trainer, steps=300, fixed_units=0.0, rescue_fixed_units=0.0), seed=3)
     assert narrow.generative[0][0].shape[1] == width
 
 
@@ -365,3 +365,56 @@ def test_a_second_cycle_starts_from_adams_own_weights(monkeypatch, example_set):
     assert steps == 6 and kept is None
     steps, kept = run(second_refit=None, second_error=9.0)
     assert steps == 6 and kept is not None and kept[0][0].shape == (2, 2)   # the first cycle's refit
+
+
+def test_a_training_that_ends_short_of_the_target_is_rescued_by_wider_refit(monkeypatch, example_set):
+    """Where stage 2 ends short of the target (no check met the stop), one more refit over
+    the rescue's fixed units runs and is kept only if it reads closer to the target; a
+    training that met the stop never runs it."""
+    import model_core.training.train_common as tc
+    from model_core.training.train_common import Reporter, stage_two_schedule
+    final, wide = [(np.zeros((2, 2)), np.zeros(2))], [(np.zeros((2, 4)), np.zeros(4))]   # tokens
+
+    def run(wide_error, stop_at=None):
+        plans = []
+
+        def refitted(plan):
+            plans.append(plan)
+            return wide if plan.rescue else final if plan is tc.FINAL else None
+
+        def mean_pct(layers):
+            if layers is wide:
+                return wide_error
+            return 0.1 if stop_at is not None and len(plans) >= stop_at else 0.5
+
+        monkeypatch.setattr(tc, "reconstruction_errors", lambda layers, ts: [{"mean_pct": mean_pct(layers),
+                                                                               "max_pct": 0.0}])
+        cfg = train_config(steps=4, check_every=2, restart=0.0)
+        _, kept = stage_two_schedule(example_set, cfg, Reporter(10, None, None), lambda i, f: (0.0, 0.0),
+                                     refitted, build=lambda layers: layers, snapshot=lambda: (lambda: None))
+        return kept, [p.rescue for p in plans]
+
+    kept, rescues = run(wide_error=0.3)
+    assert kept is wide and rescues[-1]
+    kept, rescues = run(wide_error=0.9)
+    assert kept is final and rescues[-1]
+    kept, rescues = run(wide_error=0.01, stop_at=1)           # the first check meets the stop
+    assert kept is None and not any(rescues)
+
+
+@pytest.mark.parametrize("trainer", ["numpy", "torch"])
+def test_the_rescue_never_reads_worse_than_the_training_without_it(example_set, trainer):
+    """The same short training with and without the rescue: the same up to its last refit,
+    so the rescued model reads at least as close to the target, and it is the wider one
+    only where it reads closer."""
+    if trainer == "torch":
+        pytest.importorskip("torch")
+    from model_core.training.train_common import target_ratio
+    cfg = dict(trainer=trainer, steps=200, restart=0.0, fixed_units=0.0)
+    plain = train(example_set, train_config(**cfg, rescue_fixed_units=0.0), seed=3)
+    rescued = train(example_set, train_config(**cfg), seed=3)
+    before, after = target_ratio(reconstruction_errors(plain, example_set)), \
+        target_ratio(reconstruction_errors(rescued, example_set))
+    assert before > 1.0 and after <= before
+    wider = rescued.generative[0][0].shape[1] > plain.generative[0][0].shape[1]
+    assert wider == (after < before)
