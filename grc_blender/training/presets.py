@@ -18,7 +18,8 @@ ENUM_ITEMS = [
     ("BALANCED", "Balanced", "The default training: meets the reconstruction target on "
                              "typical petals in seconds"),
     ("FAITHFUL", "Faithful", "Twice the steps, stopping only well inside the "
-                             "reconstruction target: closest to the templates, slowest"),
+                             "reconstruction target, with more detail between keyframes: "
+                             "closest to the templates, slowest to train and to play back"),
 ]
 assert tuple(item[0] for item in ENUM_ITEMS) == core.NAMES
 
