@@ -203,9 +203,12 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
     job.model.meta["train_seconds"] = round(seconds, 1)
     store.set_model(model, job.model)
     worst = max((e.get("max_pct", 0.0) for e in job.model.errors), default=0.0)
-    msg = state.ended(tip("Trained in {seconds:.1f} s (the farthest vertex is off by "
-                          "{worst:.2f}% of its template's size)").format(
-        seconds=job.model.meta["train_seconds"], worst=worst), losses, done=True)
+    msg = tip("Trained in {seconds:.1f} s (the farthest vertex is off by {worst:.2f}% of its "
+              "template's size)").format(seconds=job.model.meta["train_seconds"], worst=worst)
+    if job.model.meta.get("rescued"):
+        msg += " " + tip("It ended short of the target, so its last fit used a wider layer: "
+                         "its petals cost up to 1.8x to play back")
+    msg = state.ended(msg, losses, done=True)
     for scene in bpy.data.scenes:          # only the petals and flowers of this model change
         live.regenerate(scene, live.petals_of_model(scene, model))
     return True, msg

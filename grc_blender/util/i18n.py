@@ -148,6 +148,8 @@ MESSAGES: tuple[str, ...] = (
     '{name} Offset',
     'Trained in {seconds:.1f} s (the farthest vertex is off by {worst:.2f}% of its '
     "template's size)",
+    'It ended short of the target, so its last fit used a wider layer: its petals cost up to '
+    '1.8x to play back',
     'Time is past the captured keyframes: the motion carries on',
     'the whole petal',
     '{n} of {m} rows',

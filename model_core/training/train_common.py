@@ -371,8 +371,11 @@ def finished_model(ts: TemplateSet, templates: list[Layers], rel: Layers, gen: L
                      ts.times.copy(), ts.morphs.copy(), centre, scale, ts.shape[3], cfg.context_dims,
                      list(ts.names))
     traces = model.context_traces()
+    trained = cfg.sizes.generative_sizes(ts.shape[3], cfg.context_dims)[-2]
     model.meta.update({
         "config": cfg.as_dict(), "seed": seed, "steps_done": steps_done, "trainer": trainer,
+        # the rescue's layer was kept: wider than trained + fixed units (plays back at its width)
+        "rescued": bool(gen[-1][0].shape[0] > trained + cfg.fixed_unit_count(trained)),
         "errors": reconstruction_errors(model, ts),
         "context_range": [float(traces.min()), float(traces.max())],
         "identical_templates": ts.identical_pairs(),

@@ -417,4 +417,4 @@ def test_the_rescue_never_reads_worse_than_the_training_without_it(example_set, 
         target_ratio(reconstruction_errors(rescued, example_set))
     assert before > 1.0 and after <= before
     wider = rescued.generative[0][0].shape[1] > plain.generative[0][0].shape[1]
-    assert wider == (after < before)
+    assert wider == (after < before) == rescued.meta["rescued"] and not plain.meta["rescued"]

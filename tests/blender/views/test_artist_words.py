@@ -139,6 +139,9 @@ def test_sidebar_path_in_an_artists_words(grc):
     status = re.findall(r"(\d+\.\d) s", g.status)
     summary = re.findall(r"(\d+\.\d) s", g.model_summary)
     assert status and status == summary, (g.status, g.model_summary)
+    # a 60-step training ends short of the target: the rescue's wider layer, and the status says so
+    model = mod("grc_blender.store").get_model(active_model(scene))
+    assert model.meta["rescued"] and "wider layer" in g.status, (model.meta.get("rescued"), g.status)
     # a petal beyond the templates: the Context slider leads; extrapolation is a note
     assert bpy.ops.grc.add_petal() == {'FINISHED'}
     petal = bpy.context.active_object
