@@ -206,8 +206,8 @@ def land(job: jobs.TrainingJob) -> tuple[bool, str]:
     msg = tip("Trained in {seconds:.1f} s (the farthest vertex is off by {worst:.2f}% of its "
               "template's size)").format(seconds=job.model.meta["train_seconds"], worst=worst)
     if job.model.meta.get("rescued"):
-        msg += " " + tip("It ended short of the target, so its last fit used a wider layer: "
-                         "its petals cost up to 1.8x to play back")
+        msg += ". " + tip("It ended short of the target, so its last fit used a wider layer: "
+                          "its petals cost up to 1.8x to play back")
     msg = state.ended(msg, losses, done=True)
     for scene in bpy.data.scenes:          # only the petals and flowers of this model change
         live.regenerate(scene, live.petals_of_model(scene, model))
