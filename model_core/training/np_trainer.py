@@ -126,7 +126,6 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
                             cfg.refit_row_between, norm_rows)
                if cfg.refit and cfg.holds_between() else None)
     fixed = FixedUnits(cfg.sizes.generative_sizes(c, cfg.context_dims), cfg, seed)
-    rescue = FixedUnits(cfg.sizes.generative_sizes(c, cfg.context_dims), cfg, seed, rescue=True)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),
                                   pool_weight, keyframe_units(ts, scale), between) if cfg.refit else None)
     mask = np.array([1.0, 1.0] + [cfg.context_filter] * cfg.context_dims, DTYPE)
@@ -134,8 +133,8 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     def refitted(plan: RefitPlan) -> Layers | None:
         if refit_data is None:
             return None
-        units = rescue if plan.rescue else fixed
-        return refit_generative_layers(units.widen(gen.layers()), rel.forward(refit_data.x.astype(DTYPE), keep=False),
+        return refit_generative_layers(fixed.widen(gen.layers(), plan.rescue),
+                                       rel.forward(refit_data.x.astype(DTYPE), keep=False),
                                        refit_data, cfg.generative_ridge, cfg.refit_rounds,
                                        pool_scales[:plan.scales], good, plan.rows, plan.give_up(good))
 

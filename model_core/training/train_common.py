@@ -197,22 +197,27 @@ class FixedUnits:
     refit's basis is then wider than what Adam trains, at no cost to Adam's steps, and holds
     the keyframes and the shapes between them at once (docs/model.md, "Fixed units")."""
 
-    def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int, rescue: bool = False):
+    def __init__(self, sizes: list[int], cfg: TrainConfig, seed: int):
         fan_in, width = sizes[-3], sizes[-2]
-        count = cfg.fixed_unit_count(width, rescue)
         bound = (cfg.generative_init_gain if len(sizes) == 3 else 1.0) / math.sqrt(fan_in)
-        rng = np.random.default_rng([seed, 2])
-        self.w = rng.uniform(-bound, bound, (fan_in, count))
-        self.b = rng.uniform(-bound, bound, count)
 
-    def widen(self, layers: Layers) -> Layers:
-        """`layers` (Adam's) with the fixed units added to the last hidden layer, silent
-        (zero weights out) until a refit gives them weights."""
-        if not self.b.size:
+        def draw(count: int) -> tuple[np.ndarray, np.ndarray]:
+            rng = np.random.default_rng([seed, 2])
+            return rng.uniform(-bound, bound, (fan_in, count)), rng.uniform(-bound, bound, count)
+
+        self.w, self.b = draw(cfg.fixed_unit_count(width))
+        # the rescue's (TrainConfig.rescue_fixed_units): the units fixed_units of its share would draw
+        self.rescue = draw(cfg.fixed_unit_count(width, rescue=True)) if cfg.rescues() else (self.w, self.b)
+
+    def widen(self, layers: Layers, rescue: bool = False) -> Layers:
+        """`layers` (Adam's) with the fixed units (the rescue's for `rescue`) added to the
+        last hidden layer, silent (zero weights out) until a refit gives them weights."""
+        w_fix, b_fix = self.rescue if rescue else (self.w, self.b)
+        if not b_fix.size:
             return layers
         (w, b), (w_out, b_out) = layers[-2], layers[-1]
-        return [*layers[:-2], (np.concatenate([w, self.w], axis=1), np.concatenate([b, self.b])),
-                (np.concatenate([w_out, np.zeros((self.b.size, w_out.shape[1]))]), b_out)]
+        return [*layers[:-2], (np.concatenate([w, w_fix], axis=1), np.concatenate([b, b_fix])),
+                (np.concatenate([w_out, np.zeros((b_fix.size, w_out.shape[1]))]), b_out)]
 
 
 def stage_two_schedule(ts: TemplateSet, cfg: TrainConfig, report: Reporter,

@@ -89,7 +89,6 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
                             cfg.refit_row_between, norm_rows)
                if cfg.refit and cfg.holds_between() else None)
     fixed = FixedUnits(cfg.sizes.generative_sizes(ts.shape[3], cfg.context_dims), cfg, seed)
-    rescue = FixedUnits(cfg.sizes.generative_sizes(ts.shape[3], cfg.context_dims), cfg, seed, rescue=True)
     refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale), between) if cfg.refit else None
 
     _, pool_scales, good = refit_pool_plan(cfg)
@@ -97,9 +96,8 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     def refitted(plan: RefitPlan) -> Layers | None:
         if refit_data is None:
             return None
-        units = rescue if plan.rescue else fixed
-        return refit_generative(rel, units.widen(gen.layers()), refit_data, cfg.generative_ridge, cfg.refit_rounds,
-                                pool_scales[:plan.scales], good, plan.rows, plan.give_up(good))
+        return refit_generative(rel, fixed.widen(gen.layers(), plan.rescue), refit_data, cfg.generative_ridge,
+                                cfg.refit_rounds, pool_scales[:plan.scales], good, plan.rows, plan.give_up(good))
 
     def step(i: int, factor: float) -> tuple[torch.Tensor, torch.Tensor]:
         batch = rows[i % len(rows)]
