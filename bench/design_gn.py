@@ -315,21 +315,6 @@ def render_check(scene_a, petals_a, scene_b, petals_b, table_petals, frames_to_r
 
 # ---- main ---------------------------------------------------------------------------------
 
-def train_short() -> None:
-    """The example templates trained for 50 + 50 steps (a model short of the target, so
-    the rescue's wider layer: live.train_small trains the default)."""
-    bpy.ops.wm.read_homefile(use_empty=True)
-    assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
-    assert bpy.ops.grc.capture_templates() == {'FINISHED'}
-    g = live.model_of(bpy.context.scene)
-    g.steps, g.template_steps = 50, 50
-    assert bpy.ops.grc.train() == {'FINISHED'}
-    for coll in list(bpy.data.collections):   # templates out of the timed scenes
-        for obj in list(coll.objects):
-            bpy.data.objects.remove(obj)
-    bpy.context.view_layer.update()
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=150)
@@ -344,10 +329,8 @@ def main(argv=None) -> int:
 
     live.build_and_install()
     live.measure_enable()
-    if args.full_train:
-        live.train_small()
-    else:
-        train_short()
+    # 50 + 50 steps: a model short of the target, so the rescue's wider layer
+    live.train_small(steps=None if args.full_train else 50)
     scene_a = bpy.context.scene
     model = sys.modules[live.PACKAGE + ".grc_blender.store"].get_model(
         live.api().active_model(scene_a))

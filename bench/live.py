@@ -83,15 +83,17 @@ def measure_enable() -> dict:
     return dict(enable_s=seconds, torch_imported=("torch" in sys.modules) and not torch_before)
 
 
-def train_small(fixed_units: float | None = None) -> None:
+def train_small(fixed_units: float | None = None, steps: int | None = None) -> None:
     """The example templates' model as the default settings train it (a short training
     would end short of the target and get the rescue's wider layer: not the model an
     artist plays back; `fixed_units`: the scene's Detail Between Keyframes, None: its
-    default)."""
+    default; `steps`: both stages' steps, None: the defaults)."""
     bpy.ops.wm.read_homefile(use_empty=True)
     assert bpy.ops.grc.add_example_templates() == {'FINISHED'}
     assert bpy.ops.grc.capture_templates() == {'FINISHED'}
     g = model_of(bpy.context.scene)
+    if steps is not None:
+        g.steps, g.template_steps = steps, steps
     if fixed_units is not None:
         g.fixed_units = fixed_units
     assert bpy.ops.grc.train() == {'FINISHED'}
