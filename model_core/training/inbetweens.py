@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..infer import relational_grid
+from ..templates import grid_layout, rows_layout
+from .arcs import arc_grids
 
 
 def spline_weights(x: np.ndarray, xq: np.ndarray) -> np.ndarray:
@@ -83,12 +85,18 @@ def inbetween_times(times: np.ndarray, per_gap: int) -> np.ndarray:
     return (times[:-1, None] + frac[None, :] * np.diff(times)[:, None]).ravel()
 
 
-def shapes_at_times(times: np.ndarray, tq: np.ndarray, norm_rows: np.ndarray, rows: int) -> np.ndarray:
-    """The captured shapes norm_rows (K, T*R, F) read from the spline in time (bounded_weights)
-    at times tq, every captured row: (K, Q*R, F), time-major."""
+def shapes_at_times(times: np.ndarray, tq: np.ndarray, norm_rows: np.ndarray, rows: int,
+                    arcs: bool = True) -> np.ndarray:
+    """The captured shapes norm_rows (K, T*R, 3C) read at times tq, every captured row:
+    (K, Q*R, 3C), time-major. `arcs`: each grid edge turns along its arc (arcs.arc_grids);
+    else each vertex follows its spline. Both interpolate in time with bounded_weights."""
     k, _, f = norm_rows.shape
     shapes = np.asarray(norm_rows).reshape(k, times.shape[0], rows, f)
-    return np.einsum("qt,ktrf->kqrf", bounded_weights(times, tq), shapes).reshape(k, -1, f)
+    w = bounded_weights(times, tq)
+    if not arcs:
+        return np.einsum("qt,ktrf->kqrf", w, shapes).reshape(k, -1, f)
+    grids = grid_layout(shapes, f // 3)
+    return np.stack([rows_layout(arc_grids(g, times, tq, w)) for g in grids]).reshape(k, -1, f)
 
 
 def shapes_at_morphs(morphs: np.ndarray, mq: np.ndarray, norm_rows: np.ndarray, times: int) -> np.ndarray:
@@ -100,8 +108,9 @@ def shapes_at_morphs(morphs: np.ndarray, mq: np.ndarray, norm_rows: np.ndarray, 
 
 
 def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarray, rel_in: np.ndarray,
-                      per_gap: int, weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The template fit's data: the captured rows, then `per_gap` spline in-betweens per gap.
+                      per_gap: int, weight: float, arcs: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The template fit's data: the captured rows, then `per_gap` in-betweens per gap
+    (shapes_at_times, along arcs unless `arcs` is False).
 
     norm_rows (K, T*R, F) at rel_in (T*R, 2) -> x (N, 2), y (K, N, F), row weights (N,) with
     mean 1; an in-between row weighs `weight` x a captured one. per_gap 0 (or weight 0)
@@ -109,7 +118,7 @@ def template_fit_rows(times: np.ndarray, morphs: np.ndarray, norm_rows: np.ndarr
     if per_gap <= 0 or weight <= 0.0:
         return rel_in, norm_rows, np.ones(rel_in.shape[0])
     tq = inbetween_times(times, per_gap)
-    y_mid = shapes_at_times(times, tq, norm_rows, morphs.shape[0])
+    y_mid = shapes_at_times(times, tq, norm_rows, morphs.shape[0], arcs)
     x_mid = relational_grid(tq, morphs, times, morphs).reshape(-1, 2)
     wts = np.concatenate([np.ones(rel_in.shape[0]), np.full(x_mid.shape[0], float(weight))])
     return (np.concatenate([rel_in, x_mid]), np.concatenate([norm_rows, y_mid], axis=1), wts / wts.mean())

@@ -85,7 +85,7 @@ def _stage_one(ts: TemplateSet, cfg: TrainConfig, rng: np.random.Generator, norm
     templates, opt = template_nets(k, cfg, c)
     templates.init(rng, cfg.template_init_gain)
     fit_in, fit_rows, wts = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, cfg.inbetweens,
-                                              cfg.inbetween_weight)
+                                              cfg.inbetween_weight, cfg.inbetween_arcs)
     x = np.ascontiguousarray(np.broadcast_to(fit_in, (k, *fit_in.shape)), DTYPE)
     y = fit_rows.astype(DTYPE)
     root_w = None if np.all(wts == 1.0) else np.sqrt(wts).astype(DTYPE)[:, None]
@@ -123,7 +123,7 @@ def _stage_two(ts: TemplateSet, cfg: TrainConfig, seed: int, rng: np.random.Gene
     rows = index.rows(cfg.steps)
     pool_weight, pool_scales, good = refit_pool_plan(cfg)
     between = (between_rows(ts, lambda x: templates.forward(x.astype(DTYPE), keep=False), scale, cfg.refit_between,
-                            cfg.refit_row_between, norm_rows)
+                            cfg.refit_row_between, norm_rows, cfg.inbetween_arcs)
                if cfg.refit and cfg.holds_between() else None)
     fixed = FixedUnits(cfg.sizes.generative_sizes(c, cfg.context_dims), cfg, seed)
     refit_data = (generative_rows(pool_x, index.anchors, norm_rows.reshape(-1, 3 * c), index.refit_pick(),

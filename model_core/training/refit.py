@@ -138,6 +138,15 @@ class RefitRows:
         return RefitRows(self.select_keyframes(self.x), self.select_keyframes(self.y), w,
                          self.keyframe[:a], self.unit[:int(self.keyframe[:a].max()) + 1] if a else self.unit[:0])
 
+    def relaxed(self, slack: float) -> "RefitRows":
+        """The same data with the rows between keyframes held `slack` x more loosely."""
+        a = self.n_captured - self.n_between
+        if not self.n_between or slack == 1.0:
+            return self
+        unit = self.unit.copy()
+        unit[int(self.keyframe[:a].max()) + 1 if a else 0:] *= slack
+        return RefitRows(self.x, self.y, self.w, self.keyframe, unit, self.n_between)
+
 
 def generative_rows(pool_x: np.ndarray, anchors: np.ndarray, exact: np.ndarray, pick: np.ndarray,
                     pool_weight: float, keyframe_units: np.ndarray,
@@ -180,7 +189,7 @@ def target_score(h: np.ndarray, rows: RefitRows, w: np.ndarray, b: np.ndarray
 
 def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float, rounds: int,
                     pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
-                    plans: tuple[bool, bool] = (True, True), give_up: float = np.inf
+                    plans: Sequence[float] = (1.0, 0.0), give_up: float = np.inf
                     ) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
     """(the generative model's refitted last layer, whether it replaced the old one).
 
@@ -189,11 +198,11 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     target (whichever binds); the pool rows keep their weight. The pool's sums are taken
     once: a round costs a solve on the held rows only.
 
-    Tried in turn until a layer scores `good` or less: the rows between keyframes held too,
-    then the keyframes alone; each at the pool weights `pool_scales` (decreasing: the pool
+    Tried in turn until a layer scores `good` or less: `plans`, the slack the rows between
+    keyframes are held at (x their own units; 0: the keyframes alone, where the rows
+    between are left out), each at the pool weights `pool_scales` (decreasing: the pool
     holds the shapes between keyframes, so the most pool weight that meets the target gives
-    the smoothest in-betweens); `plans` (with the rows between, keyframes alone) picks which
-    of the two to try (the second only runs where there are rows between). When none
+    the smoothest in-betweens). Without rows between, the captured rows are tried once. When none
     does, the layer with the best score at the keyframes wins, the old one included, so a
     refit never raises the keyframes' score of a layer that misses `good`. `give_up`: a
     score that, still reached after GIVE_UP_ROUND rounds, ends that pool weight's rounds (an
@@ -205,10 +214,11 @@ def refit_to_target(layers: Layers, h: np.ndarray, rows: RefitRows, ridge: float
     pool = _sums(hs[a:], ys[a:], rows.w[a:])        # once: both plans share the pool rows
     keyframes, h_key = rows.keyframes_only(), rows.select_keyframes(h)
     tries = []                                       # (rows, their h, held rows' count, the pool's share)
-    if plans[0] or not rows.n_between:
-        tries.append((rows, h, a, 1.0))
-    if rows.n_between and plans[1]:
-        tries.append((keyframes, h_key, a_key, a_key / a))
+    for slack in (plans if rows.n_between else (1.0,)):
+        if slack > 0.0:
+            tries.append((rows.relaxed(slack), h, a, 1.0))
+        else:
+            tries.append((keyframes, h_key, a_key, a_key / a))
     candidates = [layers[-1]]
     for plan, hp, held, share in tries:
         for scale in pool_scales:
@@ -256,7 +266,7 @@ def _rounds(pool: list[np.ndarray], held_h: np.ndarray, held_y: np.ndarray,
 
 def refit_generative_layers(layers: Layers, rel_out: np.ndarray, rows: RefitRows, ridge: float,
                             rounds: int, pool_scales: Sequence[float] = (1.0,), good: float = 0.0,
-                            plans: tuple[bool, bool] = (True, True), give_up: float = np.inf) -> Layers | None:
+                            plans: Sequence[float] = (1.0, 0.0), give_up: float = np.inf) -> Layers | None:
     """The generative model's layers with the last one refitted to the target
     (refit_to_target) on `rel_out`, the relational model's output for `rows.x`; None when
     the layer it has scores better. Both trainers' refit."""

@@ -4,7 +4,7 @@ in literal.py): the seed's networks, the template fit, the losses, progress and 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -209,7 +209,7 @@ def stage_one(ts: TemplateSet, cfg: TrainConfig, report: Reporter,
     centre, scale, norm_rows, rel_in = relational_data(ts)
     report(0, {})
     fit_in, fit_rows, weights = template_fit_rows(ts.times, ts.morphs, norm_rows, rel_in, cfg.inbetweens,
-                                                  cfg.inbetween_weight)
+                                                  cfg.inbetween_weight, cfg.inbetween_arcs)
     templates = fit_templates(ts, fit_in, fit_rows, weights, cfg, report, make_opt)
     if cfg.refit:
         ref_in, ref_rows, ref_w = template_refit_rows(ts.times, ts.morphs, norm_rows, (fit_in, fit_rows, weights),
@@ -233,7 +233,7 @@ def refit_templates(templates: BatchedMLP, rows: np.ndarray, rel_in: np.ndarray,
 
 def refit_generative(rel: MLP, gen_layers: Layers, data: RefitRows, ridge: float, rounds: int,
                      pool_scales: tuple[float, ...] = (1.0,), good: float = 0.0,
-                     plans: tuple[bool, bool] = (True, True), give_up: float = float("inf")) -> Layers | None:
+                     plans: Sequence[float] = (1.0, 0.0), give_up: float = float("inf")) -> Layers | None:
     """The generative model's layers `gen_layers` with the last one refitted on `data`
     through the current relational model (refit.refit_generative_layers); None when the
     refit would not lower the target's score. The networks are not changed."""

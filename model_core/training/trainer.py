@@ -86,7 +86,7 @@ def _train(ts: TemplateSet, cfg: TrainConfig, seed: int, report: Reporter) -> GR
     pool = _Pool(templates, targets, rel_in, rng, cfg)
     rows = pool.rows(cfg.steps)
     between = (between_rows(ts, lambda x: templates(torch.tensor(x, dtype=DTYPE)).numpy(), scale, cfg.refit_between,
-                            cfg.refit_row_between, norm_rows)
+                            cfg.refit_row_between, norm_rows, cfg.inbetween_arcs)
                if cfg.refit and cfg.holds_between() else None)
     fixed = FixedUnits(cfg.sizes.generative_sizes(ts.shape[3], cfg.context_dims), cfg, seed)
     refit_data = pool.refit_data(norm_rows, keyframe_units(ts, scale), between) if cfg.refit else None

@@ -209,7 +209,7 @@ def test_between_rows_are_held_to_the_spline_through_the_captured_shapes():
     def templates(x):                                # the template models' rows: off the truth on purpose
         return np.zeros((x.shape[0], x.shape[1], 9))
 
-    rows, targets, units, groups = between_rows(ts, templates, scale, 1.0, 1.0, norm_rows)
+    rows, targets, units, groups = between_rows(ts, templates, scale, 1.0, 1.0, norm_rows, arcs=False)
     mid_t, mid_m = 0.5 * (times[:-1] + times[1:]), 0.5 * (morphs[:-1] + morphs[1:])
     true_t = rows_layout((shapes(mid_t, morphs) - centre) / scale).reshape(-1, 9)
     true_m = rows_layout((shapes(times, mid_m) - centre) / scale).reshape(-1, 9)

@@ -73,12 +73,15 @@ def test_path_blends_traces_row_by_row(quick_model):
 
 
 def test_offset_moves_the_path_outward(quick_model):
+    """Beyond the last template, row by row (where the traces cross, the side turns with
+    them): judged on the rows whose traces stand clearly apart."""
     m = quick_model
     traces = m.context_traces(times=[0.9])[:, 0]
-    side = np.sign(np.mean(traces[1] - traces[0]))
+    gap = traces[1] - traces[0]
+    clear = np.abs(gap) > 0.2 * np.abs(gap).max()
     base = m.context_path(0.9, 1.0)[:, 0]
     moved = m.context_path(0.9, 1.0, offset=0.3)[:, 0]
-    assert np.all(side * (moved - base) > 0)
+    assert clear.sum() >= 3 and np.all(np.sign(gap[clear]) * (moved - base)[clear] > 0)
     assert not np.allclose(m.generate(0.9, 1.0, 0.3), m.generate(0.9, 1.0))
 
 

@@ -206,6 +206,9 @@ def test_generative_rows_hold_the_rows_between_keyframes_after_the_captured_ones
     np.testing.assert_allclose(alone.x, np.concatenate([pool_x[anchors], pool_x[:8]]))
     assert alone.w[10:].sum() == pytest.approx(0.1 * alone.w[:10].sum())   # the pool keeps its share
     np.testing.assert_allclose(data.select_keyframes(np.arange(28)), np.r_[0:10, 20:28])
+    loose = data.relaxed(2.0)                                          # the rows between held 2x as loosely
+    assert loose.unit.tolist() == [0.5, 2.0, 6.0, 8.0] and data.unit.tolist() == [0.5, 2.0, 3.0, 4.0]
+    assert loose.n_between == 10 and loose.x is data.x and loose.w is data.w and data.relaxed(1.0) is data
 
 
 def test_rows_between_keyframes_pull_the_refit_toward_them():
@@ -223,14 +226,22 @@ def test_rows_between_keyframes_pull_the_refit_toward_them():
                      np.concatenate([data.keyframe, np.repeat(data.unit.size + np.arange(2), 5)]),
                      np.concatenate([data.unit, [0.02, 0.02]]), 10)
     hh = np.concatenate([h[:a], h_mid, h[a:]])
-    held, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(True, False))
-    alone, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(False, True))
+    held, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(1.0,))
+    alone, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(0.0,))
     def mid_err(layer):
         return float(np.abs(h_mid @ layer[0] + layer[1] - between).mean())
     assert mid_err(held) < 0.8 * mid_err(alone)
     best, _ = refit_to_target(net, hh, rows, 1e-6, 4, good=0.0)
     kf = rows.keyframes_only()
     assert target_score(h, kf, *best)[0] <= target_score(h, kf, *alone)[0] + 1e-12
+    # held 2x as loosely, tried after the strict plan misses `good` and before the keyframes alone
+    strict_score = target_score(hh, rows, *held)[0]
+    loose, _ = refit_to_target(net, hh, rows, 1e-6, 4, plans=(2.0,))
+    loose_score = target_score(hh, rows.relaxed(2.0), *loose)[0]
+    assert loose_score < strict_score and mid_err(loose) < mid_err(alone)
+    chosen, replaced = refit_to_target(net, hh, rows, 1e-6, 4, good=loose_score, plans=(1.0, 2.0, 0.0))
+    assert replaced
+    np.testing.assert_array_equal(chosen[0], loose[0])
 
 
 def test_target_score_reads_vertices_in_the_rows_layout():

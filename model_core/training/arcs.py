@@ -1,0 +1,105 @@
+"""In-between grids along arcs: each quad of the grid turns and stretches between keyframes,
+its vertices do not slide along straight lines.
+
+A petal opens by bending: its quads turn about hinges, often by more than a radian between
+two keyframes an artist set. A spline through each vertex's positions cuts those arcs short
+(the tip of the example's petal, read from every other keyframe, misses by 7 % of the petal
+at the first gap; bench/heldout.py). Here each quad's shape at a keyframe is split into the
+rotation that best carries it from the keyframe nearest the query (Kabsch) and what is left
+(its shape turned back); the rotation vector and the turned-back shape each follow the
+interpolant in time, so a quad turning at an even pace about any axis is followed exactly.
+The grid is rebuilt from its quads by least squares and placed where the vertices that move
+least say it is (a petal's attached base).
+
+numpy only; inbetweens.shapes_at_times reads the template fit's in-between shapes here.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .blas import limited_blas_threads
+
+# A quad whose rotation between two keyframes is this close to a half turn (radians) has no
+# well-defined axis: it follows the spline of its vertices instead.
+TURN_LIMIT = 3.0
+
+
+@lru_cache(maxsize=32)
+def _grid_solver(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the quads' corner vertices (F, 4), the least-squares map from every quad's centred
+    corners (F*4) to vertex positions with zero mean (V, F*4)) for a rows x cols grid."""
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    quads = np.stack([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, 1:].ravel(), idx[1:, :-1].ravel()], -1)
+    centring = np.zeros((quads.shape[0], 4, rows * cols))
+    for corner in range(4):
+        centring[np.arange(quads.shape[0]), corner, quads[:, corner]] += 1.0
+        centring[np.arange(quads.shape[0])[:, None], corner, quads] -= 0.25
+    # one BLAS thread: the cached map is then the same to the last bit wherever it is first
+    # built (a training runs on one thread; bits apart, a training can end elsewhere)
+    with limited_blas_threads(1):
+        return quads, np.linalg.pinv(centring.reshape(-1, rows * cols))
+
+
+def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rotations R (..., 3, 3) with R @ a_i closest to b_i: a, b (..., n, 3), centred."""
+    u, _, vt = np.linalg.svd(np.swapaxes(a, -1, -2) @ b)
+    v, ut = np.swapaxes(vt, -1, -2), np.swapaxes(u, -1, -2)
+    flip = np.ones(u.shape[:-1])
+    flip[..., 2] = np.sign(np.linalg.det(v @ ut))
+    return (v * flip[..., None, :]) @ ut
+
+
+def _log(rot: np.ndarray) -> np.ndarray:
+    """Rotation vectors (..., 3) of rotations (..., 3, 3) turning less than a half turn."""
+    angle = np.arccos(np.clip((np.trace(rot, axis1=-2, axis2=-1) - 1.0) / 2.0, -1.0, 1.0))
+    skew = np.stack([rot[..., 2, 1] - rot[..., 1, 2], rot[..., 0, 2] - rot[..., 2, 0],
+                     rot[..., 1, 0] - rot[..., 0, 1]], axis=-1)
+    sin = np.sin(angle)
+    scale = np.where(sin > 1e-9, angle / (2.0 * np.where(sin > 1e-9, sin, 1.0)), 0.5)
+    return skew * scale[..., None]
+
+
+def _exp(w: np.ndarray) -> np.ndarray:
+    """Rotations (..., 3, 3) by rotation vectors w (..., 3) (Rodrigues)."""
+    angle = np.linalg.norm(w, axis=-1)[..., None, None]
+    k = w / np.where(angle[..., 0] > 0.0, angle[..., 0], 1.0)
+    cross = np.zeros(w.shape[:-1] + (3, 3))
+    cross[..., 0, 1], cross[..., 0, 2], cross[..., 1, 2] = -k[..., 2], k[..., 1], -k[..., 0]
+    cross[..., 1, 0], cross[..., 2, 0], cross[..., 2, 1] = k[..., 2], -k[..., 1], k[..., 0]
+    return np.eye(3) + np.sin(angle) * cross + (1.0 - np.cos(angle)) * cross @ cross
+
+
+def arc_grids(grids: np.ndarray, times: np.ndarray, tq: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """One template's grids (T, R, C, 3) at its keyframe times, read at times tq: (Q, R, C, 3).
+
+    `weights` (Q, T): the interpolant in time (inbetweens.bounded_weights(times, tq)), used
+    for the quads' rotation vectors, their turned-back shapes and the anchor's position. At
+    a keyframe the grid is returned as captured (up to rounding)."""
+    t, r, c, _ = grids.shape
+    flat = np.asarray(grids, np.float64).reshape(t, r * c, 3)
+    linear = np.einsum("qt,tvf->qvf", weights, flat)                           # each vertex's spline
+    if r < 2 or c < 2:
+        return linear.reshape(len(tq), r, c, 3)
+    quads, solve = _grid_solver(r, c)
+    corners = flat[:, quads]                                                   # (T, F, 4, 3)
+    corners = corners - corners.mean(axis=2, keepdims=True)
+    nearest = np.argmin(np.abs(np.asarray(times)[None, :] - np.asarray(tq)[:, None]), axis=1)
+    refs, which = np.unique(nearest, return_inverse=True)
+    rot = _kabsch(corners[refs][:, None], corners[None])                       # (J, T, F, 3, 3)
+    turn = _log(rot)
+    back = np.einsum("jtfki,jtfnk->jtfni", rot, np.broadcast_to(corners, rot.shape[:2] + corners.shape[1:]))
+    w = np.asarray(weights, np.float64)
+    arc = np.einsum("qfik,qfnk->qfni", _exp(np.einsum("qt,qtfi->qfi", w, turn[which])),
+                    np.einsum("qt,qtfni->qfni", w, back[which]))
+    steady = np.linalg.norm(turn, axis=-1).max(axis=1)[which] < TURN_LIMIT      # (Q, F)
+    out = np.where(steady[..., None, None], arc, np.einsum("qt,tfni->qfni", w, corners))
+    pos = np.einsum("vk,qkf->qvf", solve, out.reshape(len(tq), -1, 3))           # zero-mean positions
+    # Anchor: the vertices that move least between keyframes (a petal's base) sit where
+    # their spline says; a grid that only slides is anchored everywhere alike.
+    motion = np.linalg.norm(np.diff(flat, axis=0), axis=-1).sum(axis=0) if t > 1 else np.zeros(r * c)
+    anchor = 1.0 / (motion / max(float(motion.max()), 1e-300) + 1e-3) ** 2
+    anchor /= anchor.sum()
+    shift = np.einsum("v,qvf->qf", anchor, linear - pos)
+    return (pos + shift[:, None]).reshape(len(tq), r, c, 3)
