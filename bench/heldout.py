@@ -14,19 +14,21 @@ Errors are vertex distances in % of each keyframe's own bounding-box diagonal: t
 over templates, held-out keyframes and vertices, and the worst vertex. `interp` is the
 same held-out measure for the template models alone (the GRC path adds its error to
 theirs); `spline` for a not-a-knot cubic spline per vertex through the kept keyframes or
-rows (model_core/training/inbetweens.py): what a smooth interpolant of the data reaches. --literal adds the seed-literal
+rows (model_core/training/inbetweens.py): what a smooth interpolant of the data reaches; `arcs`
+for the in-betweens in time the template fit reads (each quad turning along its arc,
+model_core/training/arcs.py), over the same kept keyframes. --literal adds the seed-literal
 procedure's held-out keyframe error (seed 0, 1/10 of its steps: slow otherwise) and the
 default's over it.
 
-Keeping every other keyframe of 5-8 leaves gaps too wide for any interpolant on most sets
-(the spline misses by 0.2-3 %). --between asks what an artist sees between the keyframes
+Keeping every other keyframe of 5-8 leaves gaps too wide for the spline on most sets (it
+misses by 0.2-3 %; the arcs by 0.1-0.37 %). --between asks what an artist sees between the keyframes
 and rows they made: each set is drawn again with one more keyframe inside each gap in time
 and one more row inside each gap along the petal (petal_sets.benchmark_sets(between=1));
 one training on every other keyframe and row (a set of the benchmark's size) is judged
 halfway between its keyframes (at its rows) and halfway between its rows (at its
 keyframes), beside the template models alone (`interp`), the model's distance from its
-template models there (`path`: the GRC path's own share, added to interp's) and the
-spline through what was kept.
+template models there (`path`: the GRC path's own share, added to interp's), the
+spline and the arcs through what was kept.
 """
 from __future__ import annotations
 
@@ -43,7 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model_core import TemplateSet, example_templates, train, train_config  # noqa: E402
 from model_core.petal_sets import benchmark_sets  # noqa: E402
-from model_core.training.inbetweens import spline_weights  # noqa: E402
+from model_core.training.arcs import arc_grids  # noqa: E402
+from model_core.training.inbetweens import bounded_weights, spline_weights  # noqa: E402
 
 
 def _pct(gen: np.ndarray, true: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
@@ -72,6 +75,15 @@ def spline_floor(ts: TemplateSet, keep_t: list[int], keep_r: list[int]) -> float
                                     c[:, keep_r])
             errs.append(_pct(gen, c)[:, out].mean())
     return float(np.mean(errs))
+
+
+def arc_floor(ts: TemplateSet, keep_t: list[int]) -> float:
+    """The mean held-out error of the in-betweens along arcs (arcs.arc_grids, the
+    interpolant the template fit reads between keyframes) through the kept keyframes."""
+    out = [j for j in range(ts.shape[1]) if j not in keep_t]
+    w = bounded_weights(ts.times[keep_t], ts.times[out])
+    return float(np.mean([_pct(arc_grids(c[keep_t], ts.times[keep_t], ts.times[out], w), c[out]).mean()
+                          for c in ts.coords]))
 
 
 def _chosen(sets: list[tuple[str, TemplateSet]], only: str) -> list[tuple[str, TemplateSet]]:
@@ -109,7 +121,7 @@ def held_out(ts: TemplateSet, cfg: Any, seed: int, keep_t: list[int], keep_r: li
 
 def between(cfg: Any, seeds: list[int], only: str) -> int:
     """--between: train on every other keyframe and row of the denser sets, judge the rest."""
-    print(f"{'set':<30} seed  train mean  steps | between keyframes  mean / worst   interp    path  spline"
+    print(f"{'set':<30} seed  train mean  steps | between keyframes  mean / worst   interp    path  spline    arcs"
           f" | between rows  mean / worst   interp    path  spline")
     keys, rows_out = [], []
     for name, ts in _chosen(benchmark_sets(between=1), only):
@@ -121,6 +133,7 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
                                list(range(len(kr))))
         floor_r = spline_floor(TemplateSet(ts.coords[:, kt], ts.times[kt], ts.morphs, ts.names),
                                list(range(len(kt))), kr)
+        arcs_t = arc_floor(TemplateSet(ts.coords[:, :, kr], ts.times, ts.morphs[kr], ts.names), kt)
         for seed in seeds:
             model = train(sub, cfg, seed=seed)
             err, alone, path = model_errors(model, ts, list(range(t)))
@@ -131,7 +144,7 @@ def between(cfg: Any, seeds: list[int], only: str) -> int:
             rows_out.append(e_r.mean())
             print(f"{name:<30} {seed:>4} {max(e['mean_pct'] for e in model.errors):10.3f} "
                   f"{model.meta['steps_done']:6d} | {e_t.mean():18.3f} / {e_t.max():5.2f} {it_t.mean():8.3f}"
-                  f" {p_t.mean():7.3f} {floor_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {it_r.mean():8.3f}"
+                  f" {p_t.mean():7.3f} {floor_t:7.3f} {arcs_t:7.3f} | {e_r.mean():13.3f} / {e_r.max():5.2f} {it_r.mean():8.3f}"
                   f" {p_r.mean():7.3f} {floor_r:7.3f}",
                   flush=True)
     print(f"between keyframes: mean error median {np.median(keys):.3f}%, worst {max(keys):.3f}% (target <= 0.2%); "
@@ -156,7 +169,7 @@ def main() -> int:
         return between(cfg, [int(s) for s in args.seeds.split(",")], args.only)
     literal = train_config(literal=True)
     literal = replace(literal, steps=literal.steps // 10, template_steps=literal.template_steps // 10)
-    print(f"{'set':<30} seed  train mean | time held out  mean / worst   interp  spline | rows held out  mean / worst"
+    print(f"{'set':<30} seed  train mean | time held out  mean / worst   interp  spline    arcs | rows held out  mean / worst"
           f"   interp  spline{'  | literal time held out  mean / worst   default / literal' if args.literal else ''}")
     times_out, rows_out = [], []
     for name, ts in _chosen(benchmark_sets(), args.only):
@@ -164,6 +177,7 @@ def main() -> int:
         keep_t = sorted(set(range(0, t, 2)) | {t - 1})
         keep_r = sorted(set(range(0, r, 2)) | {r - 1})
         ts_spline, rs_spline = spline_floor(ts, keep_t, list(range(r))), spline_floor(ts, list(range(t)), keep_r)
+        ts_arcs = arc_floor(ts, keep_t)
         for seed in [int(s) for s in args.seeds.split(",")]:
             full = train(ts, cfg, seed=seed)
             tr_mean = max(e["mean_pct"] for e in full.errors)
@@ -176,7 +190,7 @@ def main() -> int:
                 lg, _ = held_out(ts, literal, 0, keep_t, list(range(r)))
                 extra = f"  | {lg.mean():22.3f} / {lg.max():5.2f} {tg.mean() / lg.mean():17.2f}x"
             print(f"{name:<30} {seed:>4} {tr_mean:10.3f} | {tg.mean():14.3f} / {tg.max():5.2f} {ti.mean():8.3f}"
-                  f" {ts_spline:7.3f} | {rg.mean():14.3f} / {rg.max():5.2f} {ri.mean():8.3f} {rs_spline:7.3f}{extra}",
+                  f" {ts_spline:7.3f} {ts_arcs:7.3f} | {rg.mean():14.3f} / {rg.max():5.2f} {ri.mean():8.3f} {rs_spline:7.3f}{extra}",
                   flush=True)
     print(f"held-out keyframes: mean error median {np.median(times_out):.3f}%, worst {max(times_out):.3f}% "
           f"(target <= 0.2%); held-out rows: median {np.median(rows_out):.3f}%, worst {max(rows_out):.3f}%")
