@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from model_core.example import example_templates
-from model_core.training.arcs import arc_grids
+from model_core.training import arcs as arcs_module
+from model_core.training.arcs import AGREE, arc_grids
 from model_core.training.inbetweens import bounded_weights, shapes_at_times
 from model_core.training.train_common import relational_data
 
@@ -35,10 +36,12 @@ def test_keyframes_come_back_as_captured():
 
 
 @pytest.mark.parametrize("keyframes", [2, 3, 5])
-def test_a_hinge_turning_at_an_even_pace_is_followed_exactly(keyframes):
+def test_a_hinge_turning_at_an_even_pace_is_followed_exactly(keyframes, monkeypatch):
     """A petal turning about an axis through its base (any axis, not across its edges) and
     growing evenly: the arcs hold it within 1e-4 of its size (the anchor's weights leave
-    a trace of the other vertices' splines), the vertices' spline misses by 0.5-10 %."""
+    a trace of the other vertices' splines), the vertices' spline misses by 0.5-10 %.
+    The arcs alone: no pull toward the spline (AGREE 0)."""
+    monkeypatch.setattr(arcs_module, "AGREE", 0.0)
     petal = example_templates(2, 7, 7).coords[0, 1]
     pivot = petal[0, 3]
     times = np.linspace(0.0, 1.0, keyframes)
@@ -52,6 +55,27 @@ def test_a_hinge_turning_at_an_even_pace_is_followed_exactly(keyframes):
     arcs = np.abs(_read(truth(times), times, tq) - truth(tq)).max() / size
     spline = np.abs(np.einsum("qt,trcd->qrcd", bounded_weights(times, tq), truth(times)) - truth(tq)).max() / size
     assert arcs < 1e-4 and arcs < spline / 100
+
+
+def test_the_spline_is_kept_where_the_arcs_agree_with_it(monkeypatch):
+    """Within AGREE of the in-between's diagonal the spline, farther out the arc less that
+    much: a slow hinge (the two within AGREE everywhere) reads as its spline, a fast one
+    within AGREE x its diagonal of its arc (AGREE 0)."""
+    petal = example_templates(2, 7, 7).coords[0, 1]
+    times, tq = np.linspace(0.0, 1.0, 4), np.array([0.2, 0.5, 0.8])
+    for turn, far in ((1e-3, False), (2.0, True)):
+        grids = _turned(petal, np.array([0.0, 1.0, 0.0]), turn * times, petal[0, 3], np.ones(4))
+        spline = np.einsum("qt,trcd->qrcd", bounded_weights(times, tq), grids)
+        diag = np.linalg.norm(np.ptp(spline.reshape(3, -1, 3), axis=1), axis=-1)[:, None, None]
+        got = _read(grids, times, tq)
+        if not far:
+            np.testing.assert_array_equal(got, spline)
+            continue
+        with monkeypatch.context() as patch:
+            patch.setattr(arcs_module, "AGREE", 0.0)
+            arc = _read(grids, times, tq)
+        off = np.linalg.norm(got - arc, axis=-1)
+        assert np.all(off <= AGREE * diag * (1 + 1e-9)) and np.abs(arc - spline).max() > 10 * AGREE * diag.max()
 
 
 def test_units_and_placement_do_not_matter():
