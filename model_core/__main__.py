@@ -33,9 +33,9 @@ _HELP = {
     "template_steps": "template-model fit steps (stage 1)",
     "template_lr": "template-model learning rate",
     "template_init_gain": "first-layer scale of the template models",
-    "inbetweens": "spline in-betweens per keyframe gap in the template fit (0: the keyframes alone)",
+    "inbetweens": "in-betweens per keyframe gap in the template fit (0: the keyframes alone)",
     "inbetween_weight": "an in-between row's weight beside a captured row's",
-    "inbetween_arcs": "in-betweens in time turn each grid edge along its arc (0: each vertex's spline)",
+    "inbetween_arcs": "in-betweens in time turn each quad of the grid along its arc (0: each vertex's spline)",
     "row_inbetween_weight": "the template models' refit also sees the shapes halfway between rows, "
                             "at this weight (0: off)",
     "steps": "relational + generative steps (stage 2, at most: training stops at the target)",

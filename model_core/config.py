@@ -27,9 +27,9 @@ class TrainConfig:
     template_steps: int = 1000       # full-batch steps of the template fit
     template_lr: float = 3e-2        # its Adam rate
     template_init_gain: float = 3.0  # first-layer scale of the template models (seed: 1)
-    inbetweens: int = 1              # spline in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
+    inbetweens: int = 1              # in-betweens per keyframe gap in the template fit (0: keyframes only; inbetweens.py)
     inbetween_weight: float = 0.3    # an in-between row's weight beside a captured row's
-    inbetween_arcs: bool = True      # in-betweens in time turn each grid edge along its arc (arcs.py; False: each vertex's spline)
+    inbetween_arcs: bool = True      # in-betweens in time turn each quad of the grid along its arc (arcs.py; False: each vertex's spline)
     row_inbetween_weight: float = 0.1  # the template refit also sees the shapes halfway between rows at this weight (0: off)
     # stage 2: relational + generative models
     steps: int = 1500                # steps at most (the early stop usually ends sooner)

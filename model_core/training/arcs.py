@@ -58,14 +58,15 @@ def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (v * flip[..., None, :]) @ ut
 
 
-def _log(rot: np.ndarray) -> np.ndarray:
-    """Rotation vectors (..., 3) of rotations (..., 3, 3) turning less than a half turn."""
+def _log(rot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rotation vectors (..., 3), angles (...)) of rotations (..., 3, 3); the vectors are
+    exact below a half turn, where the angle alone is (a half turn's axis is lost)."""
     angle = np.arccos(np.clip((np.trace(rot, axis1=-2, axis2=-1) - 1.0) / 2.0, -1.0, 1.0))
     skew = np.stack([rot[..., 2, 1] - rot[..., 1, 2], rot[..., 0, 2] - rot[..., 2, 0],
                      rot[..., 1, 0] - rot[..., 0, 1]], axis=-1)
     sin = np.sin(angle)
     scale = np.where(sin > 1e-9, angle / (2.0 * np.where(sin > 1e-9, sin, 1.0)), 0.5)
-    return skew * scale[..., None]
+    return skew * scale[..., None], angle
 
 
 def _exp(w: np.ndarray) -> np.ndarray:
@@ -95,12 +96,12 @@ def arc_grids(grids: np.ndarray, times: np.ndarray, tq: np.ndarray, weights: np.
     nearest = np.argmin(np.abs(np.asarray(times)[None, :] - np.asarray(tq)[:, None]), axis=1)
     refs, which = np.unique(nearest, return_inverse=True)
     rot = _kabsch(corners[refs][:, None], corners[None])                       # (J, T, F, 3, 3)
-    turn = _log(rot)
+    turn, angle = _log(rot)
     back = np.einsum("jtfki,jtfnk->jtfni", rot, np.broadcast_to(corners, rot.shape[:2] + corners.shape[1:]))
     w = np.asarray(weights, np.float64)
     arc = np.einsum("qfik,qfnk->qfni", _exp(np.einsum("qt,qtfi->qfi", w, turn[which])),
                     np.einsum("qt,qtfni->qfni", w, back[which]))
-    steady = np.linalg.norm(turn, axis=-1).max(axis=1)[which] < TURN_LIMIT      # (Q, F)
+    steady = angle.max(axis=1)[which] < TURN_LIMIT                             # (Q, F)
     out = np.where(steady[..., None, None], arc, np.einsum("qt,tfni->qfni", w, corners))
     pos = np.einsum("vk,qkf->qvf", solve, out.reshape(len(tq), -1, 3))           # zero-mean positions
     # Anchor: the vertices that move least between keyframes (a petal's base) sit where

@@ -1,4 +1,4 @@
-"""In-between shapes for the template fit: a cubic spline through each vertex's keyframes.
+"""In-between shapes for the template fit: along arcs in time, a cubic spline along the rows.
 
 The template models learn (time, morph) -> row from the captured keyframes only; between
 keyframes their shape was whatever the network happened to do, and every in-between the
@@ -7,7 +7,9 @@ other one) missed by 0.5-1.3 % on sets where a spline through the same keyframes
 0.1-0.3 %. So the template fit also sees `inbetweens` shapes inside each gap between
 keyframes, read from a not-a-knot cubic spline per vertex coordinate over the keyframes'
 own time values (uneven steps included), at a lower weight than the captured rows, which
-stay the fit's aim (docs/model.md, "In-betweens").
+stay the fit's aim (docs/model.md, "In-betweens"). Each quad of the grid then turns along
+the arc that spline gives its rotation (arcs.py: a petal's quads turn about hinges, which
+a spline through positions cuts short), where that departs from the vertices' own spline.
 
 Along the petal the same spline runs over the rows: the template models' closed-form refit
 (not their Adam fit, where the rows would cost time each step) also sees the shape halfway
@@ -88,8 +90,9 @@ def inbetween_times(times: np.ndarray, per_gap: int) -> np.ndarray:
 def shapes_at_times(times: np.ndarray, tq: np.ndarray, norm_rows: np.ndarray, rows: int,
                     arcs: bool = True) -> np.ndarray:
     """The captured shapes norm_rows (K, T*R, 3C) read at times tq, every captured row:
-    (K, Q*R, 3C), time-major. `arcs`: each grid edge turns along its arc (arcs.arc_grids);
-    else each vertex follows its spline. Both interpolate in time with bounded_weights."""
+    (K, Q*R, 3C), time-major. `arcs`: each quad of the grid turns along its arc
+    (arcs.arc_grids); else each vertex follows its spline. Both interpolate in time with
+    bounded_weights."""
     k, _, f = norm_rows.shape
     shapes = np.asarray(norm_rows).reshape(k, times.shape[0], rows, f)
     w = bounded_weights(times, tq)

@@ -126,3 +126,13 @@ def test_the_example_read_from_every_other_keyframe():
         want = norm_rows.reshape(2, 7, 7, -1)[:, out]
         err[arcs] = float(np.abs(got - want).mean())
     assert err[True] < 0.25 * err[False]
+
+
+def test_a_quad_that_turns_a_half_turn_follows_its_spline():
+    """A quad that turns exactly half a turn between keyframes has no axis to turn about:
+    its vertices follow their spline (the rest of the grid, which does not turn, too)."""
+    grids = np.zeros((2, 2, 2, 3))
+    grids[0] = [[[0, 0, 0], [1, 0, 0]], [[0, 1, 0], [1, 1, 0]]]
+    grids[1] = -grids[0] + np.array([1.0, 1.0, 0.0])                 # turned half a turn about its centre
+    times, tq = np.array([0.0, 1.0]), np.array([0.5])
+    np.testing.assert_allclose(_read(grids, times, tq), 0.5 * (grids[0] + grids[1])[None], atol=1e-12)
