@@ -97,7 +97,7 @@ class RefitPlan:
 # petal that turns far between them; bench/heldout.py).
 RELAXED = 2.0
 CHECK_BALANCED = RefitPlan(1, (1.0,))            # a check: keyframes and in-betweens, the most pool weight
-CHECK_KEYFRAMES = RefitPlan(1, (RELAXED, 0.0))   # a check near the stop: in-betweens held loosely, then the keyframes alone
+CHECK_KEYFRAMES = RefitPlan(1, (RELAXED, 0.0))   # a check near the stop: in-betweens loosely, then keyframes alone
 FINAL = RefitPlan(3, (1.0, RELAXED, 0.0), check=False)  # after the last step: everything, in turn, every round
 RESCUE = RefitPlan(3, (1.0, RELAXED, 0.0), check=False, rescue=True)   # as FINAL, where it ends short of the target
 NEAR_STOP = 1.5     # a check tries the keyframes alone only within this x the stop
@@ -126,8 +126,9 @@ def between_rows(ts: TemplateSet, templates: Callable[[np.ndarray], np.ndarray],
     """The generative refit's rows between keyframes and between rows: the template models'
     rows halfway through each gap in time (at the captured rows, held at `slack`), then at
     each keyframe the rows halfway between captured rows (held at `row_slack`; 0 leaves a
-    part out). Their targets are the spline through the captured shapes there (`norm_rows`
-    (K, T*R, 3C), inbetweens.shapes_at_times (along arcs unless `arcs` is False) / shapes_at_morphs: the truth's best estimate, where the template
+    part out). Their targets are the in-betweens through the captured shapes there
+    (`norm_rows` (K, T*R, 3C); inbetweens.shapes_at_times, along arcs unless `arcs` is
+    False, and shapes_at_morphs: the truth's best estimate, where the template
     models' own rows carry their interpolation error), or the rows themselves without
     `norm_rows`. `templates`: relational inputs (K, M, 2) -> rows (K, M, 3C). Each group of
     rows (one template at one midpoint time, or at one keyframe's row midpoints) is judged
