@@ -8,8 +8,9 @@ the mean; bench/heldout.py, its `spline` column). Here each quad's shape at a ke
 split into the rotation that best carries it from the keyframe nearest the query (Kabsch)
 and what is left (its shape turned back); the rotation vector and the turned-back shape
 each follow the interpolant in time, so a quad turning at an even pace about any axis is
-followed exactly. The grid is rebuilt from its quads by least squares and placed where the
-vertices that move least say it is (a petal's attached base).
+followed to rounding. The grid is rebuilt from its quads by least squares and placed where
+the vertices that move least say it is (a petal's attached base); where the arcs and the
+vertices' own spline agree within AGREE, the spline stays.
 
 numpy only; inbetweens.shapes_at_times reads the template fit's in-between shapes here.
 """
