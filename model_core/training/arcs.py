@@ -32,14 +32,28 @@ TURN_LIMIT = 3.0
 # (bench/heldout.py: 0.1-0.7 % on the example's first gaps, under 0.05 % on K5's, where
 # the arcs' own in-betweens cost it 0.27 -> 0.41 % between keyframes over 12 seeds).
 AGREE = 5e-4
+# Up to this many vertices the grid's least-squares map is a cached pseudo-inverse; a larger
+# grid (up to limits.MAX_GRID squared) solves its normal equations row block by row block.
+DENSE_SOLVE = 400
+# The keyframes whose rotations are read: this many either side of a query's reference
+# (the spline's weight on a keyframe that far is under 3e-5; the rest is renormalised),
+# turned in batches of about CHUNK quads x keyframes (memory on long, dense animations).
+WINDOW = 8
+CHUNK = 200_000
+
+
+def _quads(rows: int, cols: int) -> np.ndarray:
+    """The quads' corner vertices (F, 4), row-major over the (rows - 1) x (cols - 1) quads,
+    corners (i, j), (i, j + 1), (i + 1, j + 1), (i + 1, j)."""
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    return np.stack([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, 1:].ravel(), idx[1:, :-1].ravel()], -1)
 
 
 @lru_cache(maxsize=32)
-def _grid_solver(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-    """(the quads' corner vertices (F, 4), the least-squares map from every quad's centred
-    corners (F*4) to vertex positions with zero mean (V, F*4)) for a rows x cols grid."""
-    idx = np.arange(rows * cols).reshape(rows, cols)
-    quads = np.stack([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, 1:].ravel(), idx[1:, :-1].ravel()], -1)
+def _grid_solver(rows: int, cols: int) -> np.ndarray:
+    """The least-squares map from every quad's centred corners (F*4) to vertex positions
+    with zero mean (V, F*4) for a rows x cols grid (DENSE_SOLVE vertices at most)."""
+    quads = _quads(rows, cols)
     centring = np.zeros((quads.shape[0], 4, rows * cols))
     for corner in range(4):
         centring[np.arange(quads.shape[0]), corner, quads[:, corner]] += 1.0
@@ -47,7 +61,70 @@ def _grid_solver(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
     # one BLAS thread: the cached map is then the same to the last bit wherever it is first
     # built (a training runs on one thread; bits apart, a training can end elsewhere)
     with limited_blas_threads(1):
-        return quads, np.linalg.pinv(centring.reshape(-1, rows * cols))
+        return np.linalg.pinv(centring.reshape(-1, rows * cols))
+
+
+def _scatter(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """The transpose of reading each quad's centred corners: corners (Q, F, 4, 3), centred
+    again, summed onto their vertices -> (Q, rows, cols, 3)."""
+    k = (corners - corners.mean(axis=2, keepdims=True)).reshape(corners.shape[0], rows - 1, cols - 1, 4, 3)
+    out = np.zeros((corners.shape[0], rows, cols, 3))
+    out[:, :-1, :-1] += k[..., 0, :]
+    out[:, :-1, 1:] += k[..., 1, :]
+    out[:, 1:, 1:] += k[..., 2, :]
+    out[:, 1:, :-1] += k[..., 3, :]
+    return out
+
+
+@lru_cache(maxsize=8)
+def _block_factors(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """The normal equations of the quads' least squares, L = sum over quads of the 4 x 4
+    centring (3/4 on the diagonal, -1/4 off it), are block tridiagonal in the grid's rows:
+    (the inverses of block Gauss elimination's pivots (R, C, C), the blocks coupling row i
+    to row i + 1 (R - 1, C, C)). Vertex 0 is pinned (its diagonal + 1), which leaves the
+    solution of L x = b exact for b summing to zero (x_0 = 0; shift it to zero mean)."""
+    diag = np.zeros((rows, cols, cols))
+    pair = np.zeros((cols, cols))
+    for j in range(cols - 1):
+        pair[j:j + 2, j:j + 2] += np.array([[0.75, -0.25], [-0.25, 0.75]])
+    diag[:-1] += pair                                         # each quad's two corners in row i
+    diag[1:] += pair                                          # ... and in row i + 1
+    upper = np.zeros((cols, cols))
+    for j in range(cols - 1):
+        upper[j:j + 2, j:j + 2] -= 0.25                       # each quad's row-i to row-(i + 1) pairs
+    diag[0, 0, 0] += 1.0
+    with limited_blas_threads(1):
+        pivots = np.empty_like(diag)
+        pivots[0] = np.linalg.inv(diag[0])
+        for i in range(1, rows):
+            pivots[i] = np.linalg.inv(diag[i] - upper.T @ pivots[i - 1] @ upper)
+    return pivots, np.broadcast_to(upper, (rows - 1, cols, cols))
+
+
+def _block_solve(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Zero-mean vertex positions (Q, V, 3) whose quads' centred corners come closest to
+    `corners` (Q, F, 4, 3): _block_factors' block tridiagonal solve, every query and
+    coordinate at once."""
+    pivots, upper = _block_factors(rows, cols)
+    q = corners.shape[0]
+    b = np.moveaxis(_scatter(corners, rows, cols), 0, 2).reshape(rows, cols, q * 3)   # (R, C, Q*3)
+    y = np.empty_like(b)
+    y[0] = b[0]
+    for i in range(1, rows):
+        y[i] = b[i] - upper[i - 1].T @ (pivots[i - 1] @ y[i - 1])
+    x = np.empty_like(b)
+    x[-1] = pivots[-1] @ y[-1]
+    for i in range(rows - 2, -1, -1):
+        x[i] = pivots[i] @ (y[i] - upper[i] @ x[i + 1])
+    pos = np.moveaxis(x.reshape(rows, cols, q, 3), 2, 0).reshape(q, rows * cols, 3)
+    return pos - pos.mean(axis=1, keepdims=True)
+
+
+def _positions(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Zero-mean vertex positions (Q, V, 3) from every quad's centred corners (Q, F, 4, 3)."""
+    if rows * cols <= DENSE_SOLVE:
+        return np.einsum("vk,qkf->qvf", _grid_solver(rows, cols), corners.reshape(corners.shape[0], -1, 3))
+    return _block_solve(corners, rows, cols)
 
 
 def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -80,6 +157,33 @@ def _exp(w: np.ndarray) -> np.ndarray:
     return np.eye(3) + np.sin(angle) * cross + (1.0 - np.cos(angle)) * cross @ cross
 
 
+def _turned(corners: np.ndarray, times: np.ndarray, tq: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Every quad's centred corners (T, F, 4, 3) read at times tq along their arcs:
+    (Q, F, 4, 3). Each query turns from its nearest keyframe (its reference) through the
+    keyframes within WINDOW of it, references taken in batches (CHUNK)."""
+    t, f = corners.shape[:2]
+    nearest = np.argmin(np.abs(times[None, :] - tq[:, None]), axis=1)
+    refs, which = np.unique(nearest, return_inverse=True)
+    out = np.empty((tq.shape[0], f, 4, 3))
+    per = max(1, CHUNK // (min(t, 2 * WINDOW + 1) * f))
+    for start in range(0, refs.shape[0], per):
+        batch = refs[start:start + per]
+        lo, hi = max(0, int(batch[0]) - WINDOW), min(t, int(batch[-1]) + WINDOW + 1)
+        rot = _kabsch(corners[batch][:, None], corners[None, lo:hi])           # (J, T', F, 3, 3)
+        turn, angle = _log(rot)
+        back = np.einsum("jtfki,jtfnk->jtfni", rot, np.broadcast_to(corners[lo:hi], rot.shape[:2] + corners.shape[1:]))
+        qs = np.nonzero((which >= start) & (which < start + batch.shape[0]))[0]
+        local = which[qs] - start
+        wq = w[qs][:, lo:hi]
+        if lo > 0 or hi < t:
+            wq = wq / wq.sum(axis=1, keepdims=True)
+        arc = np.einsum("qfik,qfnk->qfni", _exp(np.einsum("qt,qtfi->qfi", wq, turn[local])),
+                        np.einsum("qt,qtfni->qfni", wq, back[local]))
+        steady = angle.max(axis=1)[local] < TURN_LIMIT                         # (Q', F)
+        out[qs] = np.where(steady[..., None, None], arc, np.einsum("qt,tfni->qfni", wq, corners[lo:hi]))
+    return out
+
+
 def arc_grids(grids: np.ndarray, times: np.ndarray, tq: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """One template's grids (T, R, C, 3) at its keyframe times, read at times tq: (Q, R, C, 3).
 
@@ -91,20 +195,10 @@ def arc_grids(grids: np.ndarray, times: np.ndarray, tq: np.ndarray, weights: np.
     linear = np.einsum("qt,tvf->qvf", weights, flat)                           # each vertex's spline
     if r < 2 or c < 2:
         return linear.reshape(len(tq), r, c, 3)
-    quads, solve = _grid_solver(r, c)
-    corners = flat[:, quads]                                                   # (T, F, 4, 3)
+    corners = flat[:, _quads(r, c)]                                            # (T, F, 4, 3)
     corners = corners - corners.mean(axis=2, keepdims=True)
-    nearest = np.argmin(np.abs(np.asarray(times)[None, :] - np.asarray(tq)[:, None]), axis=1)
-    refs, which = np.unique(nearest, return_inverse=True)
-    rot = _kabsch(corners[refs][:, None], corners[None])                       # (J, T, F, 3, 3)
-    turn, angle = _log(rot)
-    back = np.einsum("jtfki,jtfnk->jtfni", rot, np.broadcast_to(corners, rot.shape[:2] + corners.shape[1:]))
-    w = np.asarray(weights, np.float64)
-    arc = np.einsum("qfik,qfnk->qfni", _exp(np.einsum("qt,qtfi->qfi", w, turn[which])),
-                    np.einsum("qt,qtfni->qfni", w, back[which]))
-    steady = angle.max(axis=1)[which] < TURN_LIMIT                             # (Q, F)
-    out = np.where(steady[..., None, None], arc, np.einsum("qt,tfni->qfni", w, corners))
-    pos = np.einsum("vk,qkf->qvf", solve, out.reshape(len(tq), -1, 3))           # zero-mean positions
+    out = _turned(corners, np.asarray(times), np.asarray(tq), np.asarray(weights, np.float64))
+    pos = _positions(out, r, c)                                                # zero-mean positions
     # Anchor: the vertices that move least between keyframes (a petal's base) sit where
     # their spline says; a grid that only slides is anchored everywhere alike.
     motion = np.linalg.norm(np.diff(flat, axis=0), axis=-1).sum(axis=0) if t > 1 else np.zeros(r * c)

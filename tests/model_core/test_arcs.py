@@ -136,3 +136,32 @@ def test_a_quad_that_turns_a_half_turn_follows_its_spline():
     grids[1] = -grids[0] + np.array([1.0, 1.0, 0.0])                 # turned half a turn about its centre
     times, tq = np.array([0.0, 1.0]), np.array([0.5])
     np.testing.assert_allclose(_read(grids, times, tq), 0.5 * (grids[0] + grids[1])[None], atol=1e-12)
+
+
+def test_large_grids_solve_row_block_by_row_block_as_the_pseudo_inverse_does():
+    """Past DENSE_SOLVE vertices the grid is rebuilt by a block tridiagonal solve of the
+    normal equations: on a grid small enough for both, the two agree."""
+    rng = np.random.default_rng(5)
+    rows, cols = 9, 13
+    corners = rng.normal(size=(3, (rows - 1) * (cols - 1), 4, 3))
+    corners -= corners.mean(axis=2, keepdims=True)
+    dense = np.einsum("vk,qkf->qvf", arcs_module._grid_solver(rows, cols), corners.reshape(3, -1, 3))
+    np.testing.assert_allclose(arcs_module._block_solve(corners, rows, cols), dense, atol=1e-10)
+
+
+def test_a_dense_grid_over_many_keyframes_turns_as_a_small_one(monkeypatch):
+    """A 30 x 30 petal (block solve) turning over 40 keyframes (rotations read WINDOW
+    keyframes either side, in several batches): the hinge held as on a small grid, the
+    keyframes as captured."""
+    monkeypatch.setattr(arcs_module, "AGREE", 0.0)
+    monkeypatch.setattr(arcs_module, "CHUNK", 20_000)
+    petal = example_templates(2, 30, 30).coords[0, 1]
+    pivot = petal[0, 15]
+    times = np.linspace(0.0, 1.0, 40)
+    tq = np.linspace(0.0, 1.0, 79)
+    axis = np.array([0.3, 1.0, 0.4])
+    grids = _turned(petal, axis, 2.4 * times, pivot, 1.0 + 0.5 * times)
+    size = np.ptp(petal.reshape(-1, 3), axis=0).max()
+    got = _read(grids, times, tq)
+    assert np.abs(got - _turned(petal, axis, 2.4 * tq, pivot, 1.0 + 0.5 * tq)).max() < 1e-4 * size
+    np.testing.assert_allclose(got[::2], grids, atol=1e-9 * size)
