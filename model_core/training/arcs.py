@@ -49,7 +49,7 @@ def _quads(rows: int, cols: int) -> np.ndarray:
     return np.stack([idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, 1:].ravel(), idx[1:, :-1].ravel()], -1)
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)       # a map is up to 400 x 1,444 floats (4.6 MB)
 def _grid_solver(rows: int, cols: int) -> np.ndarray:
     """The least-squares map from every quad's centred corners (F*4) to vertex positions
     with zero mean (V, F*4) for a rows x cols grid (DENSE_SOLVE vertices at most)."""
