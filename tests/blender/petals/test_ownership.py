@@ -158,8 +158,12 @@ def test_linked_duplicates_each_show_their_own_context(grc):
     _key_context(twin, values=(1.2, 1.0))
     scene.frame_start, scene.frame_end = 1, 3
     scene.frame_set(2)
+    # The frame path generates both petals in one float32 batch, generate() one alone: the
+    # products round differently, and a 60-step model's refitted output layer magnifies that
+    # (1.15e-5 read on Blender 5.3's numpy). 1e-4 of a petal about one unit long; the two
+    # contexts differ by 1.0 there.
     for obj in (petal, twin):
-        np.testing.assert_allclose(coords_of(obj), _expected(grc, scene, obj), atol=1e-5)
+        np.testing.assert_allclose(coords_of(obj), _expected(grc, scene, obj), atol=1e-4)
     want = coords_of(twin)
     select_only(twin)
     assert bpy.ops.grc.bake_shape_keys() == {'FINISHED'}
