@@ -80,8 +80,8 @@ def _scatter(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
 def _block_factors(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
     """The normal equations of the quads' least squares, L = sum over quads of the 4 x 4
     centring (3/4 on the diagonal, -1/4 off it), are block tridiagonal in the grid's rows:
-    (the inverses of block Gauss elimination's pivots (R, C, C), the blocks coupling row i
-    to row i + 1 (R - 1, C, C)). Vertex 0 is pinned (its diagonal + 1), which leaves the
+    (the inverses of block Gauss elimination's pivots (R, C, C), the block coupling each row
+    to the next (C, C), the same for every row). Vertex 0 is pinned (its diagonal + 1), which leaves the
     solution of L x = b exact for b summing to zero (x_0 = 0; shift it to zero mean)."""
     diag = np.zeros((rows, cols, cols))
     pair = np.zeros((cols, cols))
@@ -98,7 +98,7 @@ def _block_factors(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         pivots[0] = np.linalg.inv(diag[0])
         for i in range(1, rows):
             pivots[i] = np.linalg.inv(diag[i] - upper.T @ pivots[i - 1] @ upper)
-    return pivots, np.broadcast_to(upper, (rows - 1, cols, cols))
+    return pivots, upper
 
 
 def _block_solve(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -111,11 +111,11 @@ def _block_solve(corners: np.ndarray, rows: int, cols: int) -> np.ndarray:
     y = np.empty_like(b)
     y[0] = b[0]
     for i in range(1, rows):
-        y[i] = b[i] - upper[i - 1].T @ (pivots[i - 1] @ y[i - 1])
+        y[i] = b[i] - upper.T @ (pivots[i - 1] @ y[i - 1])
     x = np.empty_like(b)
     x[-1] = pivots[-1] @ y[-1]
     for i in range(rows - 2, -1, -1):
-        x[i] = pivots[i] @ (y[i] - upper[i] @ x[i + 1])
+        x[i] = pivots[i] @ (y[i] - upper @ x[i + 1])
     pos = np.moveaxis(x.reshape(rows, cols, q, 3), 2, 0).reshape(q, rows * cols, 3)
     return pos - pos.mean(axis=1, keepdims=True)
 

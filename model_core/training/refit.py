@@ -122,6 +122,12 @@ class RefitRows:
     def n_captured(self) -> int:
         return int(self.keyframe.shape[0])
 
+    @property
+    def n_keyframe_units(self) -> int:
+        """How many of `unit` belong to keyframes (the rest to the rows between them)."""
+        a = self.n_captured - self.n_between
+        return int(self.keyframe[:a].max()) + 1 if a else 0
+
     def select_keyframes(self, arr: np.ndarray) -> np.ndarray:
         """`arr`'s rows (aligned with x) without the rows between keyframes."""
         a = self.n_captured - self.n_between
@@ -136,15 +142,14 @@ class RefitRows:
         w = self.select_keyframes(self.w)
         w[a:] *= a / self.n_captured
         return RefitRows(self.select_keyframes(self.x), self.select_keyframes(self.y), w,
-                         self.keyframe[:a], self.unit[:int(self.keyframe[:a].max()) + 1] if a else self.unit[:0])
+                         self.keyframe[:a], self.unit[:self.n_keyframe_units])
 
     def relaxed(self, slack: float) -> "RefitRows":
         """The same data with the rows between keyframes held `slack` x more loosely."""
-        a = self.n_captured - self.n_between
         if not self.n_between or slack == 1.0:
             return self
         unit = self.unit.copy()
-        unit[int(self.keyframe[:a].max()) + 1 if a else 0:] *= slack
+        unit[self.n_keyframe_units:] *= slack
         return RefitRows(self.x, self.y, self.w, self.keyframe, unit, self.n_between)
 
 
